@@ -1,0 +1,29 @@
+#include "common/host_port.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+
+namespace dkv {
+
+Result<HostPort> ParseHostPort(const std::string& text) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) {
+    return Status::InvalidArgument("'" + text + "' is not host:port");
+  }
+  const std::string port_text = text.substr(colon + 1);
+  char* end = nullptr;
+  long port = std::strtol(port_text.c_str(), &end, 10);
+  if (*end != '\0' || port < 0 || port > 65535) {
+    return Status::InvalidArgument("'" + text + "' has no valid port (0-65535)");
+  }
+  return HostPort{text.substr(0, colon), static_cast<uint16_t>(port)};
+}
+
+std::string LocalHostName() {
+  char name[256] = {};
+  if (gethostname(name, sizeof(name) - 1) != 0 || name[0] == '\0') return "localhost";
+  return name;
+}
+
+}  // namespace dkv
