@@ -10,7 +10,9 @@ class Deadline {
  public:
   using Clock = std::chrono::steady_clock;
 
-  static Deadline After(std::chrono::milliseconds timeout) { return Deadline(Clock::now() + timeout); }
+  static Deadline After(std::chrono::milliseconds timeout) {
+    return Deadline(Clock::now() + timeout);
+  }
   explicit Deadline(Clock::time_point when) : when_(when) {}
 
   Clock::time_point when() const { return when_; }

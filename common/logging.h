@@ -1,7 +1,8 @@
 // Minimal leveled logging to stderr: one line per message, with time, level, pid and source.
 //
 //   DKV_LOG(INFO) << "master epoch " << epoch;
-//   DKV_CHECK(invariant) << "context";   // aborts: for broken invariants only, never for user input
+//   DKV_CHECK(invariant) << "context";   // aborts: for broken invariants only, never for user
+//   input
 //
 // Thread-safe: each message is formatted privately and written with one write(2).
 #pragma once
@@ -12,7 +13,8 @@ namespace dkv {
 
 enum class LogLevel { kDebug = 0, kInfo = 1, kWarning = 2, kError = 3, kFatal = 4 };
 
-// Messages below this level are dropped. Default kInfo; DKV_LOG_LEVEL=debug|info|warning|error overrides.
+// Messages below this level are dropped. Default kInfo; DKV_LOG_LEVEL=debug|info|warning|error
+// overrides.
 void SetMinLogLevel(LogLevel level);
 LogLevel MinLogLevel();
 
@@ -42,14 +44,14 @@ struct LogVoidify {
 #define DKV_LOG_LEVEL_ERROR ::dkv::LogLevel::kError
 #define DKV_LOG_LEVEL_FATAL ::dkv::LogLevel::kFatal
 
-#define DKV_LOG(level)                                             \
-  (DKV_LOG_LEVEL_##level < ::dkv::MinLogLevel())                   \
-      ? (void)0                                                    \
-      : ::dkv::LogVoidify() &                                      \
+#define DKV_LOG(level)                           \
+  (DKV_LOG_LEVEL_##level < ::dkv::MinLogLevel()) \
+      ? (void)0                                  \
+      : ::dkv::LogVoidify() &                    \
             ::dkv::LogMessage(DKV_LOG_LEVEL_##level, __FILE__, __LINE__).stream()
 
-#define DKV_CHECK(cond)                                                               \
-  (cond) ? (void)0                                                                    \
-         : ::dkv::LogVoidify() &                                                      \
+#define DKV_CHECK(cond)                                                                \
+  (cond) ? (void)0                                                                     \
+         : ::dkv::LogVoidify() &                                                       \
                ::dkv::LogMessage(::dkv::LogLevel::kFatal, __FILE__, __LINE__).stream() \
                    << "Check failed: " #cond " "

@@ -1,5 +1,6 @@
-// Mutex, MutexLock and CondVar: std primitives carrying the thread-safety annotations, so a clang build
-// with -Wthread-safety checks GUARDED_BY/REQUIRES (leveldb port/port_stdcxx.h, util/mutexlock.h).
+// Mutex, MutexLock and CondVar: std primitives carrying the thread-safety annotations, so a clang
+// build with -Wthread-safety checks GUARDED_BY/REQUIRES (leveldb port/port_stdcxx.h,
+// util/mutexlock.h).
 #pragma once
 
 #include <chrono>

@@ -1,7 +1,7 @@
 // SlotMap: which data node owns each slot, as stored in the cluster's `slotmap` znode.
 //
-// The master computes it (Rebalance) and writes it; data nodes read it to know which slots they own.
-// A value type, thread-compatible; it knows nothing of ZooKeeper or Thrift (the codec is in
+// The master computes it (Rebalance) and writes it; data nodes read it to know which slots they
+// own. A value type, thread-compatible; it knows nothing of ZooKeeper or Thrift (the codec is in
 // common/rpc/metadata.h).
 #pragma once
 

@@ -37,40 +37,34 @@ struct GetReply {
 
 // ---- znode payloads (layout in docs/architecture.md) ----
 
-// servers/srv-<seq>
-struct ServerInfo {
+// servers/srv-<seq> (id is the znode name) and data/<node-id>
+struct MemberRecord {
   1: string id,
   2: string address,   // advertised Thrift host:port
   3: i32 pid,
-}
-
-// data/<node-id>
-struct DataNodeInfo {
-  1: string id,
-  2: string address,   // advertised Thrift host:port
-  3: i32 pid,
+  4: string host,      // host name of the machine it runs on
 }
 
 // clients/cli-<seq>
-struct ClientInfo {
+struct ClientRecord {
   1: string host,
   2: i32 pid,
 }
 
 // master
-struct MasterInfo {
+struct MasterRecord {
   1: string server_id,
   2: string address,
   3: i64 epoch,
 }
 
 // epoch
-struct EpochInfo {
+struct EpochRecord {
   1: i64 epoch,
 }
 
 // slotmap: slot s belongs to nodes[owners[s]]; owners[s] == -1 means unassigned.
-struct SlotMapInfo {
+struct SlotMapRecord {
   1: i64 epoch,         // epoch of the master that wrote this version
   2: i64 version,       // raised by one on every write
   3: i32 slot_count,
@@ -89,8 +83,8 @@ struct DataNodeStatus {
 
 struct ClusterStatus {
   1: string cluster,
-  2: MasterInfo master,
-  3: list<ServerInfo> standbys,
+  2: MasterRecord master,
+  3: list<MemberRecord> standbys,
   4: list<DataNodeStatus> data_nodes,
   5: i32 clients,
   6: i32 slot_count,

@@ -14,17 +14,26 @@ namespace dkv {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}         // NOLINT: implicit by design
   Result(Status status) : status_(std::move(status)) {  // NOLINT: implicit by design
-    if (status_.ok()) std::abort();  // a Result built from OK must carry a value
+    if (status_.ok()) std::abort();                     // a Result built from OK must carry a value
   }
 
   bool ok() const { return status_.ok(); }
   const Status& status() const { return status_; }
 
-  T& value() & { Check(); return *value_; }
-  const T& value() const& { Check(); return *value_; }
-  T&& value() && { Check(); return std::move(*value_); }
+  T& value() & {
+    Check();
+    return *value_;
+  }
+  const T& value() const& {
+    Check();
+    return *value_;
+  }
+  T&& value() && {
+    Check();
+    return std::move(*value_);
+  }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
   T& operator*() & { return value(); }
@@ -41,8 +50,10 @@ class [[nodiscard]] Result {
 
 }  // namespace dkv
 
-// Declares `lhs` from the value of a Result expression, or returns its Status from the enclosing function.
-#define DKV_ASSIGN_OR_RETURN(lhs, expr) DKV_ASSIGN_OR_RETURN_IMPL(DKV_CONCAT(_dkv_r, __LINE__), lhs, expr)
+// Declares `lhs` from the value of a Result expression, or returns its Status from the enclosing
+// function.
+#define DKV_ASSIGN_OR_RETURN(lhs, expr) \
+  DKV_ASSIGN_OR_RETURN_IMPL(DKV_CONCAT(_dkv_r, __LINE__), lhs, expr)
 #define DKV_CONCAT_INNER(a, b) a##b
 #define DKV_CONCAT(a, b) DKV_CONCAT_INNER(a, b)
 #define DKV_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \

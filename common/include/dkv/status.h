@@ -1,11 +1,12 @@
 // dkv::Status: the outcome of an operation that can fail, in the leveldb/Kudu manner.
 //
 // Success is cheap (no allocation). A failure carries a code from the list below and a message that
-// each layer may extend with context (CloneAndPrepend). Status is a value type and thread-compatible:
-// distinct objects may be used from distinct threads, one object needs external synchronization.
+// each layer may extend with context (CloneAndPrepend). Status is a value type and
+// thread-compatible: distinct objects may be used from distinct threads, one object needs external
+// synchronization.
 //
-// The codes are part of dkv's public vocabulary: the client library returns them, the RPC layer maps
-// them one-to-one onto the IDL's ErrorCode (common/rpc/error_mapping.h).
+// The codes are part of dkv's public vocabulary: the client library returns them, the RPC layer
+// maps them one-to-one onto the IDL's ErrorCode (common/rpc/error_mapping.h).
 #pragma once
 
 #include <string>
@@ -18,20 +19,20 @@ class [[nodiscard]] Status {
  public:
   enum class Code {
     kOk = 0,
-    kNotMaster = 1,       // the server called is a standby; the message names the master
-    kNoDataNodes = 2,     // no live data node owns the key's slot
-    kKeyTooLarge = 3,     // key above the cluster's key limit
-    kValueTooLarge = 4,   // value above the cluster's value limit
-    kUnavailable = 5,     // no master reachable, connection broken, deadline passed while retrying
-    kWrongNode = 6,       // a data node was asked for a slot it does not own under its slot map
-    kStaleEpoch = 7,      // a data node was called by a master older than one it has seen
-    kInvalidArgument = 8, // a malformed request or option
-    kNotFound = 9,        // a metadata object (znode, member) does not exist; not used for keys
-    kAlreadyExists = 10,  // a metadata object already exists
-    kVersionMismatch = 11,// a conditional metadata write lost a race
-    kTimedOut = 12,       // a wait ran past its deadline
-    kIoError = 13,        // a local system call failed
-    kInternal = 14,       // a broken invariant on the far side; a bug
+    kNotMaster = 1,        // the server called is a standby; the message names the master
+    kNoDataNodes = 2,      // no live data node owns the key's slot
+    kKeyTooLarge = 3,      // key above the cluster's key limit
+    kValueTooLarge = 4,    // value above the cluster's value limit
+    kUnavailable = 5,      // no master reachable, connection broken, deadline passed while retrying
+    kWrongNode = 6,        // a data node was asked for a slot it does not own under its slot map
+    kStaleEpoch = 7,       // a data node was called by a master older than one it has seen
+    kInvalidArgument = 8,  // a malformed request or option
+    kNotFound = 9,         // a metadata object (znode, member) does not exist; not used for keys
+    kAlreadyExists = 10,   // a metadata object already exists
+    kVersionMismatch = 11,  // a conditional metadata write lost a race
+    kTimedOut = 12,         // a wait ran past its deadline
+    kIoError = 13,          // a local system call failed
+    kInternal = 14,         // a broken invariant on the far side; a bug
   };
 
   Status() noexcept = default;
@@ -45,10 +46,14 @@ class [[nodiscard]] Status {
   static Status Unavailable(std::string m) { return Status(Code::kUnavailable, std::move(m)); }
   static Status WrongNode(std::string m) { return Status(Code::kWrongNode, std::move(m)); }
   static Status StaleEpoch(std::string m) { return Status(Code::kStaleEpoch, std::move(m)); }
-  static Status InvalidArgument(std::string m) { return Status(Code::kInvalidArgument, std::move(m)); }
+  static Status InvalidArgument(std::string m) {
+    return Status(Code::kInvalidArgument, std::move(m));
+  }
   static Status NotFound(std::string m) { return Status(Code::kNotFound, std::move(m)); }
   static Status AlreadyExists(std::string m) { return Status(Code::kAlreadyExists, std::move(m)); }
-  static Status VersionMismatch(std::string m) { return Status(Code::kVersionMismatch, std::move(m)); }
+  static Status VersionMismatch(std::string m) {
+    return Status(Code::kVersionMismatch, std::move(m));
+  }
   static Status TimedOut(std::string m) { return Status(Code::kTimedOut, std::move(m)); }
   static Status IoError(std::string m) { return Status(Code::kIoError, std::move(m)); }
   static Status Internal(std::string m) { return Status(Code::kInternal, std::move(m)); }
@@ -84,15 +89,15 @@ class [[nodiscard]] Status {
 }  // namespace dkv
 
 // Returns the Status of `expr` from the enclosing function if it failed.
-#define DKV_RETURN_NOT_OK(expr)              \
-  do {                                       \
-    ::dkv::Status _dkv_s = (expr);           \
-    if (!_dkv_s.ok()) return _dkv_s;         \
+#define DKV_RETURN_NOT_OK(expr)      \
+  do {                               \
+    ::dkv::Status _dkv_s = (expr);   \
+    if (!_dkv_s.ok()) return _dkv_s; \
   } while (0)
 
 // As DKV_RETURN_NOT_OK, adding "<context>: " to the message.
-#define DKV_RETURN_NOT_OK_PREPEND(expr, context)            \
-  do {                                                      \
-    ::dkv::Status _dkv_s = (expr);                          \
+#define DKV_RETURN_NOT_OK_PREPEND(expr, context)              \
+  do {                                                        \
+    ::dkv::Status _dkv_s = (expr);                            \
     if (!_dkv_s.ok()) return _dkv_s.CloneAndPrepend(context); \
   } while (0)

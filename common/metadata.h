@@ -1,0 +1,31 @@
+// The plain C++ forms of what dkv keeps in ZooKeeper (layout: docs/architecture.md). The bytes are
+// Thrift structs from common/rpc/dkv.thrift; common/rpc/metadata_codec.h converts.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace dkv {
+
+// A live member of servers/ or data/.
+struct MemberInfo {
+  std::string id;       // servers: the znode name (srv-<seq>); data nodes: the stable --id
+  std::string address;  // advertised Thrift host:port
+  int32_t pid = 0;
+  std::string host;  // host name of the machine it runs on
+};
+
+// A connected client, in clients/.
+struct ClientInfo {
+  std::string host;
+  int32_t pid = 0;
+};
+
+// The master znode.
+struct MasterInfo {
+  std::string server_id;
+  std::string address;
+  int64_t epoch = 0;
+};
+
+}  // namespace dkv

@@ -1,0 +1,115 @@
+// RpcConnection/RpcPool against a real RpcServer on loopback, serving a tiny DataNode handler.
+#include "common/rpc/rpc_connection.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "common/rpc/rpc_server.h"
+#include "gen-cpp/DataNode.h"
+
+namespace dkv::rpc {
+namespace {
+
+constexpr int32_t kMaxString = 1024;
+
+class EchoDataNode : public DataNodeIf {
+ public:
+  void get(GetReply& reply, const Fence&, const std::string& key) override {
+    if (key == "missing") return;
+    reply.found = true;
+    reply.value = "v:" + key;
+  }
+  void put(const Fence&, const std::string&, const std::string&) override {
+    throw ToThrift(Status::WrongNode("slot 3 is not mine"));
+  }
+  bool remove(const Fence&, const std::string&) override { return true; }
+  void unsafe_put(const Fence&, const std::string&, const std::string&) override { ++unsafe_; }
+  void stats(DataNodeStats& stats) override { stats.keys = unsafe_; }
+
+  std::atomic<int> unsafe_{0};
+};
+
+std::unique_ptr<RpcServer> Serve(std::shared_ptr<EchoDataNode> handler, uint16_t port = 0) {
+  auto server = RpcServer::Start({"127.0.0.1", port}, std::make_shared<DataNodeProcessor>(handler),
+                                 kMaxString);
+  EXPECT_TRUE(server.ok()) << server.status().ToString();
+  return std::move(server).value();
+}
+
+TEST(RpcConnectionTest, CallsReachTheHandlerAndErrorsComeBackAsStatus) {
+  auto handler = std::make_shared<EchoDataNode>();
+  auto server = Serve(handler);
+  RpcPool<DataNodeClient> pool({"127.0.0.1", server->port()}, RpcOptions{});
+  GetReply reply;
+  ASSERT_TRUE(pool.Call([&](DataNodeClient& c) { c.get(reply, Fence(), "k"); }).ok());
+  EXPECT_TRUE(reply.found);
+  EXPECT_EQ(reply.value, "v:k");
+  Status s = pool.Call([&](DataNodeClient& c) { c.put(Fence(), "k", "v"); });
+  EXPECT_TRUE(s.IsWrongNode());
+  EXPECT_EQ(s.message(), "slot 3 is not mine");
+}
+
+TEST(RpcConnectionTest, ClosedPortIsUnavailableNamingTheAddress) {
+  RpcPool<DataNodeClient> pool({"127.0.0.1", 1}, RpcOptions{});
+  Status s = pool.Call([&](DataNodeClient& c) { c.remove(Fence(), "k"); });
+  EXPECT_TRUE(s.IsUnavailable());
+  EXPECT_NE(s.message().find("127.0.0.1:1"), std::string::npos) << s.message();
+}
+
+TEST(RpcConnectionTest, PoolReconnectsAfterTheServerRestarts) {
+  auto handler = std::make_shared<EchoDataNode>();
+  auto server = Serve(handler);
+  const uint16_t port = server->port();
+  RpcPool<DataNodeClient> pool({"127.0.0.1", port}, RpcOptions{});
+  bool existed = false;
+  ASSERT_TRUE(pool.Call([&](DataNodeClient& c) { existed = c.remove(Fence(), "k"); }).ok());
+  server.reset();
+  server = Serve(handler, port);
+  // The pooled connection was closed by the old server; the pool notices and opens a new one.
+  ASSERT_TRUE(pool.Call([&](DataNodeClient& c) { existed = c.remove(Fence(), "k"); }).ok());
+  EXPECT_TRUE(existed);
+}
+
+TEST(RpcConnectionTest, ConcurrentCallersShareThePool) {
+  auto handler = std::make_shared<EchoDataNode>();
+  auto server = Serve(handler);
+  RpcPool<DataNodeClient> pool({"127.0.0.1", server->port()}, RpcOptions{});
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 200; ++i) {
+        GetReply r;
+        if (pool.Call([&](DataNodeClient& c) { c.get(r, Fence(), "k"); }).ok() && r.found) ++ok;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 800);
+}
+
+TEST(RpcServerTest, OversizedStringClosesTheConnectionAndTheServerKeepsServing) {
+  auto handler = std::make_shared<EchoDataNode>();
+  auto server = Serve(handler);
+  RpcPool<DataNodeClient> pool({"127.0.0.1", server->port()}, RpcOptions{});
+  Status s =
+      pool.Call([&](DataNodeClient& c) { c.remove(Fence(), std::string(kMaxString + 1, 'k')); });
+  EXPECT_TRUE(s.IsUnavailable()) << s.ToString();
+  bool existed = false;
+  ASSERT_TRUE(pool.Call([&](DataNodeClient& c) { existed = c.remove(Fence(), "k"); }).ok());
+  EXPECT_TRUE(existed);
+}
+
+TEST(RpcServerTest, BindingAPortInUseFailsWithIoError) {
+  auto handler = std::make_shared<EchoDataNode>();
+  auto server = Serve(handler);
+  auto second = RpcServer::Start({"127.0.0.1", server->port()},
+                                 std::make_shared<DataNodeProcessor>(handler), kMaxString);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), Status::Code::kIoError);
+}
+
+}  // namespace
+}  // namespace dkv::rpc

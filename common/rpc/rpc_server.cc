@@ -1,0 +1,123 @@
+#include "common/rpc/rpc_server.h"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <thrift/TOutput.h>
+#include <thrift/protocol/TBinaryProtocol.h>
+#include <thrift/server/TThreadedServer.h>
+#include <thrift/transport/TBufferTransports.h>
+#include <thrift/transport/TServerSocket.h>
+
+#include <thread>
+
+#include "common/logging.h"
+#include "common/mutex.h"
+
+namespace dkv::rpc {
+
+using apache::thrift::TException;
+using apache::thrift::protocol::TBinaryProtocolFactory;
+using apache::thrift::server::TThreadedServer;
+using apache::thrift::transport::TBufferedTransportFactory;
+using apache::thrift::transport::TServerSocket;
+
+namespace {
+
+// Thrift prints its own diagnostics through GlobalOutput; send them to our log instead of stdout.
+void ThriftLog(const char* message) { DKV_LOG(WARNING) << "thrift: " << message; }
+
+// No request of ours carries a list; a bound stops a corrupt length from allocating.
+constexpr int32_t kMaxContainerSize = 1 << 16;
+
+}  // namespace
+
+// Owns the TThreadedServer and the thread running serve(). Start() waits until the socket is bound
+// (listen callback: port known) or serve() failed (bind error), whichever comes first.
+class RpcServer::Impl {
+ public:
+  Impl(const HostPort& listen, std::shared_ptr<apache::thrift::TProcessor> processor,
+       int32_t max_string_bytes)
+      : socket_(std::make_shared<TServerSocket>(listen.host, listen.port)),
+        server_(processor, socket_, std::make_shared<TBufferedTransportFactory>(),
+                std::make_shared<TBinaryProtocolFactory>(max_string_bytes, kMaxContainerSize, false,
+                                                         true)) {
+    socket_->setListenCallback([this](THRIFT_SOCKET fd) {
+      sockaddr_storage addr{};
+      socklen_t len = sizeof(addr);
+      uint16_t port = 0;
+      if (getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+        port = addr.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port)
+                                          : ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
+      }
+      MutexLock l(&mu_);
+      port_ = port;
+      cv_.SignalAll();
+    });
+  }
+
+  Status Run(const HostPort& listen) EXCLUDES(mu_) {
+    thread_ = std::thread([this] {
+      std::string error;
+      try {
+        server_.serve();
+      } catch (const TException& e) {
+        error = e.what();
+      }
+      MutexLock l(&mu_);
+      done_ = true;
+      error_ = error;
+      cv_.SignalAll();
+    });
+    MutexLock l(&mu_);
+    while (port_ == 0 && !done_) cv_.Wait();
+    if (port_ == 0) {
+      return Status::IoError("cannot listen on " + listen.ToString() + ": " +
+                             (error_.empty() ? "server stopped" : error_));
+    }
+    return Status::OK();
+  }
+
+  uint16_t port() EXCLUDES(mu_) {
+    MutexLock l(&mu_);
+    return port_;
+  }
+
+  void Stop() {
+    if (!thread_.joinable()) return;
+    server_.stop();
+    thread_.join();
+  }
+
+ private:
+  std::shared_ptr<TServerSocket> socket_;
+  TThreadedServer server_;
+  std::thread thread_;
+  Mutex mu_;
+  CondVar cv_{&mu_};
+  uint16_t port_ GUARDED_BY(mu_) = 0;
+  bool done_ GUARDED_BY(mu_) = false;
+  std::string error_ GUARDED_BY(mu_);
+};
+
+Result<std::unique_ptr<RpcServer>> RpcServer::Start(
+    const HostPort& listen, std::shared_ptr<apache::thrift::TProcessor> processor,
+    int32_t max_string_bytes) {
+  apache::thrift::GlobalOutput.setOutputFunction(&ThriftLog);
+  auto impl = std::make_unique<Impl>(listen, std::move(processor), max_string_bytes);
+  Status s = impl->Run(listen);
+  if (!s.ok()) {
+    impl->Stop();
+    return s;
+  }
+  uint16_t port = impl->port();
+  return std::unique_ptr<RpcServer>(new RpcServer(std::move(impl), port));
+}
+
+RpcServer::RpcServer(std::unique_ptr<Impl> impl, uint16_t port)
+    : impl_(std::move(impl)), port_(port) {}
+
+RpcServer::~RpcServer() { Stop(); }
+
+void RpcServer::Stop() { impl_->Stop(); }
+
+}  // namespace dkv::rpc
