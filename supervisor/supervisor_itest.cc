@@ -1,0 +1,2 @@
+// placeholder, filled in next
+#include <gtest/gtest.h>
