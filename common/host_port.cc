@@ -20,6 +20,21 @@ Result<HostPort> ParseHostPort(const std::string& text) {
   return HostPort{text.substr(0, colon), static_cast<uint16_t>(port)};
 }
 
+Result<HostPort> AdvertisedAddress(const std::string& advertise, const std::string& listen_host,
+                                   uint16_t bound_port) {
+  HostPort result{listen_host, bound_port};
+  if (advertise.find(':') != std::string::npos) {
+    DKV_ASSIGN_OR_RETURN(result, ParseHostPort(advertise));
+    if (result.port == 0) result.port = bound_port;
+  } else if (!advertise.empty()) {
+    result.host = advertise;
+  }
+  if (result.host.empty() || result.host == "0.0.0.0" || result.host == "::") {
+    result.host = LocalHostName();
+  }
+  return result;
+}
+
 std::string LocalHostName() {
   char name[256] = {};
   if (gethostname(name, sizeof(name) - 1) != 0 || name[0] == '\0') return "localhost";

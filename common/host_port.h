@@ -19,6 +19,13 @@ struct HostPort {
 // Parses "host:port" (port 0..65535); INVALID_ARGUMENT naming the text otherwise.
 Result<HostPort> ParseHostPort(const std::string& text);
 
+// The address a service bound to `listen_host`:`bound_port` publishes in ZooKeeper. `advertise`
+// is "", "HOST" or "HOST:PORT" (--advertise). Without a host, the listen host is used unless it is
+// a wildcard (0.0.0.0, ::), then this machine's host name; without a port, the bound port.
+// INVALID_ARGUMENT for a malformed `advertise`.
+Result<HostPort> AdvertisedAddress(const std::string& advertise, const std::string& listen_host,
+                                   uint16_t bound_port);
+
 // This machine's host name, for ids and default advertised addresses.
 std::string LocalHostName();
 

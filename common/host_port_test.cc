@@ -21,5 +21,13 @@ TEST(HostPortTest, RejectsMissingOrBadPort) {
   EXPECT_FALSE(ParseHostPort("host:8x").ok());
 }
 
+TEST(HostPortTest, AdvertisedAddressDefaultsToListenHostAndBoundPort) {
+  EXPECT_EQ(AdvertisedAddress("", "127.0.0.2", 7400)->ToString(), "127.0.0.2:7400");
+  EXPECT_EQ(AdvertisedAddress("", "0.0.0.0", 7400)->host, LocalHostName());
+  EXPECT_EQ(AdvertisedAddress("db1", "0.0.0.0", 7400)->ToString(), "db1:7400");
+  EXPECT_EQ(AdvertisedAddress("db1:9000", "0.0.0.0", 7400)->ToString(), "db1:9000");
+  EXPECT_FALSE(AdvertisedAddress("db1:x", "0.0.0.0", 7400).ok());
+}
+
 }  // namespace
 }  // namespace dkv
