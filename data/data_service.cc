@@ -1,0 +1,60 @@
+#include "data/data_service.h"
+
+#include "common/logging.h"
+#include "common/rpc/error_mapping.h"
+
+namespace dkv::data {
+
+namespace {
+
+void ThrowIfError(const Status& status) {
+  if (!status.ok()) throw rpc::ToThrift(status);
+}
+
+}  // namespace
+
+void DataService::get(rpc::GetReply& reply, const rpc::Fence& fence, const std::string& key) {
+  ThrowIfError(CheckKey(key, limits_));
+  Slot slot = 0;
+  ThrowIfError(ownership_->CheckKey(fence.epoch, fence.map_version, key, &slot));
+  ThrowIfError(store_->Get(slot, key, &reply.found, &reply.value));
+}
+
+Status DataService::Put(const rpc::Fence& fence, const std::string& key, const std::string& value) {
+  DKV_RETURN_NOT_OK(CheckKey(key, limits_));
+  DKV_RETURN_NOT_OK(CheckValue(value, limits_));
+  Slot slot = 0;
+  DKV_RETURN_NOT_OK(ownership_->CheckKey(fence.epoch, fence.map_version, key, &slot));
+  // One copy: Thrift hands the value over as a const reference to its own request object.
+  return store_->Set(slot, key, value);
+}
+
+void DataService::put(const rpc::Fence& fence, const std::string& key, const std::string& value) {
+  ThrowIfError(Put(fence, key, value));
+}
+
+bool DataService::remove(const rpc::Fence& fence, const std::string& key) {
+  ThrowIfError(CheckKey(key, limits_));
+  Slot slot = 0;
+  ThrowIfError(ownership_->CheckKey(fence.epoch, fence.map_version, key, &slot));
+  bool existed = false;
+  ThrowIfError(store_->Remove(slot, key, &existed));
+  return existed;
+}
+
+void DataService::unsafe_put(const rpc::Fence& fence, const std::string& key,
+                             const std::string& value) {
+  Status s = Put(fence, key, value);
+  if (!s.ok()) DKV_LOG(DEBUG) << "unsafe_put refused: " << s.ToString();
+}
+
+void DataService::stats(rpc::DataNodeStats& stats) {
+  SlotOwnership::Summary summary = ownership_->GetSummary();
+  stats.id = summary.node_id;
+  stats.slots = summary.owned_slots;
+  stats.keys = store_->KeyCount();
+  stats.map_version = summary.map_version;
+  stats.epoch = summary.highest_epoch;
+}
+
+}  // namespace dkv::data

@@ -1,0 +1,42 @@
+// DataService: the Thrift handler of the DataNode service (common/rpc/dkv.thrift), called by the
+// master. Thin: each call is fenced by SlotOwnership (epoch, map version, slot owned), then served
+// by the Store; a failed Status is thrown as the IDL's DkvError at this edge and nowhere else.
+//
+// Thread-safety: called from every RpcServer connection thread at once; it keeps no state of its
+// own beyond constant pointers.
+#pragma once
+
+#include <string>
+
+#include "common/limits.h"
+#include "data/slot_ownership.h"
+#include "data/store.h"
+#include "gen-cpp/DataNode.h"
+
+namespace dkv::data {
+
+class DataService : public rpc::DataNodeIf {
+ public:
+  // `ownership` and `store` are not owned and must outlive the service (and the RpcServer using
+  // it). Keys and values above `limits` are refused (the master checks first; this is a backstop).
+  DataService(SlotOwnership* ownership, Store* store, Limits limits)
+      : ownership_(ownership), store_(store), limits_(limits) {}
+
+  void get(rpc::GetReply& reply, const rpc::Fence& fence, const std::string& key) override;
+  void put(const rpc::Fence& fence, const std::string& key, const std::string& value) override;
+  bool remove(const rpc::Fence& fence, const std::string& key) override;
+  // Oneway: nothing goes back to the caller; refusals are logged at debug level only.
+  void unsafe_put(const rpc::Fence& fence, const std::string& key,
+                  const std::string& value) override;
+  void stats(rpc::DataNodeStats& stats) override;
+
+ private:
+  // Fence and store, shared by put and unsafe_put.
+  Status Put(const rpc::Fence& fence, const std::string& key, const std::string& value);
+
+  SlotOwnership* const ownership_;
+  Store* const store_;
+  const Limits limits_;
+};
+
+}  // namespace dkv::data

@@ -1,0 +1,135 @@
+#include "data/data_service.h"
+
+#include <gtest/gtest.h>
+
+#include "common/coord/memory_coordinator.h"
+#include "common/rpc/metadata_codec.h"
+
+namespace dkv::data {
+namespace {
+
+constexpr int32_t kSlots = 8;
+
+rpc::Fence MakeFence(int64_t epoch, int64_t version) {
+  rpc::Fence fence;
+  fence.epoch = epoch;
+  fence.map_version = version;
+  return fence;
+}
+
+// The handler over a real SlotOwnership and Store, with an in-memory coordinator: no network.
+class DataServiceTest : public ::testing::Test {
+ protected:
+  DataServiceTest() : ownership_(&coordinator_, paths_, &store_) {
+    EXPECT_TRUE(coordinator_.CreateAll(paths_.root()).ok());
+    // Slot map version 1 of epoch 1: d1 owns the even slots, d2 the odd ones.
+    SlotMap map(kSlots);
+    for (Slot s = 0; s < kSlots; ++s) map.Assign(s, s % 2 == 0 ? "d1" : "d2");
+    map.set_version(1);
+    map.set_epoch(1);
+    EXPECT_TRUE(
+        coordinator_.Create(paths_.slotmap(), rpc::EncodeSlotMap(map), coord::NodeMode::kPersistent)
+            .ok());
+    EXPECT_TRUE(ownership_.Start("d1").ok());
+    Limits limits;
+    limits.max_key_bytes = 16;
+    limits.max_value_bytes = 32;
+    service_ = std::make_unique<DataService>(&ownership_, &store_, limits);
+  }
+
+  // A key of a slot d1 owns (even) or not (odd).
+  static std::string KeyIn(bool owned) {
+    for (int i = 0;; ++i) {
+      std::string key = "key" + std::to_string(i);
+      if ((SlotOf(key, kSlots) % 2 == 0) == owned) return key;
+    }
+  }
+
+  rpc::ErrorCode::type ErrorOf(const std::function<void()>& call) {
+    try {
+      call();
+    } catch (const rpc::DkvError& e) {
+      return e.code;
+    }
+    ADD_FAILURE() << "no DkvError thrown";
+    return static_cast<rpc::ErrorCode::type>(0);
+  }
+
+  const coord::ClusterPaths paths_{"svc"};
+  coord::MemoryCoordinator coordinator_;
+  Store store_;
+  SlotOwnership ownership_;
+  std::unique_ptr<DataService> service_;
+};
+
+TEST_F(DataServiceTest, PutGetRemoveOnAnOwnedSlot) {
+  const std::string key = KeyIn(true);
+  const auto fence = MakeFence(1, 1);
+  rpc::GetReply reply;
+  service_->get(reply, fence, key);
+  EXPECT_FALSE(reply.found);
+
+  service_->put(fence, key, std::string("v\0x", 3));
+  service_->get(reply, fence, key);
+  EXPECT_TRUE(reply.found);
+  EXPECT_EQ(reply.value, std::string("v\0x", 3));
+
+  EXPECT_TRUE(service_->remove(fence, key));
+  EXPECT_FALSE(service_->remove(fence, key));
+}
+
+TEST_F(DataServiceTest, KeyOfAnotherNodesSlotIsWrongNode) {
+  const std::string key = KeyIn(false);
+  const auto fence = MakeFence(1, 1);
+  rpc::GetReply reply;
+  EXPECT_EQ(ErrorOf([&] { service_->get(reply, fence, key); }), rpc::ErrorCode::WRONG_NODE);
+  EXPECT_EQ(ErrorOf([&] { service_->put(fence, key, "v"); }), rpc::ErrorCode::WRONG_NODE);
+  EXPECT_EQ(ErrorOf([&] { service_->remove(fence, key); }), rpc::ErrorCode::WRONG_NODE);
+  EXPECT_EQ(store_.KeyCount(), 0);
+}
+
+TEST_F(DataServiceTest, StaleRouteIsWrongNode) {
+  rpc::GetReply reply;
+  EXPECT_EQ(ErrorOf([&] { service_->get(reply, MakeFence(1, 0), KeyIn(true)); }),
+            rpc::ErrorCode::WRONG_NODE);
+}
+
+TEST_F(DataServiceTest, OlderEpochIsStaleEpoch) {
+  const std::string key = KeyIn(true);
+  service_->put(MakeFence(2, 1), key, "new master");
+  EXPECT_EQ(ErrorOf([&] { service_->put(MakeFence(1, 1), key, "old master"); }),
+            rpc::ErrorCode::STALE_EPOCH);
+  rpc::GetReply reply;
+  service_->get(reply, MakeFence(2, 1), key);
+  EXPECT_EQ(reply.value, "new master");
+}
+
+TEST_F(DataServiceTest, OversizedKeyOrValueIsRefused) {
+  const auto fence = MakeFence(1, 1);
+  EXPECT_EQ(ErrorOf([&] { service_->put(fence, std::string(17, 'k'), "v"); }),
+            rpc::ErrorCode::KEY_TOO_LARGE);
+  EXPECT_EQ(ErrorOf([&] { service_->put(fence, KeyIn(true), std::string(33, 'v')); }),
+            rpc::ErrorCode::VALUE_TOO_LARGE);
+}
+
+TEST_F(DataServiceTest, UnsafePutStoresOrSilentlyDrops) {
+  service_->unsafe_put(MakeFence(1, 1), KeyIn(true), "v");
+  EXPECT_EQ(store_.KeyCount(), 1);
+  service_->unsafe_put(MakeFence(1, 1), KeyIn(false), "v");  // no throw: oneway
+  service_->unsafe_put(MakeFence(0, 1), KeyIn(true), "v2");
+  EXPECT_EQ(store_.KeyCount(), 1);
+}
+
+TEST_F(DataServiceTest, StatsReportOwnershipAndKeys) {
+  service_->put(MakeFence(3, 1), KeyIn(true), "v");
+  rpc::DataNodeStats stats;
+  service_->stats(stats);
+  EXPECT_EQ(stats.id, "d1");
+  EXPECT_EQ(stats.slots, kSlots / 2);
+  EXPECT_EQ(stats.keys, 1);
+  EXPECT_EQ(stats.map_version, 1);
+  EXPECT_EQ(stats.epoch, 3);
+}
+
+}  // namespace
+}  // namespace dkv::data

@@ -1,0 +1,147 @@
+// SlotOwnership: which slots this data node owns, and the fence every master->data call passes.
+//
+// It follows the cluster's `slotmap` and `epoch` znodes through the Coordinator (read with one-shot
+// watches, re-read on every firing and after the session comes back), keeps the newest slot map it
+// has seen and the highest master epoch, and answers Check for each call:
+//   1. STALE_EPOCH if the caller's epoch is below the highest seen (else that epoch becomes the
+//      highest seen: a newer master fences the older ones out at its first call);
+//   2. if the caller routed with a newer map version than the local one, the map is re-read from
+//      ZooKeeper synchronously first (one read, bounded by the coordinator's session timeout);
+//   3. WRONG_NODE if the caller's map version is older than the local one (stale route), or if this
+//      node does not own the slot under its map.
+// When a new map grants this node a slot, the Store gets an empty table for it before the map is
+// published; when it takes one away, the slot's table is dropped after publishing, so a call fenced
+// under the old map either lands before the drop (and is dropped with it) or finds no table (and is
+// refused by the Store). A slot that changes owner thus starts empty on its new owner.
+//
+// Threads: Check, CheckKey and the accessors are called by every RPC thread at once. They read an
+// immutable State through a shared_ptr copied under a mutex held for a pointer copy only; the
+// epoch is an atomic. Reads of ZooKeeper (watch callbacks on the coordinator's event thread,
+// session events, synchronous refreshes) are serialized by read_mu_ and never block Check except a
+// Check that asked for a refresh.
+//
+// Lifecycle: construct, Start(node_id), then Check from any thread; Stop() (or the destructor)
+// before the coordinator or the store go away. The owner of the coordinator's session listener
+// forwards session events to OnSessionEvent (the listener slot is single, and the data node also
+// re-registers itself on expiry).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/coord/cluster_paths.h"
+#include "common/coord/coordinator.h"
+#include "common/mutex.h"
+#include "common/slot.h"
+#include "common/slot_map.h"
+#include "data/store.h"
+#include "dkv/status.h"
+
+namespace dkv::data {
+
+class SlotOwnership {
+ public:
+  // `coordinator` and `store` are not owned and must outlive this object.
+  SlotOwnership(coord::Coordinator* coordinator, coord::ClusterPaths paths, Store* store);
+  ~SlotOwnership();  // Stop()
+  SlotOwnership(const SlotOwnership&) = delete;
+  SlotOwnership& operator=(const SlotOwnership&) = delete;
+
+  // Names this node (the owner ids in the slot map are compared with it), reads `slotmap` and
+  // `epoch` and arms their watches. Absent znodes are fine (no master has written them yet): their
+  // creation fires the watches. UNAVAILABLE (or the coordinator's error) when ZooKeeper cannot be
+  // read. Call once.
+  Status Start(const std::string& node_id);
+
+  // Stops reacting to watches and waits for a watch callback that is running. Idempotent.
+  void Stop();
+
+  // Forwarded from the coordinator's session listener. kExpired: every watch is gone, re-read and
+  // re-arm both; kConnected: re-read what a read that failed while disconnected left unwatched.
+  void OnSessionEvent(coord::SessionEvent event);
+
+  // The fence of one call for `slot` (see the file comment). OK, STALE_EPOCH, WRONG_NODE,
+  // UNAVAILABLE (a refresh could not read ZooKeeper, or ZooKeeper does not show the caller's
+  // version yet), INVALID_ARGUMENT (slot out of range). Thread-safe.
+  Status Check(int64_t epoch, int64_t map_version, Slot slot);
+
+  // As Check, for the slot of `key` under the map the decision is made with (*slot receives it).
+  // Before any map has been read the slot count is unknown, and the answer is WRONG_NODE.
+  Status CheckKey(int64_t epoch, int64_t map_version, std::string_view key, Slot* slot);
+
+  // A consistent view for stats(). Thread-safe.
+  struct Summary {
+    std::string node_id;
+    int32_t owned_slots = 0;
+    int32_t slot_count = 0;
+    int64_t map_version = 0;
+    int64_t highest_epoch = 0;
+  };
+  Summary GetSummary() const;
+
+  int64_t highest_epoch() const { return highest_epoch_.load(std::memory_order_acquire); }
+  int64_t map_version() const;
+
+ private:
+  // What Check decides with; immutable once published.
+  struct State {
+    std::string node_id;
+    SlotMap map;
+    std::vector<uint8_t> owned;  // by slot: 1 when map.Owner(slot) == node_id
+    int32_t owned_count = 0;
+  };
+
+  // Watch callbacks hold a shared_ptr to this, not to the SlotOwnership, so one firing after Stop()
+  // (or after destruction, when the coordinator outlives us) finds owner == nullptr and returns.
+  struct CallbackGate {
+    Mutex mu;
+    SlotOwnership* owner GUARDED_BY(mu) = nullptr;
+  };
+
+  std::shared_ptr<const State> Snapshot() const EXCLUDES(state_mu_);
+  void Publish(std::shared_ptr<const State> state) EXCLUDES(state_mu_);
+
+  // STALE_EPOCH, or raises the highest epoch seen to `epoch`.
+  Status CheckEpoch(int64_t epoch);
+  void RaiseEpoch(int64_t epoch);
+  // Steps 1-2 and the stale-route half of 3; *state is what the slot is then checked against.
+  Status Fence(int64_t epoch, int64_t map_version, std::shared_ptr<const State>* state)
+      EXCLUDES(read_mu_);
+  Status CheckSlot(const State& state, Slot slot) const;
+  Status Refresh(int64_t map_version) EXCLUDES(read_mu_);
+
+  // Read a znode, arming a watch when `arm` (an Exists watch while the node is absent), and apply
+  // it. OK when the node is absent.
+  Status ReadMapLocked(bool arm) REQUIRES(read_mu_);
+  Status ReadEpochLocked(bool arm) REQUIRES(read_mu_);
+  void ApplyMapLocked(SlotMap map) REQUIRES(read_mu_);
+
+  // Watch callbacks, called through the gate.
+  void OnMapWatch() EXCLUDES(read_mu_);
+  void OnEpochWatch() EXCLUDES(read_mu_);
+  coord::Watch MakeWatch(void (SlotOwnership::*handler)());
+
+  // Constant after construction.
+  coord::Coordinator* const coordinator_;
+  const coord::ClusterPaths paths_;
+  Store* const store_;
+  const std::shared_ptr<CallbackGate> gate_;
+
+  // Internally synchronized.
+  std::atomic<int64_t> highest_epoch_{0};
+
+  // Lock order: gate_->mu, then read_mu_, then state_mu_ (the Store's locks come after read_mu_).
+  Mutex read_mu_;
+  bool map_watch_armed_ GUARDED_BY(read_mu_) = false;
+  bool epoch_watch_armed_ GUARDED_BY(read_mu_) = false;
+  bool started_ GUARDED_BY(read_mu_) = false;
+
+  mutable Mutex state_mu_;
+  std::shared_ptr<const State> state_ GUARDED_BY(state_mu_);  // never null
+};
+
+}  // namespace dkv::data
