@@ -5,7 +5,9 @@
 // ZooKeeper's integer return codes become Status here and nowhere else:
 //   ZNONODE -> NOT_FOUND, ZNODEEXISTS -> ALREADY_EXISTS, ZBADVERSION -> VERSION_MISMATCH,
 //   connection loss / expired session / timeouts -> UNAVAILABLE (the message says which),
-//   anything else -> INTERNAL.
+//   ZBADARGUMENTS (a malformed path) -> INVALID_ARGUMENT, anything else -> INTERNAL.
+// Data above ZooKeeper's packet limit (~1 MB) is refused up front with INVALID_ARGUMENT, since
+// ZooKeeper would drop the connection instead of answering.
 //
 // Threads: every method is thread-safe and synchronous, bounded by the session timeout. Watch
 // callbacks and the session listener run one at a time on the coordinator's own event thread (never
