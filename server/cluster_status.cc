@@ -1,0 +1,41 @@
+#include "server/cluster_status.h"
+
+#include "common/rpc/metadata_codec.h"
+
+namespace dkv::server {
+
+Result<ClusterStatus> CollectClusterStatus(coord::Coordinator* coord, const std::string& cluster,
+                                           Router* router) {
+  const coord::ClusterPaths paths(cluster);
+  ClusterStatus status;
+  status.cluster = cluster;
+  DKV_ASSIGN_OR_RETURN(coord::NodeData master, coord->Get(paths.master()));
+  DKV_RETURN_NOT_OK(rpc::DecodeMaster(master.data, &status.master));
+
+  DKV_ASSIGN_OR_RETURN(std::vector<std::string> servers, coord->GetChildren(paths.servers()));
+  for (const std::string& name : servers) {
+    if (name == status.master.server_id) continue;
+    auto node = coord->Get(paths.servers() + "/" + name);
+    if (!node.ok()) continue;  // left meanwhile
+    MemberInfo member;
+    if (!rpc::DecodeMember(node->data, &member).ok()) continue;
+    member.id = name;
+    status.standbys.push_back(std::move(member));
+  }
+
+  auto clients = coord->GetChildren(paths.clients());
+  if (clients.ok()) status.clients = static_cast<int32_t>(clients->size());
+
+  Router::Summary routing = router->Summarize();
+  status.slot_count = routing.slot_count;
+  status.slot_map_version = routing.map_version;
+  for (const DataNodeRoute& route : routing.data_nodes) {
+    DataNodeStatus node{route.id, route.address, route.slots, -1};
+    auto stats = route.channel->Stats();
+    if (stats.ok()) node.keys = stats->keys;
+    status.data_nodes.push_back(std::move(node));
+  }
+  return status;
+}
+
+}  // namespace dkv::server

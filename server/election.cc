@@ -1,0 +1,110 @@
+#include "server/election.h"
+
+#include <algorithm>
+
+#include "common/logging.h"
+#include "common/rpc/metadata_codec.h"
+
+namespace dkv::server {
+
+Election::Election(coord::Coordinator* coord, const coord::ClusterPaths& paths, MemberInfo self,
+                   Listener* listener)
+    : coord_(coord), paths_(paths), self_(std::move(self)), listener_(listener) {}
+
+Status Election::Start() {
+  {
+    MutexLock l(&check_mu_);
+    DKV_RETURN_NOT_OK(coord_->CreateAll(paths_.servers()));
+    DKV_RETURN_NOT_OK(Register());
+  }
+  Check();
+  return Status::OK();
+}
+
+Status Election::Register() {
+  std::string created;
+  DKV_RETURN_NOT_OK_PREPEND(coord_->Create(paths_.server_prefix(), rpc::EncodeMember(self_),
+                                           coord::NodeMode::kEphemeralSequential, &created),
+                            "registering in " + paths_.servers());
+  id_ = created.substr(created.rfind('/') + 1);
+  DKV_LOG(INFO) << "registered as " << id_ << " (" << self_.address << ")";
+  return Status::OK();
+}
+
+void Election::Rejoin() {
+  {
+    MutexLock l(&check_mu_);
+    if (left_) return;
+    Demote();
+    Status s = Register();
+    if (!s.ok()) {
+      DKV_LOG(ERROR) << "cannot register again after session expiry: " << s.ToString();
+      return;
+    }
+  }
+  Check();
+}
+
+void Election::Leave() {
+  MutexLock l(&check_mu_);
+  if (left_) return;
+  left_ = true;
+  Demote();
+  if (!id_.empty()) {
+    Status s = coord_->Delete(paths_.servers() + "/" + id_);
+    if (!s.ok() && !s.IsNotFound()) DKV_LOG(WARNING) << "leaving servers/: " << s.ToString();
+  }
+}
+
+std::string Election::id() const {
+  MutexLock l(&check_mu_);
+  return id_;
+}
+
+void Election::Check() {
+  MutexLock l(&check_mu_);
+  if (left_) return;
+  Status s = CheckLocked();
+  // A failure here means ZooKeeper is unreachable; the session listener re-runs the election
+  // when the connection or a new session comes back.
+  if (!s.ok()) DKV_LOG(WARNING) << "election check failed: " << s.ToString();
+}
+
+Status Election::CheckLocked() {
+  // Loops only when the predecessor vanished between listing and watching it.
+  for (;;) {
+    DKV_ASSIGN_OR_RETURN(std::vector<std::string> children, coord_->GetChildren(paths_.servers()));
+    children.erase(std::remove_if(children.begin(), children.end(),
+                                  [](const std::string& c) { return c.rfind("srv-", 0) != 0; }),
+                   children.end());
+    // Names are srv-<10-digit sequence>: lexical order is sequence order.
+    std::sort(children.begin(), children.end());
+    auto me = std::find(children.begin(), children.end(), id_);
+    if (me == children.end()) {
+      // Our node is gone (session expired); Rejoin registers again.
+      return Status::NotFound(id_ + " is no longer in " + paths_.servers());
+    }
+    if (me == children.begin()) {
+      if (!is_master_.exchange(true)) {
+        DKV_LOG(INFO) << id_ << " is the lowest member: taking over as master";
+        listener_->OnElected(id_);
+      }
+      return Status::OK();
+    }
+    const std::string predecessor = paths_.servers() + "/" + *(me - 1);
+    DKV_ASSIGN_OR_RETURN(bool exists, coord_->Exists(predecessor, [this] { Check(); }));
+    if (exists) {
+      DKV_LOG(INFO) << id_ << " stands by, watching " << *(me - 1);
+      return Status::OK();
+    }
+  }
+}
+
+void Election::Demote() {
+  if (is_master_.exchange(false)) {
+    DKV_LOG(WARNING) << id_ << " is master no more";
+    listener_->OnDemoted();
+  }
+}
+
+}  // namespace dkv::server

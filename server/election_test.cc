@@ -1,0 +1,146 @@
+// Election and Master over MemoryCoordinator: several "servers" share one in-memory ZooKeeper tree.
+#include "server/election.h"
+
+#include <gtest/gtest.h>
+
+#include "common/coord/memory_coordinator.h"
+#include "common/rpc/metadata_codec.h"
+#include "server/master.h"
+#include "tests/harness/test_util.h"
+
+namespace dkv::server {
+namespace {
+
+using ::dkv::test::WaitFor;
+using std::chrono::milliseconds;
+
+const coord::ClusterPaths kPaths("t");
+
+// One server's election and master duties on its own session.
+struct Candidate : Election::Listener {
+  Candidate(std::shared_ptr<coord::MemoryTree> tree, const std::string& address)
+      : coord(std::make_unique<coord::MemoryCoordinator>(tree)),
+        router(Limits{}, [](const HostPort&) { return nullptr; }),
+        master(coord.get(), kPaths, address, 64, &router),
+        election(coord.get(), kPaths, MemberInfo{"", address, 1, "h"}, this) {}
+
+  void OnElected(const std::string& id) override {
+    Status s = master.TakeOver(id);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    ++elected;
+  }
+  void OnDemoted() override {
+    master.StepDown();
+    ++demoted;
+  }
+
+  std::unique_ptr<coord::MemoryCoordinator> coord;
+  Router router;
+  Master master;
+  Election election;
+  std::atomic<int> elected{0};
+  std::atomic<int> demoted{0};
+};
+
+MasterInfo ReadMaster(coord::Coordinator* c) {
+  MasterInfo m;
+  auto node = c->Get(kPaths.master());
+  if (node.ok()) {
+    EXPECT_TRUE(rpc::DecodeMaster(node->data, &m).ok());
+  }
+  return m;
+}
+
+TEST(ElectionTest, LowestMemberBecomesMasterAndOthersStandBy) {
+  auto tree = std::make_shared<coord::MemoryTree>();
+  Candidate a(tree, "a:1"), b(tree, "b:1"), c(tree, "c:1");
+  ASSERT_TRUE(a.election.Start().ok());
+  ASSERT_TRUE(b.election.Start().ok());
+  ASSERT_TRUE(c.election.Start().ok());
+  EXPECT_TRUE(a.election.is_master());
+  EXPECT_FALSE(b.election.is_master());
+  EXPECT_FALSE(c.election.is_master());
+  MasterInfo m = ReadMaster(a.coord.get());
+  EXPECT_EQ(m.address, "a:1");
+  EXPECT_EQ(m.server_id, a.election.id());
+  EXPECT_EQ(m.epoch, 1);
+}
+
+TEST(ElectionTest, SuccessorTakesOverWithAHigherEpochWhenMasterLeaves) {
+  auto tree = std::make_shared<coord::MemoryTree>();
+  Candidate a(tree, "a:1"), b(tree, "b:1"), c(tree, "c:1");
+  ASSERT_TRUE(a.election.Start().ok());
+  ASSERT_TRUE(b.election.Start().ok());
+  ASSERT_TRUE(c.election.Start().ok());
+  a.election.Leave();
+  ASSERT_TRUE(WaitFor([&] { return b.election.is_master(); }, milliseconds(5000)).ok());
+  EXPECT_FALSE(c.election.is_master());
+  ASSERT_TRUE(
+      WaitFor([&] { return ReadMaster(b.coord.get()).address == "b:1"; }, milliseconds(5000)).ok());
+  EXPECT_EQ(ReadMaster(b.coord.get()).epoch, 2);
+  EXPECT_EQ(c.elected.load(), 0);
+}
+
+TEST(ElectionTest, StandbyWhosePredecessorDiesKeepsWaitingForTheMaster) {
+  auto tree = std::make_shared<coord::MemoryTree>();
+  Candidate a(tree, "a:1"), b(tree, "b:1"), c(tree, "c:1");
+  ASSERT_TRUE(a.election.Start().ok());
+  ASSERT_TRUE(b.election.Start().ok());
+  ASSERT_TRUE(c.election.Start().ok());
+  b.election.Leave();  // c's predecessor, not the master
+  ASSERT_TRUE(WaitFor([&] { return a.coord->GetChildren(kPaths.servers())->size() == 2; },
+                      milliseconds(5000))
+                  .ok());
+  a.election.Leave();
+  ASSERT_TRUE(WaitFor([&] { return c.election.is_master(); }, milliseconds(5000)).ok());
+  EXPECT_TRUE(a.demoted.load() == 1);
+}
+
+TEST(ElectionTest, ExpiredMasterIsDemotedAndRejoinsAsStandby) {
+  auto tree = std::make_shared<coord::MemoryTree>();
+  Candidate a(tree, "a:1"), b(tree, "b:1");
+  a.coord->SetSessionListener([&](coord::SessionEvent e) {
+    if (e == coord::SessionEvent::kExpired) a.election.Rejoin();
+  });
+  ASSERT_TRUE(a.election.Start().ok());
+  ASSERT_TRUE(b.election.Start().ok());
+  a.coord->ExpireSessionForTests();
+  ASSERT_TRUE(
+      WaitFor([&] { return b.election.is_master() && a.demoted.load() == 1; }, milliseconds(5000))
+          .ok());
+  ASSERT_TRUE(WaitFor([&] { return a.coord->GetChildren(kPaths.servers())->size() == 2; },
+                      milliseconds(5000))
+                  .ok());
+  EXPECT_FALSE(a.election.is_master());
+}
+
+TEST(MasterTest, RebalancesTheSlotMapWhenDataNodesJoinAndLeave) {
+  auto tree = std::make_shared<coord::MemoryTree>();
+  Candidate a(tree, "a:1");
+  coord::MemoryCoordinator data_session(tree);
+  ASSERT_TRUE(a.election.Start().ok());
+  auto map_version = [&] {
+    SlotMap map;
+    auto node = a.coord->Get(kPaths.slotmap());
+    if (!node.ok() || !rpc::DecodeSlotMap(node->data, &map).ok()) return SlotMap();
+    return map;
+  };
+  EXPECT_EQ(map_version().version(), 1);  // a new cluster's map, all slots unassigned
+  for (const char* id : {"d1", "d2"}) {
+    ASSERT_TRUE(data_session
+                    .Create(kPaths.data_node(id), rpc::EncodeMember({id, "127.0.0.1:1", 1, "h"}),
+                            coord::NodeMode::kEphemeral)
+                    .ok());
+  }
+  ASSERT_TRUE(WaitFor([&] { return map_version().Counts().size() == 2; }, milliseconds(5000)).ok());
+  auto counts = map_version().Counts();
+  EXPECT_EQ(counts["d1"], 32);
+  EXPECT_EQ(counts["d2"], 32);
+  ASSERT_TRUE(data_session.Delete(kPaths.data_node("d1")).ok());
+  ASSERT_TRUE(WaitFor([&] { return map_version().Counts().size() == 1; }, milliseconds(5000)).ok());
+  EXPECT_EQ(map_version().Counts()["d2"], 64);
+  EXPECT_EQ(map_version().epoch(), 1);
+}
+
+}  // namespace
+}  // namespace dkv::server

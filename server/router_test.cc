@@ -1,0 +1,124 @@
+#include "server/router.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "common/slot.h"
+
+namespace dkv::server {
+namespace {
+
+// An in-process data node: a map, and the fences it was called with.
+class FakeChannel : public DataChannel {
+ public:
+  explicit FakeChannel(HostPort address) : address_(std::move(address)) {}
+  const HostPort& address() const override { return address_; }
+  Result<std::optional<std::string>> Get(const Fence& f, const std::string& key) override {
+    last_fence = f;
+    auto it = data.find(key);
+    if (it == data.end()) return std::optional<std::string>();
+    return std::optional<std::string>(it->second);
+  }
+  Status Put(const Fence& f, const std::string& key, const std::string& value) override {
+    last_fence = f;
+    data[key] = value;
+    return Status::OK();
+  }
+  Result<bool> Remove(const Fence& f, const std::string& key) override {
+    last_fence = f;
+    return data.erase(key) > 0;
+  }
+  void UnsafePut(const Fence& f, const std::string& key, const std::string& value) override {
+    (void)Put(f, key, value);
+  }
+  Result<DataNodeStats> Stats() override {
+    return DataNodeStats{0, static_cast<int64_t>(data.size())};
+  }
+
+  HostPort address_;
+  std::map<std::string, std::string> data;
+  Fence last_fence;
+};
+
+class RouterTest : public ::testing::Test {
+ protected:
+  RouterTest()
+      : router_(Limits{8, 16}, [this](const HostPort& a) {
+          auto channel = std::make_shared<FakeChannel>(a);
+          channels_[a.ToString()] = channel;
+          ++channels_made_;
+          return channel;
+        }) {}
+
+  std::vector<MemberInfo> Members(int n) {
+    std::vector<MemberInfo> members;
+    for (int i = 0; i < n; ++i) {
+      members.push_back({"d" + std::to_string(i), "h:" + std::to_string(7500 + i), 1, "h"});
+    }
+    return members;
+  }
+
+  Router router_;
+  std::map<std::string, std::shared_ptr<FakeChannel>> channels_;
+  int channels_made_ = 0;
+};
+
+TEST_F(RouterTest, RoutesEachKeyToTheOwnerOfItsSlotWithTheFence) {
+  SlotMap map(16);
+  map.Rebalance({"d0", "d1"});
+  map.set_version(4);
+  router_.Install(7, map, Members(2));
+  ASSERT_TRUE(router_.Set("k1", "v1").ok());
+  const std::string owner = map.Owner(SlotOf("k1", 16));
+  auto& channel = channels_[owner == "d0" ? "h:7500" : "h:7501"];
+  EXPECT_EQ(channel->data["k1"], "v1");
+  EXPECT_EQ(channel->last_fence.epoch, 7);
+  EXPECT_EQ(channel->last_fence.map_version, 4);
+  EXPECT_EQ(router_.Get("k1")->value(), "v1");
+  EXPECT_TRUE(*router_.Remove("k1"));
+  EXPECT_FALSE(router_.Get("k1")->has_value());
+}
+
+TEST_F(RouterTest, OversizedKeyOrValueIsRefusedBeforeAnythingIsSent) {
+  SlotMap map(16);
+  map.Rebalance({"d0"});
+  router_.Install(1, map, Members(1));
+  EXPECT_EQ(router_.Set("123456789", "v").code(), Status::Code::kKeyTooLarge);
+  EXPECT_EQ(router_.Set("k", std::string(17, 'v')).code(), Status::Code::kValueTooLarge);
+  router_.UnsafeSet("k", std::string(17, 'v'));
+  EXPECT_TRUE(channels_["h:7500"]->data.empty());
+}
+
+TEST_F(RouterTest, NoDataNodesWhenTheSlotHasNoLiveOwner) {
+  SlotMap map(16);
+  router_.Install(1, map, {});
+  EXPECT_EQ(router_.Set("k", "v").code(), Status::Code::kNoDataNodes);
+  EXPECT_EQ(router_.Get("k").status().code(), Status::Code::kNoDataNodes);
+}
+
+TEST_F(RouterTest, UnavailableWhenNotRouting) {
+  EXPECT_TRUE(router_.Set("k", "v").IsUnavailable());
+  SlotMap map(16);
+  map.Rebalance({"d0"});
+  router_.Install(1, map, Members(1));
+  router_.Clear();
+  EXPECT_TRUE(router_.Get("k").status().IsUnavailable());
+}
+
+TEST_F(RouterTest, ChannelsSurviveANewMapWhenAddressesStay) {
+  SlotMap map(16);
+  map.Rebalance({"d0", "d1"});
+  router_.Install(1, map, Members(2));
+  EXPECT_EQ(channels_made_, 2);
+  map.Rebalance({"d0", "d1", "d2"});
+  router_.Install(1, map, Members(3));
+  EXPECT_EQ(channels_made_, 3);  // only d2's is new
+  Router::Summary summary = router_.Summarize();
+  ASSERT_EQ(summary.data_nodes.size(), 3u);
+  EXPECT_EQ(summary.data_nodes[0].slots + summary.data_nodes[1].slots + summary.data_nodes[2].slots,
+            16);
+}
+
+}  // namespace
+}  // namespace dkv::server

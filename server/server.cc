@@ -1,0 +1,130 @@
+#include "server/server.h"
+
+#include <unistd.h>
+
+#include "common/logging.h"
+#include "common/rpc/metadata_codec.h"
+#include "gen-cpp/Dkv.h"
+#include "server/server_service.h"
+
+namespace dkv::server {
+
+Server::Server(ServerOptions options)
+    : options_(std::move(options)),
+      paths_(options_.cluster),
+      router_(options_.limits, [timeout = options_.data_call_timeout](const HostPort& address) {
+        return NewThriftDataChannel(address, timeout);
+      }) {}
+
+Server::~Server() { Shutdown(); }
+
+Status Server::Start() {
+  coord::ZooKeeperOptions zk;
+  zk.connect_string = options_.zookeeper;
+  zk.session_timeout = options_.session_timeout;
+  DKV_ASSIGN_OR_RETURN(coord_, coord::ConnectZooKeeper(zk));
+  DKV_RETURN_NOT_OK(coord_->CreateAll(paths_.servers()));
+
+  // Keys and values may be up to the limits; a request twice that size is refused by the
+  // transport before it is read into memory.
+  const size_t largest = std::max(options_.limits.max_key_bytes, options_.limits.max_value_bytes);
+  const auto max_string =
+      static_cast<int32_t>(std::min<size_t>(2 * largest + (1 << 20), INT32_MAX));
+  DKV_ASSIGN_OR_RETURN(
+      rpc_server_,
+      rpc::RpcServer::Start(
+          options_.listen,
+          std::make_shared<rpc::DkvProcessor>(std::make_shared<ServerService>(this)), max_string));
+  DKV_ASSIGN_OR_RETURN(
+      HostPort advertised,
+      AdvertisedAddress(options_.advertise, options_.listen.host, rpc_server_->port()));
+  advertised_ = advertised.ToString();
+
+  master_ = std::make_unique<Master>(coord_.get(), paths_, advertised_, options_.slots, &router_);
+  MemberInfo self{"", advertised_, static_cast<int32_t>(getpid()), LocalHostName()};
+  election_ = std::make_unique<Election>(coord_.get(), paths_, self, this);
+  coord_->SetSessionListener([this](coord::SessionEvent e) { OnSessionEvent(e); });
+  DKV_RETURN_NOT_OK(election_->Start());
+  DKV_LOG(INFO) << "dkv-server listening on " << options_.listen.host << ":" << rpc_server_->port()
+                << ", advertised as " << advertised_ << ", cluster '" << options_.cluster << "'";
+  return Status::OK();
+}
+
+void Server::Shutdown() {
+  if (shut_down_.exchange(true)) return;
+  serving_ = false;
+  if (coord_) coord_->SetSessionListener(nullptr);
+  if (election_) election_->Leave();
+  if (master_) master_->StepDown();
+  coord_.reset();  // closes the session: the master znode goes at once
+  if (rpc_server_) rpc_server_->Stop();
+}
+
+Status Server::CheckServing(std::string* master_address) {
+  if (serving_.load(std::memory_order_acquire)) return Status::OK();
+  if (election_ && election_->is_master()) {
+    return Status::Unavailable("this server is master but not serving (ZooKeeper connection lost)");
+  }
+  auto node =
+      coord_ ? coord_->Get(paths_.master()) : Result<coord::NodeData>(Status::Unavailable(""));
+  MasterInfo master;
+  if (node.ok() && rpc::DecodeMaster(node->data, &master).ok()) {
+    *master_address = master.address;
+    return Status::NotMaster("this server is a standby; the master is " + master.server_id +
+                             " at " + master.address);
+  }
+  return Status::NotMaster("this server is a standby; no master is known yet");
+}
+
+void Server::OnElected(const std::string& id) {
+  id_ = id;
+  TakeOver();
+}
+
+void Server::TakeOver() {
+  Status s = master_->TakeOver(id_);
+  if (!s.ok()) {
+    DKV_LOG(ERROR) << "taking over as master failed (retried when ZooKeeper is back): "
+                   << s.ToString();
+    return;
+  }
+  serving_ = connected_.load();
+}
+
+void Server::OnDemoted() {
+  serving_ = false;
+  master_->StepDown();
+}
+
+void Server::OnSessionEvent(coord::SessionEvent event) {
+  switch (event) {
+    case coord::SessionEvent::kSuspended:
+      // Fencing: a master that cannot see ZooKeeper may already have been replaced; it stops
+      // serving at once, before its session can expire and a successor be elected.
+      connected_ = false;
+      if (serving_.exchange(false)) {
+        DKV_LOG(WARNING) << "lost the ZooKeeper connection: master stops serving";
+      }
+      break;
+    case coord::SessionEvent::kConnected:
+      connected_ = true;
+      if (election_->is_master()) {
+        if (master_->epoch() == 0) {
+          TakeOver();
+        } else if (master_->Reconcile().ok()) {
+          serving_ = true;
+          DKV_LOG(INFO) << "ZooKeeper connection back within the session: master serves again";
+        }
+      } else {
+        election_->Recheck();
+      }
+      break;
+    case coord::SessionEvent::kExpired:
+      connected_ = true;
+      DKV_LOG(WARNING) << "ZooKeeper session expired: joining the election again";
+      election_->Rejoin();
+      break;
+  }
+}
+
+}  // namespace dkv::server

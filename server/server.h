@@ -1,0 +1,86 @@
+// Server: the dkv-server daemon. It joins servers/, takes part in the election, and serves the
+// client-facing Dkv Thrift service: as master it routes calls to data nodes (Router); as a
+// standby it answers NOT_MASTER with the master's address.
+//
+// Lifecycle: construct, Start() once, Shutdown() once (or let the destructor do it).
+// Threads: Thrift request threads call CheckServing()/router(); the coordinator's event thread
+// runs the election, the master's takeover and rebalancing, and the session listener.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "common/coord/cluster_paths.h"
+#include "common/coord/coordinator.h"
+#include "common/host_port.h"
+#include "common/limits.h"
+#include "common/rpc/rpc_server.h"
+#include "common/slot.h"
+#include "server/election.h"
+#include "server/master.h"
+#include "server/router.h"
+
+namespace dkv::server {
+
+struct ServerOptions {
+  std::string zookeeper = "127.0.0.1:2181";
+  std::string cluster = "default";
+  std::chrono::milliseconds session_timeout{4000};
+  HostPort listen{"0.0.0.0", 7400};
+  std::string advertise;              // HOST or HOST:PORT; empty: derived from listen
+  int32_t slots = kDefaultSlotCount;  // only for a new cluster
+  Limits limits;
+  std::chrono::milliseconds data_call_timeout{5000};
+};
+
+class Server : public Election::Listener {
+ public:
+  explicit Server(ServerOptions options);
+  ~Server() override;
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Connects to ZooKeeper, starts the Thrift service, joins the election. UNAVAILABLE naming the
+  // connect string when ZooKeeper is unreachable; IO_ERROR when the listen address is taken.
+  Status Start();
+
+  // Leaves the election first (a standby takes over at once), then stops serving. Idempotent.
+  void Shutdown();
+
+  // OK when this server is the master and connected to ZooKeeper; NOT_MASTER naming the master
+  // (in *master_address too) on a standby; UNAVAILABLE while a master has lost its connection.
+  Status CheckServing(std::string* master_address);
+
+  Router* router() { return &router_; }
+  coord::Coordinator* coordinator() { return coord_.get(); }
+  const ServerOptions& options() const { return options_; }
+  const std::string& advertised_address() const { return advertised_; }
+
+  // Election::Listener
+  void OnElected(const std::string& id) override;
+  void OnDemoted() override;
+
+ private:
+  void OnSessionEvent(coord::SessionEvent event);
+  void TakeOver();
+
+  const ServerOptions options_;
+  const coord::ClusterPaths paths_;
+  std::string advertised_;
+  Router router_;
+  std::unique_ptr<coord::Coordinator> coord_;
+  std::unique_ptr<Master> master_;
+  std::unique_ptr<Election> election_;
+  std::unique_ptr<rpc::RpcServer> rpc_server_;
+  std::string id_;  // set by OnElected before serving_ turns true
+
+  // True only between a successful takeover and a demotion or lost connection: the fence that
+  // stops a master cut off from ZooKeeper from serving.
+  std::atomic<bool> serving_{false};
+  std::atomic<bool> connected_{true};
+  std::atomic<bool> shut_down_{false};
+};
+
+}  // namespace dkv::server

@@ -1,0 +1,79 @@
+#include "server/server_service.h"
+
+#include "common/rpc/error_mapping.h"
+#include "server/cluster_status.h"
+
+namespace dkv::server {
+namespace {
+
+[[noreturn]] void Throw(const Status& status) { throw rpc::ToThrift(status); }
+
+}  // namespace
+
+void ServerService::CheckServing() {
+  std::string master_address;
+  Status s = server_->CheckServing(&master_address);
+  if (!s.ok()) throw rpc::ToThrift(s, master_address);
+}
+
+void ServerService::get(rpc::GetReply& reply, const std::string& key) {
+  CheckServing();
+  auto value = server_->router()->Get(key);
+  if (!value.ok()) Throw(value.status());
+  if (value->has_value()) {
+    reply.found = true;
+    reply.value = std::move(**value);
+  }
+}
+
+void ServerService::put(const std::string& key, const std::string& value) {
+  CheckServing();
+  Status s = server_->router()->Set(key, value);
+  if (!s.ok()) Throw(s);
+}
+
+bool ServerService::remove(const std::string& key) {
+  CheckServing();
+  auto existed = server_->router()->Remove(key);
+  if (!existed.ok()) Throw(existed.status());
+  return *existed;
+}
+
+void ServerService::unsafe_put(const std::string& key, const std::string& value) {
+  // Oneway: nobody hears an error, so a standby or a cut-off master simply drops the call.
+  std::string ignored;
+  if (!server_->CheckServing(&ignored).ok()) return;
+  server_->router()->UnsafeSet(key, value);
+}
+
+void ServerService::status(rpc::ClusterStatus& out) {
+  CheckServing();
+  auto status =
+      CollectClusterStatus(server_->coordinator(), server_->options().cluster, server_->router());
+  if (!status.ok()) Throw(status.status());
+  out.cluster = status->cluster;
+  out.master.server_id = status->master.server_id;
+  out.master.address = status->master.address;
+  out.master.epoch = status->master.epoch;
+  for (const MemberInfo& m : status->standbys) {
+    rpc::MemberRecord r;
+    r.id = m.id;
+    r.address = m.address;
+    r.pid = m.pid;
+    r.host = m.host;
+    out.standbys.push_back(std::move(r));
+  }
+  for (const DataNodeStatus& d : status->data_nodes) {
+    rpc::DataNodeStatus r;
+    r.id = d.id;
+    r.address = d.address;
+    r.slots = d.slots;
+    r.keys = d.keys;
+    out.data_nodes.push_back(std::move(r));
+  }
+  out.clients = status->clients;
+  out.slot_count = status->slot_count;
+  out.slot_map_version = status->slot_map_version;
+}
+
+}  // namespace dkv::server

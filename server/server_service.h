@@ -1,0 +1,29 @@
+// The client-facing Thrift handler (service Dkv in dkv.thrift). Thin: it checks that this server
+// serves, hands the call to the Router, and turns a failed Status into the IDL's DkvError.
+#pragma once
+
+#include <memory>
+
+#include "gen-cpp/Dkv.h"
+#include "server/server.h"
+
+namespace dkv::server {
+
+class ServerService : public rpc::DkvIf {
+ public:
+  explicit ServerService(Server* server) : server_(server) {}
+
+  void get(rpc::GetReply& reply, const std::string& key) override;
+  void put(const std::string& key, const std::string& value) override;
+  bool remove(const std::string& key) override;
+  void unsafe_put(const std::string& key, const std::string& value) override;
+  void status(rpc::ClusterStatus& status) override;
+
+ private:
+  // Throws NOT_MASTER / UNAVAILABLE unless this server serves.
+  void CheckServing();
+
+  Server* const server_;
+};
+
+}  // namespace dkv::server
