@@ -1,0 +1,160 @@
+// dkv::client::Client and Client::Impl: the public API over RetryingCaller, MasterFinder and
+// ClientRegistration (see client_impl.h).
+#include "dkv/client.h"
+
+#include <utility>
+
+#include "client/client_impl.h"
+
+namespace dkv::client {
+namespace {
+
+// A connect attempt to a master gets at most this long (RpcPool fixes it per pool); the call's own
+// deadline bounds every send and receive.
+constexpr std::chrono::milliseconds kMaxConnectTimeout{1000};
+
+Status CheckOptions(const ClientOptions& options) {
+  if (options.zookeeper.empty()) return Status::InvalidArgument("empty ZooKeeper connect string");
+  if (options.cluster.empty() || options.cluster.find('/') != std::string::npos) {
+    return Status::InvalidArgument("bad cluster name '" + options.cluster +
+                                   "': must be non-empty, without '/'");
+  }
+  if (options.timeout.count() <= 0) {
+    return Status::InvalidArgument("timeout must be positive, not " +
+                                   std::to_string(options.timeout.count()) + " ms");
+  }
+  if (options.session_timeout.count() <= 0) {
+    return Status::InvalidArgument("session timeout must be positive, not " +
+                                   std::to_string(options.session_timeout.count()) + " ms");
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+// ---- Client::Impl ----
+
+Client::Impl::Impl(const ClientOptions& options, std::shared_ptr<coord::Coordinator> coordinator,
+                   MasterStubFactory stub_factory, RetryBackoff backoff)
+    : options_(options),
+      coordinator_(std::move(coordinator)),
+      finder_(std::make_shared<MasterFinder>(coordinator_.get(), options.cluster)),
+      registration_(std::make_shared<ClientRegistration>(coordinator_.get(), options.cluster)),
+      caller_(finder_.get(), std::move(stub_factory), options.cluster, options.zookeeper, backoff) {
+}
+
+Result<std::unique_ptr<Client>> Client::Impl::Create(
+    const ClientOptions& options, std::shared_ptr<coord::Coordinator> coordinator,
+    MasterStubFactory stub_factory, RetryBackoff backoff) {
+  DKV_RETURN_NOT_OK(CheckOptions(options));
+  std::unique_ptr<Impl> impl(
+      new Impl(options, std::move(coordinator), std::move(stub_factory), backoff));
+  std::weak_ptr<MasterFinder> finder = impl->finder_;
+  std::weak_ptr<ClientRegistration> registration = impl->registration_;
+  impl->coordinator_->SetSessionListener([finder, registration](coord::SessionEvent event) {
+    if (event != coord::SessionEvent::kExpired) return;
+    // The old session's watches and member node are gone: forget the master (its watch will
+    // never fire) and join clients/ again.
+    if (auto f = finder.lock()) f->OnSessionExpired();
+    if (auto r = registration.lock()) r->OnSessionExpired();
+  });
+  DKV_RETURN_NOT_OK_PREPEND(impl->registration_->Register(),
+                            "cluster '" + options.cluster + "' at ZooKeeper " + options.zookeeper);
+  return std::unique_ptr<Client>(new Client(std::move(impl)));
+}
+
+Client::Impl::~Impl() { coordinator_->SetSessionListener(nullptr); }
+
+std::chrono::milliseconds Client::Impl::Resolve(std::chrono::milliseconds timeout) const {
+  return timeout.count() > 0 ? timeout : options_.timeout;
+}
+
+Result<std::optional<std::string>> Client::Impl::Get(std::string_view key,
+                                                     std::chrono::milliseconds timeout) {
+  std::optional<std::string> value;
+  DKV_RETURN_NOT_OK(caller_.Run("get", Resolve(timeout),
+                                [&](MasterStub& m, std::chrono::milliseconds t, std::string* h) {
+                                  return m.Get(key, &value, t, h);
+                                }));
+  return value;
+}
+
+Status Client::Impl::Set(std::string_view key, std::string_view value,
+                         std::chrono::milliseconds timeout) {
+  return caller_.Run("set", Resolve(timeout),
+                     [&](MasterStub& m, std::chrono::milliseconds t, std::string* h) {
+                       return m.Put(key, value, t, h);
+                     });
+}
+
+Result<bool> Client::Impl::Remove(std::string_view key, std::chrono::milliseconds timeout) {
+  bool existed = false;
+  DKV_RETURN_NOT_OK(caller_.Run("remove", Resolve(timeout),
+                                [&](MasterStub& m, std::chrono::milliseconds t, std::string* h) {
+                                  return m.Remove(key, &existed, t, h);
+                                }));
+  return existed;
+}
+
+void Client::Impl::UnsafeSet(std::string_view key, std::string_view value,
+                             std::chrono::milliseconds timeout) {
+  // By definition nobody learns whether this worked: the status is dropped on purpose.
+  (void)caller_.RunOnce(Resolve(timeout), [&](MasterStub& m, std::chrono::milliseconds t,
+                                              std::string*) { return m.UnsafePut(key, value, t); });
+}
+
+Result<ClusterStatus> Client::Impl::GetStatus(std::chrono::milliseconds timeout) {
+  ClusterStatus status;
+  DKV_RETURN_NOT_OK(caller_.Run("status", Resolve(timeout),
+                                [&](MasterStub& m, std::chrono::milliseconds t, std::string* h) {
+                                  return m.GetStatus(&status, t, h);
+                                }));
+  return status;
+}
+
+// ---- Client ----
+
+Result<std::unique_ptr<Client>> Client::Connect(const ClientOptions& options) {
+  DKV_RETURN_NOT_OK(CheckOptions(options));
+  coord::ZooKeeperOptions zk;
+  zk.connect_string = options.zookeeper;
+  zk.session_timeout = options.session_timeout;
+  zk.connect_timeout = options.timeout;
+  Result<std::unique_ptr<coord::Coordinator>> coordinator = coord::ConnectZooKeeper(zk);
+  if (!coordinator.ok()) {
+    const Status& s = coordinator.status();
+    // The contract promises the connect string in the message; add it unless it is there.
+    if (s.message().find(options.zookeeper) != std::string::npos) return s;
+    return s.CloneAndPrepend("ZooKeeper " + options.zookeeper);
+  }
+  const std::chrono::milliseconds connect_timeout = std::min(options.timeout, kMaxConnectTimeout);
+  return Impl::Create(options, std::shared_ptr<coord::Coordinator>(std::move(coordinator).value()),
+                      [connect_timeout](const HostPort& address) {
+                        return NewRpcMasterStub(address, connect_timeout);
+                      });
+}
+
+Client::Client(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Client::~Client() = default;
+
+Result<std::optional<std::string>> Client::Get(std::string_view key,
+                                               std::chrono::milliseconds timeout) {
+  return impl_->Get(key, timeout);
+}
+Status Client::Set(std::string_view key, std::string_view value,
+                   std::chrono::milliseconds timeout) {
+  return impl_->Set(key, value, timeout);
+}
+Result<bool> Client::Remove(std::string_view key, std::chrono::milliseconds timeout) {
+  return impl_->Remove(key, timeout);
+}
+void Client::UnsafeSet(std::string_view key, std::string_view value,
+                       std::chrono::milliseconds timeout) {
+  impl_->UnsafeSet(key, value, timeout);
+}
+Result<ClusterStatus> Client::GetStatus(std::chrono::milliseconds timeout) {
+  return impl_->GetStatus(timeout);
+}
+const ClientOptions& Client::options() const { return impl_->options(); }
+
+}  // namespace dkv::client

@@ -1,0 +1,254 @@
+// The Client (through Client::Impl::Create) over a MemoryCoordinator and FakeCluster servers: the
+// calls, registration in clients/, and the retry rules of RetryingCaller within the deadline.
+#include "dkv/client.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "client/client_impl.h"
+#include "client/fake_cluster.h"
+#include "common/coord/memory_coordinator.h"
+#include "common/metadata.h"
+#include "common/rpc/metadata_codec.h"
+
+namespace dkv::client {
+namespace {
+
+using std::chrono::milliseconds;
+using Clock = std::chrono::steady_clock;
+
+constexpr char kMasterPath[] = "/dkv/default/master";
+
+class ClientTest : public ::testing::Test {
+ protected:
+  ClientTest()
+      : tree_(std::make_shared<coord::MemoryTree>()),
+        server_(std::make_unique<coord::MemoryCoordinator>(tree_)),
+        cluster_(std::make_shared<FakeCluster>()) {
+    EXPECT_TRUE(server_->CreateAll("/dkv/default").ok());
+  }
+
+  std::unique_ptr<Client> NewClient(milliseconds timeout = milliseconds(2000)) {
+    coordinator_ = std::make_shared<coord::MemoryCoordinator>(tree_);
+    ClientOptions options;
+    options.timeout = timeout;
+    auto client = Client::Impl::Create(options, coordinator_, cluster_->Factory(),
+                                       RetryBackoff{milliseconds(5), milliseconds(20)});
+    EXPECT_TRUE(client.ok()) << client.status().ToString();
+    return std::move(client).value();
+  }
+
+  // Elects `address`: the fake servers and the master znode agree on it.
+  void ElectMaster(const std::string& address) {
+    cluster_->SetMaster(address);
+    const std::string bytes = rpc::EncodeMaster(MasterInfo{"srv-1", address, 1});
+    Status s = server_->Create(kMasterPath, bytes, coord::NodeMode::kEphemeral);
+    if (s.IsAlreadyExists()) s = server_->Set(kMasterPath, bytes).status();
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+
+  std::vector<std::string> Clients() {
+    auto children = server_->GetChildren("/dkv/default/clients");
+    return children.ok() ? *children : std::vector<std::string>();
+  }
+
+  std::shared_ptr<coord::MemoryTree> tree_;
+  std::unique_ptr<coord::MemoryCoordinator> server_;
+  std::shared_ptr<FakeCluster> cluster_;
+  std::shared_ptr<coord::MemoryCoordinator> coordinator_;  // the client's session
+};
+
+TEST_F(ClientTest, SetGetRemoveReachTheMaster) {
+  ElectMaster("127.0.0.1:7001");
+  auto client = NewClient();
+  ASSERT_TRUE(client->Set("k", std::string("v\0w\n", 4)).ok());
+  auto got = client->Get("k");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(**got, std::string("v\0w\n", 4));
+  EXPECT_EQ(*client->Remove("k"), true);
+  EXPECT_EQ(*client->Remove("k"), false);
+  got = client->Get("k");
+  ASSERT_TRUE(got.ok());
+  EXPECT_FALSE(got->has_value());
+}
+
+TEST_F(ClientTest, RegistersInClientsWhileItLives) {
+  auto client = NewClient();
+  auto members = Clients();
+  ASSERT_EQ(members.size(), 1u);
+  EXPECT_EQ(members[0].rfind("cli-", 0), 0u) << members[0];
+  auto second = NewClient();
+  EXPECT_EQ(Clients().size(), 2u);
+  second.reset();
+  coordinator_.reset();  // the test's reference: now the session closes
+  EXPECT_EQ(Clients().size(), 1u);
+}
+
+TEST_F(ClientTest, RegistersAgainAfterSessionExpiry) {
+  auto client = NewClient();
+  ASSERT_EQ(Clients().size(), 1u);
+  coordinator_->ExpireSessionForTests();
+  coordinator_->FlushForTests();
+  EXPECT_EQ(Clients().size(), 1u);
+}
+
+TEST_F(ClientTest, FollowsNotMasterToTheNamedMaster) {
+  ElectMaster("127.0.0.1:7001");
+  auto client = NewClient();
+  ASSERT_TRUE(client->Set("a", "1").ok());
+  // 7001 steps down; ZooKeeper still names it, but it names 7002, which the client follows.
+  cluster_->SetMaster("127.0.0.1:7002");
+  ASSERT_TRUE(client->Set("b", "2").ok());
+  EXPECT_EQ(cluster_->Peek("b"), "2");
+}
+
+TEST_F(ClientTest, NotMasterWithoutHintRereadsZooKeeper) {
+  ElectMaster("127.0.0.1:7001");
+  cluster_->SetHints(false);
+  auto client = NewClient();
+  ASSERT_TRUE(client->Set("a", "1").ok());
+  cluster_->SetMaster("127.0.0.1:7002");
+  std::thread elect([&] {
+    std::this_thread::sleep_for(milliseconds(50));
+    ElectMaster("127.0.0.1:7002");
+  });
+  Status s = client->Set("b", "2");
+  elect.join();
+  EXPECT_TRUE(s.ok()) << s.ToString();
+}
+
+TEST_F(ClientTest, WaitsForAMasterToBeElected) {
+  auto client = NewClient();
+  std::thread elect([&] {
+    std::this_thread::sleep_for(milliseconds(100));
+    ElectMaster("127.0.0.1:7001");
+  });
+  Status s = client->Set("k", "v");
+  elect.join();
+  EXPECT_TRUE(s.ok()) << s.ToString();
+}
+
+TEST_F(ClientTest, FollowsANewMasterAfterTheOldOneDies) {
+  ElectMaster("127.0.0.1:7001");
+  auto client = NewClient();
+  ASSERT_TRUE(client->Set("a", "1").ok());
+  cluster_->SetDown("127.0.0.1:7001", true);
+  std::thread elect([&] {
+    std::this_thread::sleep_for(milliseconds(100));
+    ElectMaster("127.0.0.1:7002");
+  });
+  Status s = client->Set("b", "2");
+  elect.join();
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(cluster_->Peek("b"), "2");
+}
+
+TEST_F(ClientTest, GivesUpAtTheDeadlineWithUnavailableNamingClusterAndZooKeeper) {
+  auto client = NewClient(milliseconds(150));
+  const auto start = Clock::now();
+  Status s = client->Set("k", "v");
+  const auto elapsed = Clock::now() - start;
+  ASSERT_TRUE(s.IsUnavailable()) << s.ToString();
+  EXPECT_NE(s.message().find("cluster 'default'"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("127.0.0.1:2181"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("150 ms"), std::string::npos) << s.message();
+  EXPECT_GE(elapsed, milliseconds(150));
+  EXPECT_LT(elapsed, milliseconds(500));
+}
+
+TEST_F(ClientTest, PerCallTimeoutOverridesTheDefault) {
+  auto client = NewClient(milliseconds(5000));
+  const auto start = Clock::now();
+  EXPECT_TRUE(client->Get("k", milliseconds(50)).status().IsUnavailable());
+  EXPECT_LT(Clock::now() - start, milliseconds(400));
+}
+
+TEST_F(ClientTest, MasterThatStaysDownIsUnavailableAtTheDeadline) {
+  ElectMaster("127.0.0.1:7001");
+  cluster_->SetDown("127.0.0.1:7001", true);
+  auto client = NewClient(milliseconds(100));
+  Result<bool> removed = client->Remove("k");
+  ASSERT_TRUE(removed.status().IsUnavailable());
+  EXPECT_NE(removed.status().message().find("127.0.0.1:7001"), std::string::npos)
+      << removed.status().message();
+  EXPECT_GT(cluster_->calls(), 1);  // it retried
+}
+
+TEST_F(ClientTest, OtherErrorsReturnAtOnceWithoutRetrying) {
+  ElectMaster("127.0.0.1:7001");
+  auto client = NewClient();
+  cluster_->FailCalls(Status::KeyTooLarge("key of 70000 bytes, limit 65536"));
+  Status s = client->Set("k", "v");
+  EXPECT_EQ(s.code(), Status::Code::kKeyTooLarge) << s.ToString();
+  EXPECT_EQ(cluster_->calls(), 1);
+  cluster_->FailCalls(Status::NoDataNodes("no data node owns slot 3"));
+  EXPECT_TRUE(client->Get("k").status().IsNoDataNodes());
+  EXPECT_EQ(cluster_->calls(), 2);
+}
+
+TEST_F(ClientTest, UnsafeSetMakesOneAttemptAndReturnsAtOnce) {
+  ElectMaster("127.0.0.1:7001");
+  auto client = NewClient();
+  client->UnsafeSet("k", "v");
+  EXPECT_EQ(cluster_->Peek("k"), "v");
+  cluster_->SetDown("127.0.0.1:7001", true);
+  const auto start = Clock::now();
+  client->UnsafeSet("k", "w");  // lost, silently
+  EXPECT_LT(Clock::now() - start, milliseconds(100));
+  EXPECT_EQ(cluster_->unsafe_puts(), 2);
+  EXPECT_EQ(cluster_->Peek("k"), "v");
+}
+
+TEST_F(ClientTest, GetStatusComesFromTheMaster) {
+  ElectMaster("127.0.0.1:7001");
+  auto client = NewClient();
+  auto status = client->GetStatus();
+  ASSERT_TRUE(status.ok()) << status.status().ToString();
+  ASSERT_TRUE(status->master.has_value());
+  EXPECT_EQ(status->master->address, "127.0.0.1:7001");
+}
+
+TEST_F(ClientTest, ManyThreadsShareOneClient) {
+  ElectMaster("127.0.0.1:7001");
+  auto client = NewClient();
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i) {
+        const std::string key = std::to_string(t) + "/" + std::to_string(i);
+        Status set = client->Set(key, key);
+        auto got = client->Get(key);
+        if (set.ok() && got.ok() && *got == key) ++ok;
+        if (i == 25 && t == 0) cluster_->SetMaster("127.0.0.1:7002");  // a failover mid-run
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(ok.load(), 400);
+}
+
+TEST(ClientConnectTest, BadOptionsAreInvalidArgument) {
+  ClientOptions options;
+  options.timeout = milliseconds(0);
+  EXPECT_EQ(Client::Connect(options).status().code(), Status::Code::kInvalidArgument);
+  options = ClientOptions();
+  options.cluster = "a/b";
+  EXPECT_EQ(Client::Connect(options).status().code(), Status::Code::kInvalidArgument);
+}
+
+TEST(ClientConnectTest, UnreachableZooKeeperFailsWithinTheTimeoutNamingIt) {
+  ClientOptions options;
+  options.zookeeper = "127.0.0.1:1";
+  options.timeout = milliseconds(300);
+  const auto start = Clock::now();
+  auto client = Client::Connect(options);
+  ASSERT_TRUE(client.status().IsUnavailable()) << client.status().ToString();
+  EXPECT_NE(client.status().message().find("127.0.0.1:1"), std::string::npos);
+  EXPECT_LT(Clock::now() - start, milliseconds(1500));
+}
+
+}  // namespace
+}  // namespace dkv::client

@@ -1,0 +1,136 @@
+// FakeCluster: fake dkv-servers for the client's unit tests, reached through MasterStubFactory.
+// One server (by address) is the master and keeps a key-value map; the others answer NOT_MASTER
+// naming it; addresses marked down answer UNAVAILABLE, as a refused connection does. Tests can also
+// make the next calls fail with a chosen Status. Thread-safe.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "client/master_stub.h"
+#include "common/mutex.h"
+
+namespace dkv::client {
+
+class FakeCluster : public std::enable_shared_from_this<FakeCluster> {
+ public:
+  void SetMaster(const std::string& address) {
+    MutexLock l(&mu_);
+    master_ = address;
+  }
+  void SetDown(const std::string& address, bool down) {
+    MutexLock l(&mu_);
+    if (down) {
+      down_.insert(address);
+    } else {
+      down_.erase(address);
+    }
+  }
+  // Standbys name no master in their NOT_MASTER when false.
+  void SetHints(bool hints) {
+    MutexLock l(&mu_);
+    hints_ = hints;
+  }
+  // The master fails every call with `status` until cleared (OK).
+  void FailCalls(Status status) {
+    MutexLock l(&mu_);
+    fail_ = std::move(status);
+  }
+  int calls() const { return calls_.load(); }
+  int unsafe_puts() const { return unsafe_puts_.load(); }
+  std::optional<std::string> Peek(const std::string& key) {
+    MutexLock l(&mu_);
+    auto it = data_.find(key);
+    if (it == data_.end()) return std::nullopt;
+    return it->second;
+  }
+
+  MasterStubFactory Factory() {
+    std::shared_ptr<FakeCluster> self = shared_from_this();
+    return [self](const HostPort& address) -> std::unique_ptr<MasterStub> {
+      return std::make_unique<Stub>(self, address);
+    };
+  }
+
+ private:
+  class Stub : public MasterStub {
+   public:
+    Stub(std::shared_ptr<FakeCluster> cluster, HostPort address)
+        : cluster_(std::move(cluster)), address_(std::move(address)) {}
+    const HostPort& address() const override { return address_; }
+
+    Status Get(std::string_view key, std::optional<std::string>* value, std::chrono::milliseconds,
+               std::string* hint) override {
+      return cluster_->Serve(address_, hint, [&](std::map<std::string, std::string>& data) {
+        auto it = data.find(std::string(key));
+        if (it == data.end()) {
+          value->reset();
+        } else {
+          *value = it->second;
+        }
+      });
+    }
+    Status Put(std::string_view key, std::string_view value, std::chrono::milliseconds,
+               std::string* hint) override {
+      return cluster_->Serve(address_, hint, [&](std::map<std::string, std::string>& data) {
+        data[std::string(key)] = std::string(value);
+      });
+    }
+    Status Remove(std::string_view key, bool* existed, std::chrono::milliseconds,
+                  std::string* hint) override {
+      return cluster_->Serve(address_, hint, [&](std::map<std::string, std::string>& data) {
+        *existed = data.erase(std::string(key)) > 0;
+      });
+    }
+    Status UnsafePut(std::string_view key, std::string_view value,
+                     std::chrono::milliseconds) override {
+      ++cluster_->unsafe_puts_;
+      std::string hint;
+      return cluster_->Serve(address_, &hint, [&](std::map<std::string, std::string>& data) {
+        data[std::string(key)] = std::string(value);
+      });
+    }
+    Status GetStatus(ClusterStatus* status, std::chrono::milliseconds, std::string* hint) override {
+      return cluster_->Serve(address_, hint, [&](std::map<std::string, std::string>& data) {
+        status->cluster = "fake";
+        status->master = ClusterStatus::Master{"srv-1", address_.ToString(), 1};
+        status->data_nodes.push_back({"d1", "127.0.0.1:1", 16, static_cast<int64_t>(data.size())});
+        status->slot_count = 16;
+      });
+    }
+
+   private:
+    const std::shared_ptr<FakeCluster> cluster_;
+    const HostPort address_;
+  };
+
+  template <typename Fn>
+  Status Serve(const HostPort& address, std::string* hint, Fn fn) {
+    ++calls_;
+    MutexLock l(&mu_);
+    const std::string a = address.ToString();
+    if (down_.count(a)) return Status::Unavailable("connection to " + a + " failed: refused");
+    if (a != master_) {
+      *hint = hints_ ? master_ : "";
+      return Status::NotMaster(a + " is a standby");
+    }
+    if (!fail_.ok()) return fail_;
+    fn(data_);
+    return Status::OK();
+  }
+
+  std::atomic<int> calls_{0};
+  std::atomic<int> unsafe_puts_{0};
+  Mutex mu_;
+  std::string master_ GUARDED_BY(mu_);
+  std::set<std::string> down_ GUARDED_BY(mu_);
+  bool hints_ GUARDED_BY(mu_) = true;
+  Status fail_ GUARDED_BY(mu_);
+  std::map<std::string, std::string> data_ GUARDED_BY(mu_);
+};
+
+}  // namespace dkv::client

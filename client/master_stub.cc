@@ -1,0 +1,107 @@
+// The Thrift MasterStub: the Dkv service through RpcPool, the one Thrift client wrapper. This is
+// the only file of the client library that includes generated code.
+#include "client/master_stub.h"
+
+#include <utility>
+
+#include "common/rpc/rpc_connection.h"
+#include "gen-cpp/Dkv.h"
+
+namespace dkv::client {
+namespace {
+
+// Runs `call` on the client; on a DkvError carrying a master address (NOT_MASTER), records it
+// before RpcConnection turns the error into a Status (which has no room for the address).
+template <typename Fn>
+auto WithHint(std::string* master_hint, Fn call) {
+  return [master_hint, call = std::move(call)](rpc::DkvClient& client) {
+    try {
+      call(client);
+    } catch (const rpc::DkvError& e) {
+      if (master_hint != nullptr && e.code == rpc::ErrorCode::NOT_MASTER) {
+        *master_hint = e.__isset.master_address ? e.master_address : std::string();
+      }
+      throw;
+    }
+  };
+}
+
+ClusterStatus FromThrift(const rpc::ClusterStatus& in) {
+  ClusterStatus out;
+  out.cluster = in.cluster;
+  if (!in.master.server_id.empty() || !in.master.address.empty()) {
+    out.master = ClusterStatus::Master{in.master.server_id, in.master.address, in.master.epoch};
+  }
+  for (const rpc::MemberRecord& s : in.standbys) {
+    out.standbys.push_back({s.id, s.address});
+  }
+  for (const rpc::DataNodeStatus& d : in.data_nodes) {
+    out.data_nodes.push_back({d.id, d.address, d.slots, d.keys});
+  }
+  out.clients = in.clients;
+  out.slot_count = in.slot_count;
+  out.slot_map_version = in.slot_map_version;
+  return out;
+}
+
+class RpcMasterStub : public MasterStub {
+ public:
+  RpcMasterStub(const HostPort& address, std::chrono::milliseconds connect_timeout)
+      : pool_(address, rpc::RpcOptions{connect_timeout, connect_timeout}) {}
+
+  const HostPort& address() const override { return pool_.address(); }
+
+  Status Get(std::string_view key, std::optional<std::string>* value,
+             std::chrono::milliseconds timeout, std::string* master_hint) override {
+    const std::string k(key);
+    rpc::GetReply reply;
+    DKV_RETURN_NOT_OK(
+        pool_.Call(WithHint(master_hint, [&](rpc::DkvClient& c) { c.get(reply, k); }), timeout));
+    if (reply.found) {
+      *value = std::move(reply.value);
+    } else {
+      value->reset();
+    }
+    return Status::OK();
+  }
+
+  Status Put(std::string_view key, std::string_view value, std::chrono::milliseconds timeout,
+             std::string* master_hint) override {
+    const std::string k(key), v(value);
+    return pool_.Call(WithHint(master_hint, [&](rpc::DkvClient& c) { c.put(k, v); }), timeout);
+  }
+
+  Status Remove(std::string_view key, bool* existed, std::chrono::milliseconds timeout,
+                std::string* master_hint) override {
+    const std::string k(key);
+    return pool_.Call(WithHint(master_hint, [&](rpc::DkvClient& c) { *existed = c.remove(k); }),
+                      timeout);
+  }
+
+  Status UnsafePut(std::string_view key, std::string_view value,
+                   std::chrono::milliseconds timeout) override {
+    const std::string k(key), v(value);
+    return pool_.Call([&](rpc::DkvClient& c) { c.unsafe_put(k, v); }, timeout);
+  }
+
+  Status GetStatus(ClusterStatus* status, std::chrono::milliseconds timeout,
+                   std::string* master_hint) override {
+    rpc::ClusterStatus reply;
+    DKV_RETURN_NOT_OK(
+        pool_.Call(WithHint(master_hint, [&](rpc::DkvClient& c) { c.status(reply); }), timeout));
+    *status = FromThrift(reply);
+    return Status::OK();
+  }
+
+ private:
+  rpc::RpcPool<rpc::DkvClient> pool_;
+};
+
+}  // namespace
+
+std::unique_ptr<MasterStub> NewRpcMasterStub(const HostPort& address,
+                                             std::chrono::milliseconds connect_timeout) {
+  return std::make_unique<RpcMasterStub>(address, connect_timeout);
+}
+
+}  // namespace dkv::client

@@ -1,0 +1,125 @@
+#include "client/status_format.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <sstream>
+#include <vector>
+
+namespace dkv::client {
+namespace {
+
+// Left-aligned columns, two spaces apart; numbers right-aligned.
+std::string FormatTable(const std::vector<std::vector<std::string>>& rows,
+                        const std::vector<bool>& right_aligned) {
+  std::vector<size_t> width(right_aligned.size(), 0);
+  for (const auto& row : rows) {
+    for (size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
+  }
+  std::string out;
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); ++i) {
+      if (i > 0) line += "  ";
+      const std::string pad(width[i] - row[i].size(), ' ');
+      const bool last = i + 1 == row.size();
+      line += right_aligned[i] ? pad + row[i] : (last ? row[i] : row[i] + pad);
+    }
+    out += line + "\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string JsonQuote(std::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof(buf), "\\u%04x", static_cast<unsigned char>(c));
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+  return out;
+}
+
+std::string FormatStatusJson(const ClusterStatus& status) {
+  std::ostringstream out;
+  out << "{\"cluster\":" << JsonQuote(status.cluster) << ",\"master\":";
+  if (status.master) {
+    out << "{\"id\":" << JsonQuote(status.master->id)
+        << ",\"address\":" << JsonQuote(status.master->address)
+        << ",\"epoch\":" << status.master->epoch << "}";
+  } else {
+    out << "null";
+  }
+  out << ",\"standbys\":[";
+  for (size_t i = 0; i < status.standbys.size(); ++i) {
+    const auto& s = status.standbys[i];
+    out << (i ? "," : "") << "{\"id\":" << JsonQuote(s.id)
+        << ",\"address\":" << JsonQuote(s.address) << "}";
+  }
+  out << "],\"data_nodes\":[";
+  for (size_t i = 0; i < status.data_nodes.size(); ++i) {
+    const auto& d = status.data_nodes[i];
+    out << (i ? "," : "") << "{\"id\":" << JsonQuote(d.id)
+        << ",\"address\":" << JsonQuote(d.address) << ",\"slots\":" << d.slots
+        << ",\"keys\":" << d.keys << "}";
+  }
+  out << "],\"clients\":" << status.clients << ",\"slot_count\":" << status.slot_count
+      << ",\"slot_map_version\":" << status.slot_map_version << "}";
+  return out.str();
+}
+
+std::string FormatStatusTable(const ClusterStatus& status) {
+  std::string master = "(none)";
+  if (status.master) {
+    master = status.master->id + "  " + status.master->address + "  epoch " +
+             std::to_string(status.master->epoch);
+  }
+  std::vector<std::vector<std::string>> head = {
+      {"cluster", status.cluster},
+      {"master", master},
+  };
+  if (status.standbys.empty()) head.push_back({"standbys", "(none)"});
+  for (size_t i = 0; i < status.standbys.size(); ++i) {
+    head.push_back(
+        {i == 0 ? "standbys" : "", status.standbys[i].id + "  " + status.standbys[i].address});
+  }
+  head.push_back({"clients", std::to_string(status.clients)});
+  head.push_back({"slots", std::to_string(status.slot_count) + " (slot map version " +
+                               std::to_string(status.slot_map_version) + ")"});
+  std::string out = FormatTable(head, {false, false});
+
+  out += "\n";
+  if (status.data_nodes.empty()) return out + "data nodes: none\n";
+  std::vector<std::vector<std::string>> nodes = {{"DATA NODE", "ADDRESS", "SLOTS", "KEYS"}};
+  for (const auto& d : status.data_nodes) {
+    nodes.push_back(
+        {d.id, d.address, std::to_string(d.slots), d.keys < 0 ? "?" : std::to_string(d.keys)});
+  }
+  return out + FormatTable(nodes, {false, false, true, true});
+}
+
+}  // namespace dkv::client

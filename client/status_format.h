@@ -1,0 +1,28 @@
+// How `dkv status` prints a ClusterStatus: a table for people, or one JSON object for scripts.
+//
+// The JSON field names are a promise (docs/client.md):
+//   {"cluster": str, "master": {"id": str, "address": str, "epoch": int} | null,
+//    "standbys": [{"id": str, "address": str}],
+//    "data_nodes": [{"id": str, "address": str, "slots": int, "keys": int}],
+//    "clients": int, "slot_count": int, "slot_map_version": int}
+// `keys` is -1 for a data node that did not answer the master.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "dkv/client.h"
+
+namespace dkv::client {
+
+// Human-readable, several lines, each ending in '\n'.
+std::string FormatStatusTable(const ClusterStatus& status);
+
+// One line of JSON (no trailing newline).
+std::string FormatStatusJson(const ClusterStatus& status);
+
+// `text` as a JSON string literal, quotes included: '"' '\\' and control characters escaped; other
+// bytes are copied as they are.
+std::string JsonQuote(std::string_view text);
+
+}  // namespace dkv::client

@@ -1,0 +1,64 @@
+#include "client/status_format.h"
+
+#include <gtest/gtest.h>
+
+namespace dkv::client {
+namespace {
+
+ClusterStatus Sample() {
+  ClusterStatus s;
+  s.cluster = "default";
+  s.master = ClusterStatus::Master{"srv-0000000001", "10.0.0.1:7000", 3};
+  s.standbys.push_back({"srv-0000000002", "10.0.0.2:7000"});
+  s.data_nodes.push_back({"d1", "10.0.0.3:7100", 512, 10});
+  s.data_nodes.push_back({"d2", "10.0.0.4:7100", 512, -1});
+  s.clients = 2;
+  s.slot_count = 1024;
+  s.slot_map_version = 7;
+  return s;
+}
+
+TEST(StatusFormatTest, JsonHasThePromisedFields) {
+  EXPECT_EQ(FormatStatusJson(Sample()),
+            R"({"cluster":"default","master":{"id":"srv-0000000001","address":"10.0.0.1:7000",)"
+            R"("epoch":3},"standbys":[{"id":"srv-0000000002","address":"10.0.0.2:7000"}],)"
+            R"("data_nodes":[{"id":"d1","address":"10.0.0.3:7100","slots":512,"keys":10},)"
+            R"({"id":"d2","address":"10.0.0.4:7100","slots":512,"keys":-1}],)"
+            R"("clients":2,"slot_count":1024,"slot_map_version":7})");
+}
+
+TEST(StatusFormatTest, JsonWithoutMasterSaysNull) {
+  ClusterStatus s;
+  s.cluster = "c";
+  EXPECT_EQ(FormatStatusJson(s),
+            R"({"cluster":"c","master":null,"standbys":[],"data_nodes":[],"clients":0,)"
+            R"("slot_count":0,"slot_map_version":0})");
+}
+
+TEST(StatusFormatTest, JsonEscapesStrings) {
+  EXPECT_EQ(JsonQuote("a\"b\\c\nd\te"), R"("a\"b\\c\nd\te")");
+  EXPECT_EQ(JsonQuote(std::string("\x01\0", 2)), R"("\u0001\u0000")");
+  EXPECT_EQ(JsonQuote("héllo"), "\"héllo\"");
+}
+
+TEST(StatusFormatTest, TableShowsEveryMemberWithSlotsAndKeys) {
+  const std::string table = FormatStatusTable(Sample());
+  for (const char* want :
+       {"default", "srv-0000000001", "10.0.0.1:7000", "epoch 3", "srv-0000000002", "10.0.0.2:7000",
+        "d1", "10.0.0.3:7100", "512", "d2", "1024", "version 7"}) {
+    EXPECT_NE(table.find(want), std::string::npos) << want << " missing from\n" << table;
+  }
+  EXPECT_NE(table.find("clients   2"), std::string::npos) << table;
+  // A node that did not answer shows '?' for its keys, not -1.
+  EXPECT_EQ(table.find("-1"), std::string::npos) << table;
+  EXPECT_EQ(table.back(), '\n');
+}
+
+TEST(StatusFormatTest, TableWithoutMasterOrNodesSaysSo) {
+  const std::string table = FormatStatusTable(ClusterStatus());
+  EXPECT_NE(table.find("master    (none)"), std::string::npos) << table;
+  EXPECT_NE(table.find("data nodes: none"), std::string::npos) << table;
+}
+
+}  // namespace
+}  // namespace dkv::client
