@@ -55,7 +55,8 @@ void ChildSet::GiveUp(Child* child, const std::string& why) {
   child->state = ChildState::kGivenUp;
   child->pid = 0;
   DKV_LOG(ERROR) << "GIVING UP on child '" << child->spec.name << "' after " << child->restarts
-                 << " restart(s): " << why << "; it stays down until the config is reloaded (SIGHUP)";
+                 << " restart(s): " << why
+                 << "; it stays down until the config is reloaded (SIGHUP)";
   if (on_give_up_) on_give_up_(child->spec.name);
 }
 
@@ -171,8 +172,8 @@ void ChildSet::OnExit(pid_t pid, int wait_status, SteadyTime now) {
                 (c.spec.restart == RestartType::kTransient && !IsNormalExit(wait_status));
   if (!wanted) {
     c.state = ChildState::kStopped;
-    DKV_LOG(INFO) << "child '" << c.spec.name << "' not restarted (restart = "
-                  << RestartTypeName(c.spec.restart) << ")";
+    DKV_LOG(INFO) << "child '" << c.spec.name
+                  << "' not restarted (restart = " << RestartTypeName(c.spec.restart) << ")";
     return;
   }
   RestartPolicy::Decision d = c.policy.OnFailure(c.started, now);

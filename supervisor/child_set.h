@@ -1,5 +1,5 @@
-// ChildSet: the supervisor's children and their state machine (start, restart with backoff, give up,
-// stop with a grace period, reload a new config), with no I/O of its own.
+// ChildSet: the supervisor's children and their state machine (start, restart with backoff, give
+// up, stop with a grace period, reload a new config), with no I/O of its own.
 //
 // Event-driven: the daemon feeds it reaped exits (OnExit), the passage of time (Tick, at the latest
 // at NextDeadline) and commands (Start, Reload, BeginShutdown); it acts through a ProcessLauncher.
@@ -54,8 +54,8 @@ class ChildSet {
   // A child process exited (from ProcessLauncher::ReapOne). Unknown pids are ignored.
   void OnExit(pid_t pid, int wait_status, SteadyTime now);
 
-  // Does what is due at `now`: restarts after backoff, SIGKILL after a grace period, the next step of
-  // a shutdown.
+  // Does what is due at `now`: restarts after backoff, SIGKILL after a grace period, the next step
+  // of a shutdown.
   void Tick(SteadyTime now);
 
   // The earliest time Tick has something to do, if any.

@@ -1,9 +1,8 @@
 #include "supervisor/child_set.h"
 
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
-
-#include <gtest/gtest.h>
 
 #include <map>
 #include <set>
@@ -174,8 +173,8 @@ TEST_F(ChildSetTest, ReloadChangesExactlyWhatChanged) {
   ChildSpec changed = Spec("change");
   changed.args = {"--new"};
   set_.Reload({Spec("add"), Spec("keep"), changed}, t0_);
-  EXPECT_EQ(launcher_.signals, (std::vector<std::pair<pid_t, int>>{{change, SIGTERM},
-                                                                   {remove, SIGTERM}}));
+  EXPECT_EQ(launcher_.signals,
+            (std::vector<std::pair<pid_t, int>>{{change, SIGTERM}, {remove, SIGTERM}}));
   EXPECT_EQ(launcher_.launches.back(), "add");
   EXPECT_EQ(StatusOf("keep", t0_).pid, keep);
   set_.OnExit(remove, Killed(SIGTERM), t0_);
@@ -211,9 +210,10 @@ TEST(ChildStatusTest, RendersTextAndJson) {
   s.uptime_s = 1.25;
   s.last_exit = "say \"hi\"";
   std::string json = FormatStatusJson(7, {s});
-  EXPECT_EQ(json,
-            "{\"supervisor_pid\":7,\"children\":[{\"name\":\"zk\",\"pid\":42,\"state\":\"running\","
-            "\"restarts\":0,\"uptime_s\":1.2,\"restart_in_s\":0.0,\"last_exit\":\"say \\\"hi\\\"\"}]}\n");
+  EXPECT_EQ(
+      json,
+      "{\"supervisor_pid\":7,\"children\":[{\"name\":\"zk\",\"pid\":42,\"state\":\"running\","
+      "\"restarts\":0,\"uptime_s\":1.2,\"restart_in_s\":0.0,\"last_exit\":\"say \\\"hi\\\"\"}]}\n");
   std::string text = FormatStatusText({s});
   EXPECT_NE(text.find("zk"), std::string::npos);
   EXPECT_NE(text.find("running"), std::string::npos);

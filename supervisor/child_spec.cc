@@ -3,8 +3,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cstdlib>
 #include <cstring>
@@ -40,7 +40,8 @@ bool ValidName(std::string_view name) {
 bool ValidEnvName(std::string_view name) {
   if (name.empty() || (name[0] >= '0' && name[0] <= '9')) return false;
   for (char c : name) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
     if (!ok) return false;
   }
   return true;
@@ -138,8 +139,7 @@ class Parser {
     }
     std::string name(section.substr(kChildPrefix.size()));
     if (!ValidName(name)) {
-      Error(line, "",
-            "invalid child name '" + name + "': use 1-64 letters, digits, '_' or '-'");
+      Error(line, "", "invalid child name '" + name + "': use 1-64 letters, digits, '_' or '-'");
       return;
     }
     for (const PendingChild& other : children_) {
@@ -169,10 +169,10 @@ class Parser {
       return;
     }
     if (ec == std::errc::result_out_of_range || v < lo || v > hi) {
-      std::string why = (ec != std::errc::result_out_of_range && v < 0)
-                            ? " must not be negative"
-                            : " must be between " + std::to_string(lo) + " and " +
-                                  std::to_string(hi);
+      std::string why =
+          (ec != std::errc::result_out_of_range && v < 0)
+              ? " must not be negative"
+              : " must be between " + std::to_string(lo) + " and " + std::to_string(hi);
       Error(line, c->spec.name, key + " = " + value + ":" + why);
       return;
     }
@@ -292,9 +292,12 @@ class Parser {
 
 const char* RestartTypeName(RestartType type) {
   switch (type) {
-    case RestartType::kPermanent: return "permanent";
-    case RestartType::kTransient: return "transient";
-    case RestartType::kTemporary: return "temporary";
+    case RestartType::kPermanent:
+      return "permanent";
+    case RestartType::kTransient:
+      return "transient";
+    case RestartType::kTemporary:
+      return "temporary";
   }
   return "?";
 }
@@ -398,7 +401,8 @@ Result<std::string> ResolveExecutable(const std::string& command, const std::str
     if (stat(path.c_str(), &st) != 0) {
       return Status::InvalidArgument("command '" + path + "' does not exist");
     }
-    if (S_ISDIR(st.st_mode)) return Status::InvalidArgument("command '" + path + "' is a directory");
+    if (S_ISDIR(st.st_mode))
+      return Status::InvalidArgument("command '" + path + "' is a directory");
     if (!S_ISREG(st.st_mode) || access(path.c_str(), X_OK) != 0) {
       return Status::InvalidArgument("command '" + path + "' is not executable");
     }

@@ -1,10 +1,10 @@
 // ChildSpec: one supervised program as the config file describes it, and the config parser.
 //
 // The config is in the Boost.Program_options config-file syntax the roles use (`key = value` lines,
-// `[section]` headers, `#` comments), one `[child.NAME]` section per child in start order. The parser
-// is our own so that every error carries its line and all of them are reported at once (--check);
-// docs/supervisor.md lists every key. Loading also resolves each command to an executable file, so a
-// missing program is a config error, not a restart loop.
+// `[section]` headers, `#` comments), one `[child.NAME]` section per child in start order. The
+// parser is our own so that every error carries its line and all of them are reported at once
+// (--check); docs/supervisor.md lists every key. Loading also resolves each command to an
+// executable file, so a missing program is a config error, not a restart loop.
 //
 // Plain functions and value types; thread-compatible.
 #pragma once
@@ -60,14 +60,16 @@ SupervisorConfig ParseSupervisorConfig(std::string_view text, std::string_view f
 // error, one per line, if it is not valid.
 Result<SupervisorConfig> LoadSupervisorConfig(const std::string& path);
 
-// Splits `text` into words as a POSIX shell would, without expanding anything: blanks separate words,
+// Splits `text` into words as a POSIX shell would, without expanding anything: blanks separate
+// words,
 // '...' quotes literally, "..." quotes with \" \\ \$ \` escapes, a backslash outside quotes escapes
 // the next character. InvalidArgument on an unterminated quote or a trailing backslash.
 Result<std::vector<std::string>> SplitShellWords(std::string_view text);
 
 // Resolves a command to an executable regular file: a command containing '/' is taken as a path
 // (relative to `base_dir`), anything else is searched in the ':'-separated `path_env`. Returns an
-// absolute path, or InvalidArgument saying "not found on PATH", "is not executable" or "is a directory".
+// absolute path, or InvalidArgument saying "not found on PATH", "is not executable" or "is a
+// directory".
 Result<std::string> ResolveExecutable(const std::string& command, const std::string& path_env,
                                       const std::string& base_dir);
 

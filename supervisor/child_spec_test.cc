@@ -64,29 +64,29 @@ TEST(ChildSpecTest, ParsesEveryKey) {
 
 TEST(ChildSpecTest, ReportsEveryErrorWithItsLine) {
   auto errors = Errors(
-      "top = 1\n"                     // 1
-      "[child.a]\n"                   // 2
-      "comand = /bin/sh\n"            // 3
-      "max_restarts = -1\n"           // 4
-      "max_seconds = 0\n"             // 5
-      "backoff_initial_ms = soon\n"   // 6
-      "stop_grace_ms = 99999999999\n" // 7
-      "restart = sometimes\n"         // 8
-      "env = 1BAD=x\n"                // 9
-      "just words\n"                  // 10
-      "[child.a]\n"                   // 11
-      "[server]\n"                    // 12
-      "ignored = 1\n"                 // 13
-      "[child.bad name]\n"            // 14
-      "[child.b]\n"                   // 15
-      "command = /bin/sh\n"           // 16
-      "command = /bin/sh\n"           // 17
-      "backoff_initial_ms = 100\n"    // 18
-      "backoff_max_ms = 10\n"         // 19
-      "args = 'open\n"                // 20
-      "[child.c]\n"                   // 21
+      "top = 1\n"                                 // 1
+      "[child.a]\n"                               // 2
+      "comand = /bin/sh\n"                        // 3
+      "max_restarts = -1\n"                       // 4
+      "max_seconds = 0\n"                         // 5
+      "backoff_initial_ms = soon\n"               // 6
+      "stop_grace_ms = 99999999999\n"             // 7
+      "restart = sometimes\n"                     // 8
+      "env = 1BAD=x\n"                            // 9
+      "just words\n"                              // 10
+      "[child.a]\n"                               // 11
+      "[server]\n"                                // 12
+      "ignored = 1\n"                             // 13
+      "[child.bad name]\n"                        // 14
+      "[child.b]\n"                               // 15
+      "command = /bin/sh\n"                       // 16
+      "command = /bin/sh\n"                       // 17
+      "backoff_initial_ms = 100\n"                // 18
+      "backoff_max_ms = 10\n"                     // 19
+      "args = 'open\n"                            // 20
+      "[child.c]\n"                               // 21
       "command = definitely-not-a-dkv-program\n"  // 22
-      "[child.d\n");                  // 23
+      "[child.d\n");                              // 23
   std::vector<std::string> want = {
       "t.conf:1: key 'top' outside a [child.NAME] section",
       "t.conf:2: child 'a': missing 'command'",
@@ -111,8 +111,9 @@ TEST(ChildSpecTest, ReportsEveryErrorWithItsLine) {
 }
 
 TEST(ChildSpecTest, RejectsCommandsThatCannotRun) {
-  EXPECT_EQ(Errors("[child.x]\ncommand = /etc/passwd\n"),
-            std::vector<std::string>{"t.conf:2: child 'x': command '/etc/passwd' is not executable"});
+  EXPECT_EQ(
+      Errors("[child.x]\ncommand = /etc/passwd\n"),
+      std::vector<std::string>{"t.conf:2: child 'x': command '/etc/passwd' is not executable"});
   EXPECT_EQ(Errors("[child.x]\ncommand = /tmp\n"),
             std::vector<std::string>{"t.conf:2: child 'x': command '/tmp' is a directory"});
   EXPECT_EQ(Errors("[child.x]\ncommand = /no/such/bin\n"),

@@ -10,10 +10,18 @@ std::string JsonString(const std::string& s) {
   std::string out = "\"";
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           char buf[8];
@@ -37,11 +45,16 @@ std::string Seconds(double s) {
 
 const char* ChildStateName(ChildState state) {
   switch (state) {
-    case ChildState::kRunning: return "running";
-    case ChildState::kBackingOff: return "backing_off";
-    case ChildState::kStopping: return "stopping";
-    case ChildState::kStopped: return "stopped";
-    case ChildState::kGivenUp: return "given_up";
+    case ChildState::kRunning:
+      return "running";
+    case ChildState::kBackingOff:
+      return "backing_off";
+    case ChildState::kStopping:
+      return "stopping";
+    case ChildState::kStopped:
+      return "stopped";
+    case ChildState::kGivenUp:
+      return "given_up";
   }
   return "?";
 }
@@ -58,7 +71,8 @@ std::string FormatStatusText(const std::vector<ChildStatus>& children) {
                              ? Seconds(c.uptime_s)
                              : "-";
     std::string last = c.last_exit.empty() ? "-" : c.last_exit;
-    if (c.state == ChildState::kBackingOff) last += " (restart in " + Seconds(c.restart_in_s) + "s)";
+    if (c.state == ChildState::kBackingOff)
+      last += " (restart in " + Seconds(c.restart_in_s) + "s)";
     std::snprintf(line, sizeof(line), "%-16s %-8s %-12s %-8d %-10s ", c.name.c_str(), pid.c_str(),
                   ChildStateName(c.state), c.restarts, uptime.c_str());
     out += line;
@@ -75,7 +89,8 @@ std::string FormatStatusJson(pid_t supervisor_pid, const std::vector<ChildStatus
     if (i > 0) out << ',';
     out << "{\"name\":" << JsonString(c.name) << ",\"pid\":" << c.pid
         << ",\"state\":" << JsonString(ChildStateName(c.state)) << ",\"restarts\":" << c.restarts
-        << ",\"uptime_s\":" << Seconds(c.uptime_s) << ",\"restart_in_s\":" << Seconds(c.restart_in_s)
+        << ",\"uptime_s\":" << Seconds(c.uptime_s)
+        << ",\"restart_in_s\":" << Seconds(c.restart_in_s)
         << ",\"last_exit\":" << JsonString(c.last_exit) << '}';
   }
   out << "]}\n";

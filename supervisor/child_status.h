@@ -25,10 +25,10 @@ struct ChildStatus {
   std::string name;
   pid_t pid = 0;  // 0 when not running
   ChildState state = ChildState::kStopped;
-  int restarts = 0;           // restarts since the child was (re)configured
-  double uptime_s = 0;        // time since the current process started; 0 when not running
-  double restart_in_s = 0;    // kBackingOff: time until the restart
-  std::string last_exit;      // "exited with code 3", "exec ...: No such file or directory", ""
+  int restarts = 0;         // restarts since the child was (re)configured
+  double uptime_s = 0;      // time since the current process started; 0 when not running
+  double restart_in_s = 0;  // kBackingOff: time until the restart
+  std::string last_exit;    // "exited with code 3", "exec ...: No such file or directory", ""
 };
 
 // One header line and one line per child, columns separated by blanks; LAST_EXIT is last and may

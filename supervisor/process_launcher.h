@@ -2,12 +2,13 @@
 //
 // An interface so that ChildSet's state machine is unit-tested with a fake; the real implementation
 // (NewPosixProcessLauncher) uses fork/exec:
-//   - each child leads a process group of its own (setpgid; never setsid, which starved ZooKeeper of
+//   - each child leads a process group of its own (setpgid; never setsid, which starved ZooKeeper
+//   of
 //     CPU under kernel autogroup scheduling, see /work/shared/TOOLCHAIN.md), so a signal reaches
 //     everything it started;
 //   - PR_SET_PDEATHSIG(SIGKILL): if the supervisor dies, even by SIGKILL, the child is killed too.
-//     The kernel sends it when the *thread* that forked exits, so fork only from a thread that lives
-//     as long as the supervisor (its main thread);
+//     The kernel sends it when the *thread* that forked exits, so fork only from a thread that
+//     lives as long as the supervisor (its main thread);
 //   - the signal mask and every disposition are reset, stdin is /dev/null, stdout and stderr append
 //     to the child's log file;
 //   - a failed chdir or exec is written to a close-on-exec pipe, so Launch reports "No such file or

@@ -27,9 +27,8 @@ RestartPolicy::Decision RestartPolicy::OnFailure(SteadyTime started, SteadyTime 
 }
 
 int RestartPolicy::RestartsInWindow(SteadyTime now) const {
-  return static_cast<int>(std::count_if(recent_.begin(), recent_.end(), [&](SteadyTime t) {
-    return now - t < limits_.window;
-  }));
+  return static_cast<int>(std::count_if(recent_.begin(), recent_.end(),
+                                        [&](SteadyTime t) { return now - t < limits_.window; }));
 }
 
 void RestartPolicy::Reset() {

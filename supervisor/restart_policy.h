@@ -3,7 +3,8 @@
 // Two rules, as an OTP supervisor with a backoff added:
 //   - intensity: at most `max_restarts` restarts within any `window`; one more failure gives up;
 //   - backoff: the n-th consecutive failure waits backoff_initial * 2^(n-1), capped at backoff_max.
-//     A child that ran for a whole `window` before failing counts as stable: its backoff starts over.
+//     A child that ran for a whole `window` before failing counts as stable: its backoff starts
+//     over.
 //
 // Pure logic: the caller passes every time point, so tests drive it with a fake clock. One policy
 // per child; not thread-safe (the supervisor's single loop thread owns it).
@@ -17,8 +18,8 @@ namespace dkv::supervisor {
 using SteadyTime = std::chrono::steady_clock::time_point;
 
 struct RestartLimits {
-  int max_restarts = 5;                         // 0: the first failure gives up
-  std::chrono::milliseconds window{30000};      // > 0
+  int max_restarts = 5;                     // 0: the first failure gives up
+  std::chrono::milliseconds window{30000};  // > 0
   std::chrono::milliseconds backoff_initial{100};
   std::chrono::milliseconds backoff_max{5000};  // >= backoff_initial
 };
@@ -32,8 +33,8 @@ class RestartPolicy {
 
   explicit RestartPolicy(RestartLimits limits) : limits_(limits) {}
 
-  // A child started at `started` failed at `now` and its restart type asks for a restart. Records the
-  // restart (unless giving up) and says whether to give up or how long to wait first.
+  // A child started at `started` failed at `now` and its restart type asks for a restart. Records
+  // the restart (unless giving up) and says whether to give up or how long to wait first.
   Decision OnFailure(SteadyTime started, SteadyTime now);
 
   // Restarts recorded within the window ending at `now`.

@@ -86,7 +86,8 @@ Result<std::string> QueryStatus(const std::string& socket_path, bool json) {
                                std::strerror(e));
   }
   std::string request = json ? "status json\n" : "status\n";
-  if (send(fd, request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size())) {
+  if (send(fd, request.data(), request.size(), MSG_NOSIGNAL) !=
+      static_cast<ssize_t>(request.size())) {
     close(fd);
     return Status::Unavailable("cannot send to " + socket_path);
   }

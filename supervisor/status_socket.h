@@ -2,8 +2,8 @@
 // asks the running supervisor for its view of the children.
 //
 // Protocol: the client connects and sends one line, "status\n" or "status json\n"; the server
-// answers with the text or JSON rendering (child_status.h) and closes. Answers are computed live, so
-// uptimes are current and a dead supervisor is noticed (connection refused).
+// answers with the text or JSON rendering (child_status.h) and closes. Answers are computed live,
+// so uptimes are current and a dead supervisor is noticed (connection refused).
 //
 // StatusServer is used by the supervisor's loop thread only (not thread-safe); QueryStatus is
 // thread-safe.
@@ -19,8 +19,8 @@ namespace dkv::supervisor {
 
 class StatusServer {
  public:
-  // Binds and listens on `path`, replacing a stale socket file (the caller holds the run dir's lock).
-  // InvalidArgument if the path is too long for a unix socket, IoError otherwise.
+  // Binds and listens on `path`, replacing a stale socket file (the caller holds the run dir's
+  // lock). InvalidArgument if the path is too long for a unix socket, IoError otherwise.
   static Result<std::unique_ptr<StatusServer>> Listen(const std::string& path);
   ~StatusServer();  // closes and unlinks the socket
   StatusServer(const StatusServer&) = delete;

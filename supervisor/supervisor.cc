@@ -39,7 +39,8 @@ Status Supervisor::Start() {
   DKV_RETURN_NOT_OK(run_dir_->Lock());
   DKV_ASSIGN_OR_RETURN(status_server_, StatusServer::Listen(run_dir_->socket_path()));
 
-  // Blocked before the first fork, so no SIGCHLD is lost: a blocked signal stays pending for the fd.
+  // Blocked before the first fork, so no SIGCHLD is lost: a blocked signal stays pending for the
+  // fd.
   sigset_t set = HandledSignals();
   if (sigprocmask(SIG_BLOCK, &set, nullptr) != 0) {
     return Status::IoError(std::string("sigprocmask: ") + std::strerror(errno));

@@ -36,8 +36,7 @@ int CheckConfig(const std::string& config_path) {
   Result<SupervisorConfig> config = LoadSupervisorConfig(config_path);
   if (!config.ok()) {
     std::cerr << config.status().message() << std::endl;
-    return config.status().code() == Status::Code::kInvalidArgument ? kExitBadConfig
-                                                                      : kExitFailure;
+    return config.status().code() == Status::Code::kInvalidArgument ? kExitBadConfig : kExitFailure;
   }
   std::cout << config_path << ": OK, " << config->children.size() << " child(ren):";
   for (const ChildSpec& c : config->children) std::cout << ' ' << c.name;
@@ -71,8 +70,8 @@ int StopSupervisor(const std::string& run_dir, int timeout_ms) {
     if (!RunDir::RunningSupervisorPid(run_dir).ok()) return kExitOk;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  std::cerr << "dkv-supervisor stop: pid " << *pid << " still running after " << timeout_ms
-            << " ms" << std::endl;
+  std::cerr << "dkv-supervisor stop: pid " << *pid << " still running after " << timeout_ms << " ms"
+            << std::endl;
   return kExitFailure;
 }
 

@@ -1,17 +1,16 @@
-// Black-box tests of the dkv-supervisor binary with real child processes (/bin/sh, sleep): restarts,
-// give-up, clean stop, no orphans after SIGTERM or SIGKILL, SIGHUP reload, config errors.
+// Black-box tests of the dkv-supervisor binary with real child processes (/bin/sh, sleep):
+// restarts, give-up, clean stop, no orphans after SIGTERM or SIGKILL, SIGHUP reload, config errors.
 //
 // Tests poll conditions with deadlines (WaitFor), never sleep blindly. Each test has its own temp
 // directory (short, for the unix socket path) and kills whatever it started.
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <chrono>
 #include <filesystem>
@@ -118,7 +117,8 @@ class SupervisorItest : public ::testing::Test {
 
   // Starts the supervisor on config_ and waits until its status socket answers.
   void StartSupervisor(std::vector<std::string> extra = {}) {
-    std::vector<std::string> argv = {DKV_SUPERVISOR_BIN, "--config", config_, "--run-dir", run_dir_};
+    std::vector<std::string> argv = {DKV_SUPERVISOR_BIN, "--config", config_, "--run-dir",
+                                     run_dir_};
     argv.insert(argv.end(), extra.begin(), extra.end());
     pid_ = Spawn(argv, dir_ + "/supervisor.out");
     ASSERT_TRUE(WaitFor([&] { return QueryStatus(run_dir_ + "/supervisor.sock", false).ok(); },
@@ -199,7 +199,8 @@ TEST_F(SupervisorItest, SigkilledChildIsRestartedWithinBackoffWithNewPid) {
       milliseconds(2000)));
   EXPECT_LT(std::chrono::steady_clock::now() - killed_at, milliseconds(1000));
   auto rows = Status();
-  EXPECT_NE(rows["a"].last_exit.find("killed by signal 9"), std::string::npos) << rows["a"].last_exit;
+  EXPECT_NE(rows["a"].last_exit.find("killed by signal 9"), std::string::npos)
+      << rows["a"].last_exit;
   EXPECT_EQ(rows["b"].pid, b);
   EXPECT_TRUE(ProcessGone(a));
 }
@@ -228,9 +229,10 @@ TEST_F(SupervisorItest, ExitOnGiveUpStopsEverythingAndExits3) {
   WriteConfig(Sleeper("steady") +
               "[child.crasher]\ncommand = /bin/sh\nargs = -c 'exit 1'\nmax_restarts = 1\n"
               "backoff_initial_ms = 10\n");
-  // The supervisor may be gone before the first status answer; learn the sleeper's pid from the log.
-  std::vector<std::string> argv = {DKV_SUPERVISOR_BIN, "--config", config_, "--run-dir", run_dir_,
-                                   "--exit-on-give-up"};
+  // The supervisor may be gone before the first status answer; learn the sleeper's pid from the
+  // log.
+  std::vector<std::string> argv = {DKV_SUPERVISOR_BIN, "--config", config_,
+                                   "--run-dir",        run_dir_,   "--exit-on-give-up"};
   pid_ = Spawn(argv, dir_ + "/supervisor.out");
   EXPECT_EQ(WaitSupervisorExit(milliseconds(5000)), 3);
   std::string out = ReadFile(dir_ + "/supervisor.out");
@@ -249,7 +251,8 @@ TEST_F(SupervisorItest, SigtermStopsChildrenInReverseOrderLeavingNoOrphan) {
   };
   WriteConfig(recorder("first") + recorder("second") +
               // Ignores SIGTERM (and so does its sleep): needs the SIGKILL after the grace period.
-              "[child.stubborn]\ncommand = /bin/sh\nargs = -c 'trap \"\" TERM; echo ready; sleep 1000 & wait'\n"
+              "[child.stubborn]\ncommand = /bin/sh\nargs = -c 'trap \"\" TERM; echo ready; sleep "
+              "1000 & wait'\n"
               "stop_grace_ms = 200\n" +
               recorder("third"));
   StartSupervisor();
@@ -315,9 +318,11 @@ TEST_F(SupervisorItest, SighupWithBadConfigKeepsTheRunningSet) {
   pid_t a = RunningPid("a");
   WriteConfig(Sleeper("a") + "[child.b]\ncomand = sleep\n");
   ASSERT_EQ(kill(pid_, SIGHUP), 0);
-  ASSERT_TRUE(WaitFor([&] { return ReadFile(dir_ + "/supervisor.out").find("reload rejected") !=
-                                   std::string::npos; },
-                      milliseconds(3000)));
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return ReadFile(dir_ + "/supervisor.out").find("reload rejected") != std::string::npos;
+      },
+      milliseconds(3000)));
   std::string out = ReadFile(dir_ + "/supervisor.out");
   EXPECT_NE(out.find("sup.conf:6: child 'b': unknown key 'comand'"), std::string::npos) << out;
   auto rows = Status();
@@ -327,12 +332,12 @@ TEST_F(SupervisorItest, SighupWithBadConfigKeepsTheRunningSet) {
 
 TEST_F(SupervisorItest, CheckNamesEveryErrorAndSupervisorRefusesToStart) {
   WriteConfig(
-      "[child.a]\n"                      // 1
-      "command = /no/such/program\n"     // 2
-      "max_restarts = -4\n"              // 3
-      "[child.b]\n"                      // 4
-      "args = x\n"                       // 5
-      "colour = blue\n");                // 6
+      "[child.a]\n"                   // 1
+      "command = /no/such/program\n"  // 2
+      "max_restarts = -4\n"           // 3
+      "[child.b]\n"                   // 4
+      "args = x\n"                    // 5
+      "colour = blue\n");             // 6
   std::string out = dir_ + "/check.out";
   EXPECT_EQ(RunToExit({DKV_SUPERVISOR_BIN, "--check", "--config", config_}, out), 2);
   std::string text = ReadFile(out);
@@ -343,7 +348,8 @@ TEST_F(SupervisorItest, CheckNamesEveryErrorAndSupervisorRefusesToStart) {
     EXPECT_NE(text.find(want), std::string::npos) << want << "\nin:\n" << text;
   }
   std::string run_out = dir_ + "/run.out";
-  EXPECT_EQ(RunToExit({DKV_SUPERVISOR_BIN, "--config", config_, "--run-dir", run_dir_}, run_out), 2);
+  EXPECT_EQ(RunToExit({DKV_SUPERVISOR_BIN, "--config", config_, "--run-dir", run_dir_}, run_out),
+            2);
   EXPECT_NE(ReadFile(run_out).find("refuses to start"), std::string::npos);
   EXPECT_FALSE(std::filesystem::exists(run_dir_ + "/supervisor.sock"));
 

@@ -20,20 +20,20 @@ int main(int argc, char** argv) {
       "  dkv-supervisor --check --config FILE           validate a config, report every error\n"
       "  dkv-supervisor status [--json] [--run-dir DIR] show the running supervisor's children\n"
       "  dkv-supervisor reload [--run-dir DIR]          re-read the config (same as SIGHUP)\n"
-      "  dkv-supervisor stop [--run-dir DIR] [--timeout-ms N]   SIGTERM it and wait for it to exit\n"
+      "  dkv-supervisor stop [--run-dir DIR] [--timeout-ms N]   SIGTERM it and wait for it to "
+      "exit\n"
       "Signals: SIGTERM/SIGINT stop all children (reverse order) and exit; SIGHUP reloads.\n"
       "Config format and exit codes: docs/supervisor.md.\n\nOptions");
-  visible.add_options()
-      ("help,h", "print this help")
-      ("config,c", po::value(&options.config_path), "config file listing the children")
-      ("check", po::bool_switch(&check), "validate --config and exit: 0 valid, 2 invalid")
-      ("run-dir", po::value(&options.run_dir)->default_value(options.run_dir),
-       "directory for the pid file, status socket and child logs")
-      ("exit-on-give-up", po::bool_switch(&options.exit_on_give_up),
-       "when a child is given up on, stop every child and exit 3 (for an outer supervisor)")
-      ("json", po::bool_switch(&json), "status: print JSON")
-      ("timeout-ms", po::value(&timeout_ms)->default_value(timeout_ms),
-       "stop: how long to wait for the supervisor to exit");
+  visible.add_options()("help,h", "print this help")("config,c", po::value(&options.config_path),
+                                                     "config file listing the children")(
+      "check", po::bool_switch(&check), "validate --config and exit: 0 valid, 2 invalid")(
+      "run-dir", po::value(&options.run_dir)->default_value(options.run_dir),
+      "directory for the pid file, status socket and child logs")(
+      "exit-on-give-up", po::bool_switch(&options.exit_on_give_up),
+      "when a child is given up on, stop every child and exit 3 (for an outer supervisor)")(
+      "json", po::bool_switch(&json), "status: print JSON")(
+      "timeout-ms", po::value(&timeout_ms)->default_value(timeout_ms),
+      "stop: how long to wait for the supervisor to exit");
   po::options_description hidden;
   hidden.add_options()("command", po::value(&command));
   po::options_description all;
