@@ -1,0 +1,76 @@
+// dkv-data: parses options into DataNodeOptions and runs a DataNode until SIGTERM/SIGINT.
+#include <signal.h>
+
+#include <cstdint>
+#include <iostream>
+
+#include "common/command_line.h"
+#include "common/logging.h"
+#include "data/data_node.h"
+
+namespace po = boost::program_options;
+
+int main(int argc, char** argv) {
+  // Block the stop signals before any thread starts, so only sigwait below receives them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  dkv::ClusterOptions cluster;
+  dkv::data::DataNodeOptions options;
+  std::string listen = "0.0.0.0:7500";
+  po::options_description desc("dkv-data options");
+  dkv::AddClusterOptions(&desc, &cluster);
+  desc.add_options()("id", po::value(&options.id),
+                     "stable node id, the name of its znode under data/ (default: "
+                     "<hostname>-<port> with the bound port; give one when listening on port 0)")(
+      "listen", po::value(&listen)->default_value(listen),
+      "HOST:PORT to serve the master on (port 0: pick a free one)")(
+      "advertise", po::value(&options.advertise),
+      "HOST or HOST:PORT published for the master (default: the listen host, or this host's "
+      "name when listening on all interfaces, and the bound port)")(
+      "max-key-bytes",
+      po::value(&options.limits.max_key_bytes)->default_value(options.limits.max_key_bytes),
+      "largest key accepted")(
+      "max-value-bytes",
+      po::value(&options.limits.max_value_bytes)->default_value(options.limits.max_value_bytes),
+      "largest value accepted");
+  po::variables_map vm;
+  if (auto exit_code = dkv::ParseCommandLine(
+          argc, argv, &desc, nullptr,
+          "usage: dkv-data [options]\n\nA dkv data node: keeps the keys of the slots the master "
+          "assigns it, in memory, and serves them to the master.",
+          &vm)) {
+    return *exit_code;
+  }
+  auto listen_address = dkv::ParseHostPort(listen);
+  if (!listen_address.ok()) {
+    std::cerr << "dkv-data: --listen: " << listen_address.status().message() << "\n";
+    return dkv::kExitUsage;
+  }
+  if (options.limits.max_key_bytes == 0 || options.limits.max_value_bytes == 0 ||
+      cluster.session_timeout_ms <= 0) {
+    std::cerr << "dkv-data: --max-key-bytes, --max-value-bytes and --session-timeout-ms must be "
+                 "positive\n";
+    return dkv::kExitUsage;
+  }
+  options.zookeeper = cluster.zookeeper;
+  options.cluster = cluster.cluster;
+  options.session_timeout = std::chrono::milliseconds(cluster.session_timeout_ms);
+  options.listen = *listen_address;
+
+  dkv::data::DataNode node(options);
+  dkv::Status s = node.Start();
+  if (!s.ok()) {
+    std::cerr << "dkv-data: " << s.ToString() << "\n";
+    return dkv::kExitUsage;
+  }
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  DKV_LOG(INFO) << "signal " << signal_number << ": shutting down";
+  node.Shutdown();
+  return 0;
+}

@@ -1,0 +1,211 @@
+#include "data/data_node.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <limits>
+#include <utility>
+
+#include "common/logging.h"
+#include "common/rpc/metadata_codec.h"
+#include "common/rpc/rpc_server.h"
+#include "data/data_service.h"
+#include "data/slot_ownership.h"
+#include "data/store.h"
+#include "gen-cpp/DataNode.h"
+
+namespace dkv::data {
+
+namespace {
+
+constexpr std::chrono::milliseconds kRegisterPoll{100};
+
+// A znode name: not empty, no '/', not "." or "..", printable (it appears in logs and messages).
+Status CheckNodeId(const std::string& id) {
+  if (id.empty() || id == "." || id == ".." || id.find('/') != std::string::npos ||
+      std::any_of(id.begin(), id.end(),
+                  [](char c) { return static_cast<unsigned char>(c) <= ' ' || c == 0x7f; })) {
+    return Status::InvalidArgument("data node id '" + id +
+                                   "' is not usable as a znode name (no '/', spaces or control "
+                                   "characters, not '.' or '..')");
+  }
+  return Status::OK();
+}
+
+// Thrift's string limit: a value and a key, plus room for the rest of a request.
+int32_t MaxStringBytes(const Limits& limits) {
+  const uint64_t bytes =
+      2 * static_cast<uint64_t>(std::max(limits.max_key_bytes, limits.max_value_bytes)) +
+      (1u << 20);
+  return static_cast<int32_t>(
+      std::min<uint64_t>(bytes, static_cast<uint64_t>(std::numeric_limits<int32_t>::max())));
+}
+
+}  // namespace
+
+DataNode::DataNode(DataNodeOptions options)
+    : options_(std::move(options)), paths_(options_.cluster) {}
+
+DataNode::~DataNode() { Shutdown(); }
+
+std::chrono::milliseconds DataNode::RegisterWait() const {
+  return options_.register_wait.count() > 0 ? options_.register_wait : 2 * options_.session_timeout;
+}
+
+Status DataNode::Start() {
+  DKV_CHECK(!started_) << "DataNode::Start called twice";
+  started_ = true;
+  Status s = StartImpl();
+  if (!s.ok()) Shutdown();
+  return s;
+}
+
+Status DataNode::StartImpl() {
+  if (!options_.id.empty()) DKV_RETURN_NOT_OK(CheckNodeId(options_.id));
+
+  coord::ZooKeeperOptions zk;
+  zk.connect_string = options_.zookeeper;
+  zk.session_timeout = options_.session_timeout;
+  zk.connect_timeout = options_.connect_timeout;
+  DKV_ASSIGN_OR_RETURN(coordinator_, coord::ConnectZooKeeper(zk));
+  DKV_RETURN_NOT_OK_PREPEND(coordinator_->CreateAll(paths_.data()),
+                            "cannot create " + paths_.data());
+
+  store_ = std::make_unique<Store>();
+  ownership_ = std::make_unique<SlotOwnership>(coordinator_.get(), paths_, store_.get());
+  service_ = std::make_shared<DataService>(ownership_.get(), store_.get(), options_.limits);
+  // Until SlotOwnership::Start below, every call is refused with WRONG_NODE (no slot map yet).
+  DKV_ASSIGN_OR_RETURN(
+      rpc_server_,
+      rpc::RpcServer::Start(options_.listen, std::make_shared<rpc::DataNodeProcessor>(service_),
+                            MaxStringBytes(options_.limits)));
+
+  const uint16_t port = rpc_server_->port();
+  id_ = options_.id.empty() ? LocalHostName() + "-" + std::to_string(port) : options_.id;
+  DKV_RETURN_NOT_OK(CheckNodeId(id_));
+  DKV_ASSIGN_OR_RETURN(advertised_,
+                       AdvertisedAddress(options_.advertise, options_.listen.host, port));
+  member_.id = id_;
+  member_.address = advertised_.ToString();
+  member_.pid = static_cast<int32_t>(getpid());
+  member_.host = LocalHostName();
+
+  DKV_RETURN_NOT_OK(ownership_->Start(id_));
+  session_thread_ = std::thread([this] { SessionThread(); });
+  coordinator_->SetSessionListener([this](coord::SessionEvent e) { OnSessionEvent(e); });
+  DKV_RETURN_NOT_OK(Register(std::chrono::steady_clock::now() + RegisterWait()));
+
+  DKV_LOG(INFO) << "data node " << id_ << " serving at " << advertised_.ToString()
+                << " (listening on " << options_.listen.host << ":" << port << "), cluster '"
+                << options_.cluster << "', ZooKeeper " << options_.zookeeper;
+  return Status::OK();
+}
+
+Status DataNode::Register(std::chrono::steady_clock::time_point deadline) {
+  const std::string path = paths_.data_node(id_);
+  const std::string payload = rpc::EncodeMember(member_);
+  bool logged_wait = false;
+  for (;;) {
+    Status s = coordinator_->Create(path, payload, coord::NodeMode::kEphemeral);
+    if (s.ok()) {
+      DKV_LOG(INFO) << "registered " << path << " (" << member_.address << ")";
+      return s;
+    }
+    std::string holder = "unknown holder";
+    if (s.IsAlreadyExists()) {
+      Result<coord::NodeData> data = coordinator_->Get(path);
+      MemberInfo other;
+      if (data.ok() && rpc::DecodeMember(data->data, &other).ok()) {
+        // A create that timed out may have succeeded on the server: the node is then ours.
+        if (other.pid == member_.pid && other.host == member_.host &&
+            other.address == member_.address) {
+          return Status::OK();
+        }
+        holder = "pid " + std::to_string(other.pid) + " on host " + other.host + " (address " +
+                 other.address + ")";
+      }
+      if (!logged_wait) {
+        DKV_LOG(WARNING) << path << " is held by " << holder
+                         << "; waiting for it to go away (a previous incarnation's session "
+                            "lingers up to a session timeout)";
+        logged_wait = true;
+      }
+    } else if (!s.IsUnavailable()) {
+      return s.CloneAndPrepend("cannot register " + path);
+    }
+    MutexLock l(&mu_);
+    if (stopping_) return Status::Unavailable("shutting down while registering " + path);
+    if (std::chrono::steady_clock::now() + kRegisterPoll > deadline) {
+      const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(RegisterWait());
+      if (s.IsAlreadyExists()) {
+        return Status::AlreadyExists("data node id '" + id_ + "' is already registered at " + path +
+                                     " by " + holder + "; it did not go away within " +
+                                     std::to_string(waited.count()) +
+                                     " ms: is another dkv-data running with this id?");
+      }
+      return s.CloneAndPrepend("cannot register " + path);
+    }
+    cv_.WaitUntil(std::chrono::steady_clock::now() + kRegisterPoll);
+  }
+}
+
+void DataNode::OnSessionEvent(coord::SessionEvent event) {
+  // On the coordinator's event thread: hand over, never block here.
+  MutexLock l(&mu_);
+  events_.push_back(event);
+  cv_.SignalAll();
+}
+
+void DataNode::SessionThread() {
+  for (;;) {
+    coord::SessionEvent event;
+    {
+      MutexLock l(&mu_);
+      while (events_.empty() && !stopping_) cv_.Wait();
+      if (stopping_) return;
+      event = events_.front();
+      events_.pop_front();
+    }
+    if (event == coord::SessionEvent::kExpired) {
+      // The old session took data/<id> with it: register in the new one first, so the master sees
+      // this node again as soon as possible.
+      DKV_LOG(WARNING) << "ZooKeeper session expired: registering " << id_ << " again";
+      Status s = Register(std::chrono::steady_clock::now() + RegisterWait());
+      if (!s.ok()) DKV_LOG(ERROR) << "data node " << id_ << " is unregistered: " << s.ToString();
+    }
+    ownership_->OnSessionEvent(event);
+  }
+}
+
+void DataNode::Shutdown() {
+  if (!started_) return;
+  started_ = false;
+  if (coordinator_) coordinator_->SetSessionListener(nullptr);
+  {
+    MutexLock l(&mu_);
+    stopping_ = true;
+    cv_.SignalAll();
+  }
+  if (session_thread_.joinable()) session_thread_.join();
+
+  // Deregister first: the master sees the node leave and moves its slots at once, while calls
+  // still in flight are answered.
+  if (coordinator_ && !id_.empty()) {
+    Status s = coordinator_->Delete(paths_.data_node(id_));
+    if (!s.ok() && !s.IsNotFound()) {
+      DKV_LOG(WARNING) << "cannot delete " << paths_.data_node(id_) << ": " << s.ToString();
+    }
+  }
+  // Then stop serving, before the coordinator goes: a call that asks SlotOwnership for a refresh
+  // reads ZooKeeper through it.
+  if (rpc_server_) rpc_server_->Stop();
+  rpc_server_.reset();
+  if (ownership_) ownership_->Stop();
+  coordinator_.reset();  // closes the session
+  service_.reset();
+  ownership_.reset();
+  store_.reset();
+  if (!id_.empty()) DKV_LOG(INFO) << "data node " << id_ << " stopped";
+}
+
+}  // namespace dkv::data

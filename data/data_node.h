@@ -1,0 +1,108 @@
+// DataNode: the dkv-data daemon. It connects to ZooKeeper, serves the DataNode Thrift service
+// (DataService over a Store fenced by SlotOwnership) and registers itself as the ephemeral znode
+// data/<id> carrying its advertised address, which is how the master finds it.
+//
+// Lifecycle: construct, Start() once, Shutdown() once (or let the destructor do it).
+// Threads: RpcServer's connection threads run the handler; the coordinator's event thread runs the
+// slot map and epoch watches and the session listener, which hands session events to this object's
+// own session thread (re-registering after an expiry may have to wait out a lingering znode, which
+// must not block the event thread). Start and Shutdown are called from one thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "common/coord/cluster_paths.h"
+#include "common/coord/coordinator.h"
+#include "common/host_port.h"
+#include "common/limits.h"
+#include "common/metadata.h"
+#include "common/mutex.h"
+#include "dkv/status.h"
+
+namespace dkv::rpc {
+class RpcServer;
+}
+
+namespace dkv::data {
+
+class DataService;
+class SlotOwnership;
+class Store;
+
+struct DataNodeOptions {
+  std::string zookeeper = "127.0.0.1:2181";
+  std::string cluster = "default";
+  std::chrono::milliseconds session_timeout{4000};
+  std::chrono::milliseconds connect_timeout{5000};  // for the first ZooKeeper session
+  // Stable node id, the znode name under data/. Empty: "<hostname>-<bound port>", derived after
+  // binding (so with port 0 it changes on every start: give --id for a stable one).
+  std::string id;
+  HostPort listen{"0.0.0.0", 7500};
+  std::string advertise;  // "", "HOST" or "HOST:PORT" (see AdvertisedAddress in host_port.h)
+  Limits limits;
+  // How long registering waits for a data/<id> znode left by a previous incarnation (its session
+  // lingers up to a session timeout after a crash). Zero: twice the session timeout.
+  std::chrono::milliseconds register_wait{0};
+};
+
+class DataNode {
+ public:
+  explicit DataNode(DataNodeOptions options);
+  ~DataNode();  // Shutdown()
+  DataNode(const DataNode&) = delete;
+  DataNode& operator=(const DataNode&) = delete;
+
+  // Connects to ZooKeeper, creates the cluster's paths, starts serving, reads the slot map and
+  // registers data/<id>. UNAVAILABLE naming the connect string when ZooKeeper is unreachable
+  // within the connect timeout; IO_ERROR when the listen address cannot be bound;
+  // INVALID_ARGUMENT for a bad id or --advertise; ALREADY_EXISTS naming the id and the holder's
+  // pid and host when data/<id> stays taken for the whole register wait. On failure everything
+  // started is stopped again.
+  Status Start();
+
+  // Deregisters (deletes data/<id>, then closes the session) so that the master moves the slots
+  // away at once, then stops serving. Idempotent.
+  void Shutdown();
+
+  // Valid after a successful Start.
+  const std::string& id() const { return id_; }
+  const HostPort& advertised_address() const { return advertised_; }
+
+ private:
+  Status StartImpl();
+  // Creates data/<id>, waiting until `deadline` for a lingering one to go away.
+  Status Register(std::chrono::steady_clock::time_point deadline) EXCLUDES(mu_);
+  void OnSessionEvent(coord::SessionEvent event) EXCLUDES(mu_);
+  void SessionThread() EXCLUDES(mu_);
+  std::chrono::milliseconds RegisterWait() const;
+
+  // Constant after construction.
+  const DataNodeOptions options_;
+  const coord::ClusterPaths paths_;
+
+  // Set by Start, read-only until Shutdown. Destroyed in reverse order of construction: the
+  // coordinator (no callback runs after it is gone) before the ownership its watches call, the
+  // RpcServer before the handler and what the handler uses.
+  std::string id_;
+  HostPort advertised_;
+  MemberInfo member_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<SlotOwnership> ownership_;
+  std::shared_ptr<DataService> service_;
+  std::unique_ptr<rpc::RpcServer> rpc_server_;
+  std::unique_ptr<coord::Coordinator> coordinator_;
+  std::thread session_thread_;
+  bool started_ = false;
+
+  Mutex mu_;
+  CondVar cv_{&mu_};
+  std::deque<coord::SessionEvent> events_ GUARDED_BY(mu_);
+  bool stopping_ GUARDED_BY(mu_) = false;
+};
+
+}  // namespace dkv::data
