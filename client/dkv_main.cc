@@ -1,15 +1,20 @@
 // dkv: the command-line client. This file only parses options into CliOptions; client/cli.cc runs
 // the command.
+#include <cstdlib>
 #include <iostream>
 #include <string>
 #include <vector>
 
 #include "client/cli.h"
 #include "common/command_line.h"
+#include "common/logging.h"
 
 namespace po = boost::program_options;
 
 int main(int argc, char** argv) {
+  // A command's stderr is for its errors ("dkv: CODE: message"); the library's progress lines
+  // (sessions opened, ...) appear only when DKV_LOG_LEVEL asks for them.
+  if (std::getenv("DKV_LOG_LEVEL") == nullptr) dkv::SetMinLogLevel(dkv::LogLevel::kWarning);
   dkv::ClusterOptions cluster;
   dkv::client::CliOptions options;
   int timeout_ms = 5000;
