@@ -3,6 +3,7 @@
 // (common/coord/memory_coordinator_test.cc).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -273,7 +274,7 @@ TEST_F(CoordinatorItest, ConnectFailsWithinTimeoutNamingTheConnectString) {
 }
 
 TEST_F(CoordinatorItest, SessionExpiryDeliversExpiredAndWorksInANewSession) {
-  auto c = Connect();
+  auto c = Connect(milliseconds(2000));
   auto observer = Connect();
   ASSERT_NE(nullptr, c);
   ASSERT_NE(nullptr, observer);
@@ -298,6 +299,14 @@ TEST_F(CoordinatorItest, SessionExpiryDeliversExpiredAndWorksInANewSession) {
   DKV_ASSERT_OK(observer->Set(root_, "again"));
   DKV_ASSERT_OK(WaitFor([&] { return new_watch_fired.load(); }, milliseconds(5000)));
   EXPECT_EQ(0, old_watch_fired);
+  // The watch ran after every session event queued before it, so the log is complete: kExpired
+  // comes last; the new session's own first connection is not reported. (Before it, the
+  // test's second handle on the session makes the client lose and regain its connection, so
+  // kSuspended/kConnected pairs may precede it.)
+  std::vector<SessionEvent> events = log.events();
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(SessionEvent::kExpired, events.back());
+  EXPECT_EQ(1, std::count(events.begin(), events.end(), SessionEvent::kExpired));
 }
 
 TEST_F(CoordinatorItest, ConnectionLossSuspendsAndReconnectResumesTheSession) {

@@ -65,9 +65,10 @@ struct ZooKeeperCoordinator::Session {
   zhandle_t* zh = nullptr;  // set before the session is published; closed by CloseCurrentSession
 
   // Guarded by coordinator->mu_ (nested struct: not expressible as GUARDED_BY).
-  int zk_state = 0;         // the last state the client reported to the session watcher
-  int calls_in_flight = 0;  // SessionPins holding this session
-  bool retired = false;     // unpublished; being closed
+  int zk_state = 0;             // the last state the client reported to the session watcher
+  bool ever_connected = false;  // the client has reported ZOO_CONNECTED_STATE at least once
+  int calls_in_flight = 0;      // SessionPins holding this session
+  bool retired = false;         // unpublished; being closed
   std::unordered_map<WatchContext*, std::unique_ptr<WatchContext>> watches;
 
   // Event thread only.
@@ -171,10 +172,16 @@ void ZooKeeperCoordinator::WatchFiredFn(zhandle_t*, int type, int, const char*, 
 void ZooKeeperCoordinator::OnSessionState(Session* session, int state) {
   MutexLock lock(&mu_);
   session->zk_state = state;
+  // Whether this session had been connected before this event: only then does "connecting" mean
+  // a lost connection (kSuspended) rather than a first connection still under way.
+  bool was_connected = session->ever_connected;
+  if (state == ZOO_CONNECTED_STATE) session->ever_connected = true;
   cv_.SignalAll();
   if (session->retired || shutting_down_) return;
   uint64_t generation = session->generation;
-  events_.Post([this, generation, state] { HandleSessionState(generation, state); });
+  events_.Post([this, generation, state, was_connected] {
+    HandleSessionState(generation, state, was_connected);
+  });
 }
 
 void ZooKeeperCoordinator::OnWatchFired(WatchContext* context) {
@@ -261,7 +268,7 @@ void ZooKeeperCoordinator::CloseCurrentSession() {
   session->watches.clear();  // the never-fired watches of a closed session
 }
 
-void ZooKeeperCoordinator::HandleSessionState(uint64_t generation, int state) {
+void ZooKeeperCoordinator::HandleSessionState(uint64_t generation, int state, bool was_connected) {
   Session* session;
   {
     MutexLock lock(&mu_);
@@ -270,7 +277,7 @@ void ZooKeeperCoordinator::HandleSessionState(uint64_t generation, int state) {
     session = current_.get();
   }
   if (state == ZOO_CONNECTING_STATE || state == ZOO_ASSOCIATING_STATE) {
-    if (!session->suspended) {
+    if (was_connected && !session->suspended) {
       session->suspended = true;
       DKV_LOG(WARNING) << "lost the connection to ZooKeeper " << options_.connect_string
                        << "; session suspended";
@@ -328,26 +335,53 @@ int64_t ZooKeeperCoordinator::session_id() {
 }
 
 Status ZooKeeperCoordinator::ExpireSessionForTests() {
-  SessionPin pin(this, "expire session", "");
-  DKV_RETURN_NOT_OK(pin.status());
-  clientid_t id = *zoo_client_id(pin.zh());
-  zhandle_t* other =
-      zookeeper_init(options_.connect_string.c_str(), &IgnoreEvents,
-                     static_cast<int>(options_.session_timeout.count()), &id, nullptr, 0);
-  if (other == nullptr)
-    return Status::Unavailable("zookeeper_init: " + std::string(strerror(errno)));
-  // Test-only: polling the second handle's state is simpler than a watcher with a condvar.
-  Deadline deadline = Deadline::After(options_.connect_timeout);
-  while (zoo_state(other) != ZOO_CONNECTED_STATE && !deadline.Expired()) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  clientid_t id;
+  uint64_t generation;
+  {
+    SessionPin pin(this, "expire session", "");
+    DKV_RETURN_NOT_OK(pin.status());
+    id = *zoo_client_id(pin.zh());
+    generation = pin.session()->generation;
+  }  // unpinned: replacing the session waits for pins
+  std::string hosts = options_.connect_string.substr(0, options_.connect_string.find('/'));
+  auto replaced = [&]() REQUIRES(mu_) {
+    return current_ == nullptr || current_->generation != generation ||
+           current_->zk_state == ZOO_EXPIRED_SESSION_STATE;
+  };
+  // A second handle attaching to the session makes the server drop our connection; closing it
+  // ends the session. But our client reconnects within a millisecond and may take the session
+  // back before the close arrives: then the close ends nothing, and we try again. Once the
+  // server has ended the session, a second handle cannot attach any more (it is told "expired"),
+  // and we only wait for our client to notice: at once if the server dropped its connection, or
+  // after about 2/3 of the session timeout if the server left it open and silent.
+  Deadline deadline = Deadline::After(options_.connect_timeout + 2 * options_.session_timeout);
+  bool session_ended = false;
+  while (!deadline.Expired()) {
+    if (!session_ended) {
+      zhandle_t* other =
+          zookeeper_init(hosts.c_str(), &IgnoreEvents,
+                         static_cast<int>(options_.session_timeout.count()), &id, nullptr, 0);
+      if (other == nullptr) {
+        return Status::Unavailable("zookeeper_init: " + std::string(strerror(errno)));
+      }
+      // Test-only: polling the second handle's state is simpler than a watcher with a condvar.
+      Deadline attach = Deadline::After(options_.connect_timeout);
+      int state = zoo_state(other);
+      while (state != ZOO_CONNECTED_STATE && state != ZOO_EXPIRED_SESSION_STATE &&
+             !attach.Expired()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        state = zoo_state(other);
+      }
+      session_ended = state == ZOO_EXPIRED_SESSION_STATE;
+      zookeeper_close(other);  // if connected: ends the session on the server
+    }
+    MutexLock lock(&mu_);
+    Deadline check = session_ended ? deadline : Deadline::After(std::chrono::milliseconds(200));
+    while (!replaced() && !shutting_down_ && !check.Expired()) cv_.WaitUntil(check.when());
+    if (replaced()) return Status::OK();
+    if (shutting_down_) return Status::Unavailable("ZooKeeper coordinator is shutting down");
   }
-  bool connected = zoo_state(other) == ZOO_CONNECTED_STATE;
-  zookeeper_close(other);  // closes the shared session on the server
-  if (!connected) {
-    return Status::Unavailable("could not attach a second handle to the session on " +
-                               options_.connect_string);
-  }
-  return Status::OK();
+  return Status::TimedOut("the session with " + options_.connect_string + " did not expire");
 }
 
 // ---- watches ----

@@ -67,7 +67,9 @@ class ZooKeeperCoordinator final : public Coordinator {
 
   // Ends the current session from outside, as the server would on expiry: opens a second handle
   // on the same session and closes it. The coordinator then sees the expiry, opens a new session
-  // and reports kExpired, as in production. For tests. UNAVAILABLE if not connected.
+  // and reports kExpired, as in production; usually within milliseconds, at worst after about the
+  // session timeout (when the client keeps a connection the server no longer serves). For tests.
+  // UNAVAILABLE if not connected.
   Status ExpireSessionForTests();
 
  private:
@@ -88,8 +90,9 @@ class ZooKeeperCoordinator final : public Coordinator {
   Status OpenSession(Deadline deadline) EXCLUDES(mu_);
   // Unpublishes current_, waits for the calls pinning it, closes its handle, frees its watches.
   void CloseCurrentSession() EXCLUDES(mu_);
-  // Event thread: handles one session state change of session `generation`.
-  void HandleSessionState(uint64_t generation, int state) EXCLUDES(mu_);
+  // Event thread: handles one session state change of session `generation`; `was_connected`:
+  // whether the session had been connected before this change.
+  void HandleSessionState(uint64_t generation, int state, bool was_connected) EXCLUDES(mu_);
   // Event thread: replaces an expired session; false if the coordinator shut down meanwhile.
   bool ReplaceSession() EXCLUDES(mu_);
   void NotifyListener(SessionEvent event) EXCLUDES(mu_);
