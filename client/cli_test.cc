@@ -23,7 +23,7 @@ class CliTest : public ::testing::Test {
     EXPECT_TRUE(server.CreateAll("/dkv/default").ok());
     EXPECT_TRUE(server
                     .Create("/dkv/default/master",
-                            rpc::EncodeMaster(MasterInfo{"srv-1", "127.0.0.1:7001", 1}),
+                            rpc::EncodeMaster(MasterInfo{"srv-1", "127.0.0.1:7001", 1, Limits{}}),
                             coord::NodeMode::kPersistent)
                     .ok());
     cluster_->SetMaster("127.0.0.1:7001");

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "client/client_impl.h"
+#include "common/limits.h"
 
 namespace dkv::client {
 namespace {
@@ -69,8 +70,15 @@ std::chrono::milliseconds Client::Impl::Resolve(std::chrono::milliseconds timeou
   return timeout.count() > 0 ? timeout : options_.timeout;
 }
 
+Status Client::Impl::CheckSizes(std::string_view key, const std::string_view* value) {
+  const Limits limits = finder_->CurrentLimits();
+  DKV_RETURN_NOT_OK(CheckKey(key, limits));
+  return value ? CheckValue(*value, limits) : Status::OK();
+}
+
 Result<std::optional<std::string>> Client::Impl::Get(std::string_view key,
                                                      std::chrono::milliseconds timeout) {
+  DKV_RETURN_NOT_OK(CheckSizes(key, nullptr));
   std::optional<std::string> value;
   DKV_RETURN_NOT_OK(caller_.Run("get", Resolve(timeout),
                                 [&](MasterStub& m, std::chrono::milliseconds t, std::string* h) {
@@ -81,6 +89,7 @@ Result<std::optional<std::string>> Client::Impl::Get(std::string_view key,
 
 Status Client::Impl::Set(std::string_view key, std::string_view value,
                          std::chrono::milliseconds timeout) {
+  DKV_RETURN_NOT_OK(CheckSizes(key, &value));
   return caller_.Run("set", Resolve(timeout),
                      [&](MasterStub& m, std::chrono::milliseconds t, std::string* h) {
                        return m.Put(key, value, t, h);
@@ -88,6 +97,7 @@ Status Client::Impl::Set(std::string_view key, std::string_view value,
 }
 
 Result<bool> Client::Impl::Remove(std::string_view key, std::chrono::milliseconds timeout) {
+  DKV_RETURN_NOT_OK(CheckSizes(key, nullptr));
   bool existed = false;
   DKV_RETURN_NOT_OK(caller_.Run("remove", Resolve(timeout),
                                 [&](MasterStub& m, std::chrono::milliseconds t, std::string* h) {
@@ -99,6 +109,7 @@ Result<bool> Client::Impl::Remove(std::string_view key, std::chrono::millisecond
 void Client::Impl::UnsafeSet(std::string_view key, std::string_view value,
                              std::chrono::milliseconds timeout) {
   // By definition nobody learns whether this worked: the status is dropped on purpose.
+  if (!CheckSizes(key, &value).ok()) return;
   (void)caller_.RunOnce(Resolve(timeout), [&](MasterStub& m, std::chrono::milliseconds t,
                                               std::string*) { return m.UnsafePut(key, value, t); });
 }

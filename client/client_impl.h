@@ -52,6 +52,9 @@ class Client::Impl {
 
   // `timeout`, or the default when it is <= 0.
   std::chrono::milliseconds Resolve(std::chrono::milliseconds timeout) const;
+  // KEY_TOO_LARGE / VALUE_TOO_LARGE under the master's published limits, before anything is sent
+  // (a value far over the limit would otherwise only break the connection). `value` may be null.
+  Status CheckSizes(std::string_view key, const std::string_view* value);
 
   const ClientOptions options_;
   const std::shared_ptr<coord::Coordinator> coordinator_;

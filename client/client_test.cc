@@ -41,9 +41,9 @@ class ClientTest : public ::testing::Test {
   }
 
   // Elects `address`: the fake servers and the master znode agree on it.
-  void ElectMaster(const std::string& address) {
+  void ElectMaster(const std::string& address, Limits limits = Limits{}) {
     cluster_->SetMaster(address);
-    const std::string bytes = rpc::EncodeMaster(MasterInfo{"srv-1", address, 1});
+    const std::string bytes = rpc::EncodeMaster(MasterInfo{"srv-1", address, 1, limits});
     Status s = server_->Create(kMasterPath, bytes, coord::NodeMode::kEphemeral);
     if (s.IsAlreadyExists()) s = server_->Set(kMasterPath, bytes).status();
     ASSERT_TRUE(s.ok()) << s.ToString();
@@ -72,6 +72,19 @@ TEST_F(ClientTest, SetGetRemoveReachTheMaster) {
   got = client->Get("k");
   ASSERT_TRUE(got.ok());
   EXPECT_FALSE(got->has_value());
+}
+
+TEST_F(ClientTest, OversizedKeyOrValueFailsUnderThePublishedLimitsWithoutBeingSent) {
+  ElectMaster("127.0.0.1:7001", Limits{4, 8});
+  auto client = NewClient();
+  EXPECT_EQ(client->Set("k", "123456789").code(), Status::Code::kValueTooLarge);
+  EXPECT_EQ(client->Set("12345", "v").code(), Status::Code::kKeyTooLarge);
+  EXPECT_EQ(client->Get("12345").status().code(), Status::Code::kKeyTooLarge);
+  EXPECT_EQ(client->Remove("12345").status().code(), Status::Code::kKeyTooLarge);
+  client->UnsafeSet("k", "123456789");
+  EXPECT_FALSE(cluster_->Peek("k").has_value());
+  ASSERT_TRUE(client->Set("k", "12345678").ok());
+  EXPECT_EQ(cluster_->Peek("k"), "12345678");
 }
 
 TEST_F(ClientTest, RegistersInClientsWhileItLives) {

@@ -41,6 +41,7 @@ Result<HostPort> MasterFinder::Find() {
   if (!address.ok()) return fail(paths_.master() + ": " + address.status().ToString());
 
   MutexLock l(&cache_->mu);
+  cache_->limits = info.limits;
   // A watch that fired while we read means what we read may already be stale: answer it, but do
   // not cache it, so the next Find reads again.
   if (cache_->generation == generation) cache_->master = *address;
@@ -71,5 +72,15 @@ void MasterFinder::Redirect(const HostPort& from, const std::string& to) {
 }
 
 void MasterFinder::OnSessionExpired() { Invalidate(cache_.get()); }
+
+Limits MasterFinder::CurrentLimits() {
+  {
+    MutexLock l(&cache_->mu);
+    if (cache_->limits) return *cache_->limits;
+  }
+  (void)Find();  // a failure here is the call's to report, after its retries
+  MutexLock l(&cache_->mu);
+  return cache_->limits.value_or(Limits{});
+}
 
 }  // namespace dkv::client

@@ -17,6 +17,7 @@
 #include "common/coord/cluster_paths.h"
 #include "common/coord/coordinator.h"
 #include "common/host_port.h"
+#include "common/limits.h"
 #include "common/mutex.h"
 #include "dkv/result.h"
 
@@ -45,11 +46,17 @@ class MasterFinder {
   // The ZooKeeper session expired (its watches are gone): drop the cache.
   void OnSessionExpired();
 
+  // The key and value limits the master publishes, so oversized calls fail before they are sent.
+  // The last ones read (they outlive cache invalidations); reads the master znode if none has been
+  // read yet, and gives the defaults if that fails (the master still checks).
+  Limits CurrentLimits();
+
  private:
   struct Cache {
     Mutex mu;
     std::optional<HostPort> master GUARDED_BY(mu);
-    uint64_t generation GUARDED_BY(mu) = 0;  // raised by every invalidation
+    uint64_t generation GUARDED_BY(mu) = 0;       // raised by every invalidation
+    std::optional<Limits> limits GUARDED_BY(mu);  // from the last master znode read
   };
   static void Invalidate(Cache* cache);
 

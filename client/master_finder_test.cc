@@ -22,7 +22,7 @@ class MasterFinderTest : public ::testing::Test {
 
   // The "server" session writes the master znode.
   void WriteMaster(const std::string& address) {
-    const std::string bytes = rpc::EncodeMaster(MasterInfo{"srv-1", address, 1});
+    const std::string bytes = rpc::EncodeMaster(MasterInfo{"srv-1", address, 1, Limits{}});
     Status s = server_->Create("/dkv/default/master", bytes, coord::NodeMode::kEphemeral);
     if (s.IsAlreadyExists()) s = server_->Set("/dkv/default/master", bytes).status();
     ASSERT_TRUE(s.ok()) << s.ToString();

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string>
 
+#include "common/limits.h"
+
 namespace dkv {
 
 // A live member of servers/ or data/.
@@ -26,6 +28,7 @@ struct MasterInfo {
   std::string server_id;
   std::string address;
   int64_t epoch = 0;
+  Limits limits;  // the key and value limits the master enforces
 };
 
 }  // namespace dkv

@@ -21,7 +21,7 @@ struct Candidate : Election::Listener {
   Candidate(std::shared_ptr<coord::MemoryTree> tree, const std::string& address)
       : coord(std::make_unique<coord::MemoryCoordinator>(tree)),
         router(Limits{}, [](const HostPort&) { return nullptr; }),
-        master(coord.get(), kPaths, address, 64, &router),
+        master(coord.get(), kPaths, address, Limits{}, 64, &router),
         election(coord.get(), kPaths, MemberInfo{"", address, 1, "h"}, this) {}
 
   void OnElected(const std::string& id) override {

@@ -8,10 +8,11 @@
 namespace dkv::server {
 
 Master::Master(coord::Coordinator* coord, const coord::ClusterPaths& paths, std::string address,
-               int32_t new_cluster_slots, Router* router)
+               Limits limits, int32_t new_cluster_slots, Router* router)
     : coord_(coord),
       paths_(paths),
       address_(std::move(address)),
+      limits_(limits),
       new_cluster_slots_(new_cluster_slots),
       router_(router) {}
 
@@ -76,7 +77,7 @@ Status Master::RaiseEpoch() {
 }
 
 Status Master::WriteMasterNode(const std::string& server_id) {
-  const std::string data = rpc::EncodeMaster(MasterInfo{server_id, address_, epoch_});
+  const std::string data = rpc::EncodeMaster(MasterInfo{server_id, address_, epoch_, limits_});
   Status s = coord_->Create(paths_.master(), data, coord::NodeMode::kEphemeral);
   if (s.IsAlreadyExists()) {
     // Left by a previous master whose session is closing; ours replaces it.

@@ -26,7 +26,7 @@ class Master {
   // `coord` and `router` must outlive the Master. `new_cluster_slots` is the slot count used only
   // when the cluster has no slot map yet.
   Master(coord::Coordinator* coord, const coord::ClusterPaths& paths, std::string address,
-         int32_t new_cluster_slots, Router* router);
+         Limits limits, int32_t new_cluster_slots, Router* router);
   Master(const Master&) = delete;
   Master& operator=(const Master&) = delete;
 
@@ -54,6 +54,7 @@ class Master {
   coord::Coordinator* const coord_;
   const coord::ClusterPaths paths_;
   const std::string address_;
+  const Limits limits_;  // published in the master znode
   const int32_t new_cluster_slots_;
   Router* const router_;
 

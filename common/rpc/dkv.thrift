@@ -56,6 +56,9 @@ struct MasterRecord {
   1: string server_id,
   2: string address,
   3: i64 epoch,
+  // The master's size limits, so clients refuse an oversized key or value before sending it.
+  4: i64 max_key_bytes,
+  5: i64 max_value_bytes,
 }
 
 // epoch

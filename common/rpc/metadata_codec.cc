@@ -42,13 +42,20 @@ std::string EncodeMaster(const MasterInfo& master) {
   t.server_id = master.server_id;
   t.address = master.address;
   t.epoch = master.epoch;
+  t.max_key_bytes = static_cast<int64_t>(master.limits.max_key_bytes);
+  t.max_value_bytes = static_cast<int64_t>(master.limits.max_value_bytes);
   return Serialize(t);
 }
 
 Status DecodeMaster(const std::string& bytes, MasterInfo* master) {
   MasterRecord t;
   DKV_RETURN_NOT_OK(Deserialize(bytes, "master info", &t));
-  *master = {t.server_id, t.address, t.epoch};
+  *master = {t.server_id, t.address, t.epoch, Limits{}};
+  // A record without limits (or with nonsense) leaves the defaults.
+  if (t.max_key_bytes > 0) master->limits.max_key_bytes = static_cast<size_t>(t.max_key_bytes);
+  if (t.max_value_bytes > 0) {
+    master->limits.max_value_bytes = static_cast<size_t>(t.max_value_bytes);
+  }
   return Status::OK();
 }
 

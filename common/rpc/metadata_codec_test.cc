@@ -43,9 +43,11 @@ TEST(MetadataCodecTest, MemberMasterEpochAndClientRoundTrip) {
   EXPECT_EQ(m2.id, "data-1");
   EXPECT_EQ(m2.address, "h:7500");
   EXPECT_EQ(m2.pid, 42);
-  MasterInfo master{"srv-1", "h:7400", 9}, master2;
+  MasterInfo master{"srv-1", "h:7400", 9, Limits{10, 20}}, master2;
   ASSERT_TRUE(DecodeMaster(EncodeMaster(master), &master2).ok());
   EXPECT_EQ(master2.epoch, 9);
+  EXPECT_EQ(master2.limits.max_key_bytes, 10u);
+  EXPECT_EQ(master2.limits.max_value_bytes, 20u);
   int64_t epoch = 0;
   ASSERT_TRUE(DecodeEpoch(EncodeEpoch(12), &epoch).ok());
   EXPECT_EQ(epoch, 12);

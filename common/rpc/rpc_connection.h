@@ -23,6 +23,7 @@
 #include "common/host_port.h"
 #include "common/mutex.h"
 #include "common/rpc/error_mapping.h"
+#include "common/rpc/thrift_logging.h"
 #include "dkv/status.h"
 
 namespace dkv::rpc {
@@ -93,6 +94,7 @@ class RpcConnection {
 
  private:
   void Open() {
+    RouteThriftLogging();
     socket_ = std::make_shared<apache::thrift::transport::TSocket>(address_.host, address_.port);
     socket_->setConnTimeout(static_cast<int>(options_.connect_timeout.count()));
     socket_->setNoDelay(true);

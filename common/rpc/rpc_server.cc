@@ -2,7 +2,6 @@
 
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <thrift/TOutput.h>
 #include <thrift/protocol/TBinaryProtocol.h>
 #include <thrift/server/TThreadedServer.h>
 #include <thrift/transport/TBufferTransports.h>
@@ -12,6 +11,7 @@
 
 #include "common/logging.h"
 #include "common/mutex.h"
+#include "common/rpc/thrift_logging.h"
 
 namespace dkv::rpc {
 
@@ -22,9 +22,6 @@ using apache::thrift::transport::TBufferedTransportFactory;
 using apache::thrift::transport::TServerSocket;
 
 namespace {
-
-// Thrift prints its own diagnostics through GlobalOutput; send them to our log instead of stdout.
-void ThriftLog(const char* message) { DKV_LOG(WARNING) << "thrift: " << message; }
 
 // No request of ours carries a list; a bound stops a corrupt length from allocating.
 constexpr int32_t kMaxContainerSize = 1 << 16;
@@ -102,7 +99,7 @@ class RpcServer::Impl {
 Result<std::unique_ptr<RpcServer>> RpcServer::Start(
     const HostPort& listen, std::shared_ptr<apache::thrift::TProcessor> processor,
     int32_t max_string_bytes) {
-  apache::thrift::GlobalOutput.setOutputFunction(&ThriftLog);
+  RouteThriftLogging();
   auto impl = std::make_unique<Impl>(listen, std::move(processor), max_string_bytes);
   Status s = impl->Run(listen);
   if (!s.ok()) {
