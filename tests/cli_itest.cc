@@ -1,0 +1,337 @@
+// The `dkv` command end to end: every command with its output and exit code (the promises of
+// docs/client.md), values from stdin, `status --json`, usage errors, failover, an unreachable
+// ZooKeeper, and the errors it reports, against real processes and a real ZooKeeper.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "tests/harness/test_util.h"
+#include "tests/mini_cluster.h"
+
+namespace dkv::test {
+namespace {
+
+using std::chrono::milliseconds;
+
+class CliItest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto zk = SharedZooKeeper();
+    ASSERT_TRUE(zk.ok()) << zk.status().ToString();
+    zookeeper_ = *zk;
+  }
+
+  MiniClusterOptions Options() const {
+    MiniClusterOptions options;
+    options.zookeeper = zookeeper_;
+    return options;
+  }
+
+  void StartCluster(MiniCluster& cluster, int servers, int data_nodes) {
+    for (int i = 0; i < servers; ++i) DKV_ASSERT_OK(cluster.StartServer());
+    for (int i = 1; i <= data_nodes; ++i)
+      DKV_ASSERT_OK(cluster.StartDataNode("d" + std::to_string(i)));
+    DKV_ASSERT_OK(cluster.WaitForMaster());
+    if (data_nodes > 0) DKV_ASSERT_OK(cluster.WaitForDataNodes(data_nodes));
+  }
+
+  // Runs the CLI and fails the test if it could not run at all.
+  static CommandResult Cli(MiniCluster& cluster, const std::vector<std::string>& args,
+                           const std::string& stdin_data = "") {
+    auto r = cluster.RunCli(args, stdin_data);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : CommandResult{};
+  }
+
+  // Runs the CLI binary with exactly `args` (no cluster flags).
+  static CommandResult Raw(const std::vector<std::string>& args, milliseconds timeout) {
+    std::vector<std::string> argv = {BinaryPath("dkv")};
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto r = RunCommand(argv, "", timeout);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : CommandResult{};
+  }
+
+  // The last line of stderr: the CLI's own message comes last, whatever a library logged before.
+  static std::string LastLine(const std::string& text) {
+    std::string t = text;
+    while (!t.empty() && t.back() == '\n') t.pop_back();
+    const size_t nl = t.rfind('\n');
+    return nl == std::string::npos ? t : t.substr(nl + 1);
+  }
+
+  static bool IsUsage(const CommandResult& r) {
+    return r.exit_code == 2 && r.out.empty() && r.err.find("sage") != std::string::npos;
+  }
+
+  std::string zookeeper_;
+};
+
+TEST_F(CliItest, SetGetRemoveExitCodesAndOutput) {
+  MiniCluster cluster(Options());
+  ASSERT_NO_FATAL_FAILURE(StartCluster(cluster, 1, 2));
+
+  CommandResult r = Cli(cluster, {"set", "a", "1"});
+  EXPECT_EQ(0, r.exit_code) << r.ToString();
+  EXPECT_EQ("", r.out);
+  r = Cli(cluster, {"get", "a"});
+  EXPECT_EQ(0, r.exit_code) << r.ToString();
+  EXPECT_EQ("1\n", r.out);
+  r = Cli(cluster, {"get", "missing"});
+  EXPECT_EQ(1, r.exit_code) << r.ToString();
+  EXPECT_EQ("", r.out);
+  r = Cli(cluster, {"remove", "a"});
+  EXPECT_EQ(0, r.exit_code) << r.ToString();
+  r = Cli(cluster, {"remove", "a"});
+  EXPECT_EQ(1, r.exit_code) << r.ToString();
+  r = Cli(cluster, {"get", "a"});
+  EXPECT_EQ(1, r.exit_code) << r.ToString();
+  EXPECT_EQ("", r.out);
+}
+
+TEST_F(CliItest, KeysAndValuesStartingWithDashFollowDoubleDash) {
+  MiniCluster cluster(Options());
+  ASSERT_NO_FATAL_FAILURE(StartCluster(cluster, 1, 1));
+  CommandResult r = Cli(cluster, {"set", "--", "-k", "-v"});
+  EXPECT_EQ(0, r.exit_code) << r.ToString();
+  r = Cli(cluster, {"get", "--", "-k"});
+  EXPECT_EQ(0, r.exit_code) << r.ToString();
+  EXPECT_EQ("-v\n", r.out);
+}
+
+TEST_F(CliItest, ValueDashReadsStdinByteForByte) {
+  MiniCluster cluster(Options());
+  ASSERT_NO_FATAL_FAILURE(StartCluster(cluster, 1, 2));
+  std::string value("\0bin\nary\0\r\n\xff\xfe", 14);
+  for (int i = 0; i < 256; ++i) value.push_back(static_cast<char>(i));
+
+  CommandResult r = Cli(cluster, {"set", "blob", "-"}, value);
+  EXPECT_EQ(0, r.exit_code) << r.ToString();
+  r = Cli(cluster, {"get", "blob"});
+  EXPECT_EQ(0, r.exit_code) << r.ToString();
+  EXPECT_EQ(value + "\n", r.out);
+
+  // The library sees the same bytes.
+  auto client = cluster.Connect();
+  DKV_ASSERT_OK(client);
+  auto got = (*client)->Get("blob");
+  DKV_ASSERT_OK(got);
+  EXPECT_EQ(std::optional<std::string>(value), *got);
+
+  // An empty stdin stores an empty value.
+  r = Cli(cluster, {"set", "empty", "-"}, "");
+  EXPECT_EQ(0, r.exit_code) << r.ToString();
+  r = Cli(cluster, {"get", "empty"});
+  EXPECT_EQ(0, r.exit_code) << r.ToString();
+  EXPECT_EQ("\n", r.out);
+
+  r = Cli(cluster, {"unsafe-set", "blob2", "-"}, value);
+  EXPECT_EQ(0, r.exit_code) << r.ToString();
+  DKV_EXPECT_OK(WaitFor(
+      [&] {
+        auto g = (*client)->Get("blob2");
+        return g.ok() && *g == std::optional<std::string>(value);
+      },
+      milliseconds(5000), milliseconds(20), "unsafe-set from stdin to arrive"));
+}
+
+TEST_F(CliItest, UnsafeSetExitsZeroAtOnceAndTheValueArrives) {
+  MiniCluster cluster(Options());
+  ASSERT_NO_FATAL_FAILURE(StartCluster(cluster, 1, 2));
+  CommandResult r = Cli(cluster, {"unsafe-set", "u", "value"});
+  EXPECT_EQ(0, r.exit_code) << r.ToString();
+  EXPECT_EQ("", r.out);
+  DKV_EXPECT_OK(WaitFor(
+      [&] {
+        CommandResult g = Cli(cluster, {"get", "u"});
+        return g.exit_code == 0 && g.out == "value\n";
+      },
+      milliseconds(5000), milliseconds(20), "the unsafe-set value to arrive"));
+}
+
+TEST_F(CliItest, StatusJsonHasEveryField) {
+  MiniCluster cluster(Options());
+  ASSERT_NO_FATAL_FAILURE(StartCluster(cluster, 2, 2));
+  auto master = cluster.WaitForMaster();
+  DKV_ASSERT_OK(master);
+  ASSERT_EQ(0, Cli(cluster, {"set", "a", "1"}).exit_code);
+  ASSERT_EQ(0, Cli(cluster, {"set", "b", "2"}).exit_code);
+
+  CommandResult r = Cli(cluster, {"status", "--json"});
+  ASSERT_EQ(0, r.exit_code) << r.ToString();
+  const std::string& j = r.out;
+  // One JSON object on one line.
+  ASSERT_FALSE(j.empty());
+  EXPECT_EQ('{', j.front()) << j;
+  EXPECT_EQ(j.size() - 1, j.find('\n')) << "not one line: " << j;
+  auto has = [&](const std::string& pattern) { return std::regex_search(j, std::regex(pattern)); };
+  EXPECT_TRUE(has("\"cluster\":\"" +
+                  std::regex_replace(cluster.cluster(), std::regex("\\."), "\\.") + "\""))
+      << j;
+  EXPECT_TRUE(has("\"master\":\\{\"id\":\"" + master->server_id + "\",\"address\":\"" +
+                  std::regex_replace(master->address, std::regex("\\."), "\\.") +
+                  "\",\"epoch\":" + std::to_string(master->epoch) + "\\}"))
+      << j;
+  EXPECT_TRUE(
+      has("\"standbys\":\\[\\{\"id\":\"srv-[0-9]+\",\"address\":\"127\\.0\\.0\\.1:[0-9]+\"\\}\\]"))
+      << j;
+  const std::string node =
+      "\\{\"id\":\"d[12]\",\"address\":\"127\\.0\\.0\\.1:[0-9]+\",\"slots\":512,"
+      "\"keys\":[0-9]+\\}";
+  EXPECT_TRUE(has("\"data_nodes\":\\[" + node + "," + node + "\\]")) << j;
+  EXPECT_TRUE(has("\"clients\":[1-9][0-9]*")) << j;
+  EXPECT_TRUE(has("\"slot_count\":1024")) << j;
+  EXPECT_TRUE(has("\"slot_map_version\":[1-9][0-9]*")) << j;
+
+  // The keys of both nodes add up to what was stored.
+  int64_t keys = 0;
+  std::regex keys_re("\"keys\":([0-9]+)");
+  for (auto it = std::sregex_iterator(j.begin(), j.end(), keys_re); it != std::sregex_iterator();
+       ++it) {
+    keys += std::stoll((*it)[1]);
+  }
+  EXPECT_EQ(2, keys) << j;
+}
+
+TEST_F(CliItest, StatusShowsMasterStandbyAndDataNodes) {
+  MiniCluster cluster(Options());
+  ASSERT_NO_FATAL_FAILURE(StartCluster(cluster, 2, 2));
+  auto master = cluster.WaitForMaster();
+  DKV_ASSERT_OK(master);
+  CommandResult r = Cli(cluster, {"status"});
+  ASSERT_EQ(0, r.exit_code) << r.ToString();
+  EXPECT_NE(std::string::npos, r.out.find(master->address)) << r.out;
+  EXPECT_NE(std::string::npos, r.out.find("d1")) << r.out;
+  EXPECT_NE(std::string::npos, r.out.find("d2")) << r.out;
+  EXPECT_NE(std::string::npos, r.out.find("512")) << r.out;
+}
+
+TEST_F(CliItest, UnknownCommandPrintsUsageAndExits2) {
+  MiniCluster cluster(Options());
+  DKV_ASSERT_OK(cluster.Init());
+  CommandResult r = Cli(cluster, {"frobnicate", "a"});
+  EXPECT_TRUE(IsUsage(r)) << r.ToString();
+  EXPECT_NE(std::string::npos, r.err.find("frobnicate")) << r.err;
+  r = Raw({}, milliseconds(10000));
+  EXPECT_TRUE(IsUsage(r)) << "no command: " << r.ToString();
+  r = Raw({"--no-such-option", "get", "a"}, milliseconds(10000));
+  EXPECT_EQ(2, r.exit_code) << r.ToString();
+}
+
+TEST_F(CliItest, MissingOrExtraArgumentPrintsUsageAndExits2) {
+  MiniCluster cluster(Options());
+  DKV_ASSERT_OK(cluster.Init());
+  const std::vector<std::vector<std::string>> bad = {
+      {"set", "k"},
+      {"set"},
+      {"get"},
+      {"remove"},
+      {"unsafe-set", "k"},
+      {"get", "a", "b"},
+      {"set", "a", "b", "c"},
+      {"remove", "a", "b"},
+  };
+  for (const auto& args : bad) {
+    CommandResult r = Cli(cluster, args);
+    std::string joined;
+    for (const auto& a : args) joined += a + " ";
+    EXPECT_TRUE(IsUsage(r)) << joined << "-> " << r.ToString();
+  }
+}
+
+TEST_F(CliItest, HelpPrintsUsageAndExits0) {
+  CommandResult r = Raw({"--help"}, milliseconds(10000));
+  EXPECT_EQ(0, r.exit_code) << r.ToString();
+  for (const char* word : {"set", "get", "remove", "unsafe-set", "status", "--zookeeper",
+                           "--cluster", "--timeout-ms"}) {
+    EXPECT_NE(std::string::npos, r.out.find(word)) << word << " not in:\n" << r.out;
+  }
+}
+
+TEST_F(CliItest, FailsWithinItsDeadlineNamingTheConnectStringWhenZooKeeperIsUnreachable) {
+  // A port nobody listens on.
+  const std::string zk = "127.0.0.1:" + std::to_string(PickFreePort());
+  for (const std::vector<std::string>& command :
+       std::vector<std::vector<std::string>>{{"get", "a"}, {"set", "a", "1"}, {"status"}}) {
+    std::vector<std::string> args = {"--zookeeper", zk, "--timeout-ms", "1000"};
+    args.insert(args.end(), command.begin(), command.end());
+    CommandResult r = Raw(args, milliseconds(10000));
+    EXPECT_EQ(2, r.exit_code) << command[0] << ": " << r.ToString();
+    EXPECT_LT(r.elapsed, milliseconds(2000)) << command[0] << ": " << r.ToString();
+    const std::string message = LastLine(r.err);
+    EXPECT_EQ(0u, message.rfind("dkv: UNAVAILABLE: ", 0)) << command[0] << ": " << r.ToString();
+    EXPECT_NE(std::string::npos, message.find(zk)) << command[0] << ": " << r.ToString();
+    EXPECT_EQ("", r.out);
+  }
+}
+
+TEST_F(CliItest, ErrorsGoToStderrWithTheirCodeAndExit2) {
+  MiniClusterOptions options = Options();
+  options.server_flags = {"--max-value-bytes", "1000"};
+  options.data_flags = {"--max-value-bytes", "1000"};
+  MiniCluster cluster(options);
+  ASSERT_NO_FATAL_FAILURE(StartCluster(cluster, 1, 1));
+
+  // Key over the default 64 KiB limit, on the command line.
+  CommandResult r = Cli(cluster, {"set", std::string(64 * 1024 + 1, 'k'), "v"});
+  EXPECT_EQ(2, r.exit_code) << r.ToString().substr(0, 300);
+  EXPECT_EQ(0u, r.err.rfind("dkv: KEY_TOO_LARGE: ", 0)) << r.err.substr(0, 300);
+  EXPECT_EQ("", r.out);
+
+  // Value over the cluster's limit, from stdin.
+  r = Cli(cluster, {"set", "k", "-"}, std::string(1001, 'v'));
+  EXPECT_EQ(2, r.exit_code) << r.ToString();
+  EXPECT_EQ(0u, r.err.rfind("dkv: VALUE_TOO_LARGE: ", 0)) << r.err;
+  r = Cli(cluster, {"get", "k"});
+  EXPECT_EQ(1, r.exit_code) << "nothing stored: " << r.ToString();
+
+  // No data nodes.
+  DKV_ASSERT_OK(cluster.StopDataNode("d1"));
+  DKV_ASSERT_OK(WaitFor(
+      [&] {
+        r = Cli(cluster, {"set", "k", "v"});
+        return r.exit_code == 2 && r.err.rfind("dkv: NO_DATA_NODES: ", 0) == 0;
+      },
+      milliseconds(10000), milliseconds(50), "NO_DATA_NODES from set"));
+  r = Cli(cluster, {"get", "k"});
+  EXPECT_EQ(2, r.exit_code) << r.ToString();
+  EXPECT_EQ(0u, r.err.rfind("dkv: NO_DATA_NODES: ", 0)) << r.err;
+}
+
+TEST_F(CliItest, NextCommandsSucceedAfterTheMasterIsKilled) {
+  MiniCluster cluster(Options());
+  ASSERT_NO_FATAL_FAILURE(StartCluster(cluster, 2, 2));
+  ASSERT_EQ(0, Cli(cluster, {"set", "before", "1"}).exit_code);
+  auto old_master = cluster.WaitForMasterIndex();
+  DKV_ASSERT_OK(old_master);
+  DKV_ASSERT_OK(cluster.KillServer(*old_master));
+
+  // Right away: the command waits out the failover within its --timeout-ms.
+  CommandResult r = Cli(cluster, {"set", "after", "2"});
+  EXPECT_EQ(0, r.exit_code) << r.ToString();
+  EXPECT_LT(r.elapsed, cluster.options().client_timeout) << r.ToString();
+  r = Cli(cluster, {"get", "after"});
+  EXPECT_EQ(0, r.exit_code) << r.ToString();
+  EXPECT_EQ("2\n", r.out);
+  r = Cli(cluster, {"get", "before"});
+  EXPECT_EQ(0, r.exit_code) << r.ToString();
+  EXPECT_EQ("1\n", r.out);
+}
+
+TEST_F(CliItest, FailsWithUnavailableAtItsDeadlineWhenNoMasterIsElected) {
+  MiniCluster cluster(Options());
+  DKV_ASSERT_OK(cluster.Init());
+  auto r = RunCommand({BinaryPath("dkv"), "--zookeeper", cluster.zookeeper(), "--cluster",
+                       cluster.cluster(), "--timeout-ms", "1000", "get", "a"},
+                      "", milliseconds(10000));
+  DKV_ASSERT_OK(r);
+  EXPECT_EQ(2, r->exit_code) << r->ToString();
+  EXPECT_EQ(0u, r->err.rfind("dkv: UNAVAILABLE: ", 0)) << r->ToString();
+  EXPECT_LT(r->elapsed, milliseconds(2500)) << r->ToString();
+}
+
+}  // namespace
+}  // namespace dkv::test
