@@ -21,8 +21,4 @@ std::string FormatStatusTable(const ClusterStatus& status);
 // One line of JSON (no trailing newline).
 std::string FormatStatusJson(const ClusterStatus& status);
 
-// `text` as a JSON string literal, quotes included: '"' '\\' and control characters escaped; other
-// bytes are copied as they are.
-std::string JsonQuote(std::string_view text);
-
 }  // namespace dkv::client

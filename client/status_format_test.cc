@@ -35,12 +35,6 @@ TEST(StatusFormatTest, JsonWithoutMasterSaysNull) {
             R"("slot_count":0,"slot_map_version":0})");
 }
 
-TEST(StatusFormatTest, JsonEscapesStrings) {
-  EXPECT_EQ(JsonQuote("a\"b\\c\nd\te"), R"("a\"b\\c\nd\te")");
-  EXPECT_EQ(JsonQuote(std::string("\x01\0", 2)), R"("\u0001\u0000")");
-  EXPECT_EQ(JsonQuote("héllo"), "\"héllo\"");
-}
-
 TEST(StatusFormatTest, TableShowsEveryMemberWithSlotsAndKeys) {
   const std::string table = FormatStatusTable(Sample());
   for (const char* want :

@@ -1,23 +1,16 @@
 // dkv-data: parses options into DataNodeOptions and runs a DataNode until SIGTERM/SIGINT.
-#include <signal.h>
-
 #include <cstdint>
 #include <iostream>
 
 #include "common/command_line.h"
 #include "common/logging.h"
+#include "common/stop_signals.h"
 #include "data/data_node.h"
 
 namespace po = boost::program_options;
 
 int main(int argc, char** argv) {
-  // Block the stop signals before any thread starts, so only sigwait below receives them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  dkv::BlockStopSignals();  // before any thread starts
 
   dkv::ClusterOptions cluster;
   dkv::data::DataNodeOptions options;
@@ -68,8 +61,7 @@ int main(int argc, char** argv) {
     std::cerr << "dkv-data: " << s.ToString() << "\n";
     return dkv::kExitUsage;
   }
-  int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
+  const int signal_number = dkv::WaitForStopSignal();
   DKV_LOG(INFO) << "signal " << signal_number << ": shutting down";
   node.Shutdown();
   return 0;

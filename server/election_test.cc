@@ -24,6 +24,9 @@ struct Candidate : Election::Listener {
         master(coord.get(), kPaths, address, Limits{}, 64, &router),
         election(coord.get(), kPaths, MemberInfo{"", address, 1, "h"}, this) {}
 
+  // The session ends first, so no watch fires into a destroyed Master or Election.
+  ~Candidate() override { coord.reset(); }
+
   void OnElected(const std::string& id) override {
     Status s = master.TakeOver(id);
     EXPECT_TRUE(s.ok()) << s.ToString();

@@ -1,22 +1,15 @@
 // dkv-server: parses options into ServerOptions, runs the Server until SIGTERM/SIGINT.
-#include <signal.h>
-
 #include <iostream>
 
 #include "common/command_line.h"
 #include "common/logging.h"
+#include "common/stop_signals.h"
 #include "server/server.h"
 
 namespace po = boost::program_options;
 
 int main(int argc, char** argv) {
-  // Block the stop signals before any thread starts, so only sigwait below receives them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  dkv::BlockStopSignals();  // before any thread starts
 
   dkv::ClusterOptions cluster;
   std::string listen = "0.0.0.0:7400";
@@ -67,8 +60,7 @@ int main(int argc, char** argv) {
     std::cerr << "dkv-server: " << s.ToString() << "\n";
     return dkv::kExitUsage;
   }
-  int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
+  const int signal_number = dkv::WaitForStopSignal();
   DKV_LOG(INFO) << "signal " << signal_number << ": shutting down";
   server.Shutdown();
   return 0;

@@ -3,37 +3,10 @@
 #include <cstdio>
 #include <sstream>
 
+#include "common/json.h"
+
 namespace dkv::supervisor {
 namespace {
-
-std::string JsonString(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
-}
 
 std::string Seconds(double s) {
   char buf[32];
@@ -87,11 +60,11 @@ std::string FormatStatusJson(pid_t supervisor_pid, const std::vector<ChildStatus
   for (size_t i = 0; i < children.size(); ++i) {
     const ChildStatus& c = children[i];
     if (i > 0) out << ',';
-    out << "{\"name\":" << JsonString(c.name) << ",\"pid\":" << c.pid
-        << ",\"state\":" << JsonString(ChildStateName(c.state)) << ",\"restarts\":" << c.restarts
+    out << "{\"name\":" << JsonQuote(c.name) << ",\"pid\":" << c.pid
+        << ",\"state\":" << JsonQuote(ChildStateName(c.state)) << ",\"restarts\":" << c.restarts
         << ",\"uptime_s\":" << Seconds(c.uptime_s)
         << ",\"restart_in_s\":" << Seconds(c.restart_in_s)
-        << ",\"last_exit\":" << JsonString(c.last_exit) << '}';
+        << ",\"last_exit\":" << JsonQuote(c.last_exit) << '}';
   }
   out << "]}\n";
   return out.str();
