@@ -23,15 +23,16 @@ int main(int argc, char** argv) {
   dkv::AddClusterOptions(&desc, &cluster);
   desc.add_options()("timeout-ms", po::value(&timeout_ms)->default_value(timeout_ms),
                      "deadline of the command, retries included (ms)")(
-      "json", po::bool_switch(&options.json), "status: print one JSON object")(
-      "command", po::value(&options.command), "the command (positional)")(
-      "args", po::value(&options.args)->multitoken(), "its arguments (positional)");
+      "json", po::bool_switch(&options.json), "status: print one JSON object");
+  po::options_description positional_options;
+  positional_options.add_options()("command", po::value(&options.command))(
+      "args", po::value(&options.args)->multitoken());
   po::positional_options_description positional;
   positional.add("command", 1).add("args", -1);
 
   po::variables_map vm;
-  if (auto exit_code =
-          dkv::ParseCommandLine(argc, argv, &desc, &positional, dkv::client::kCliUsage, &vm)) {
+  if (auto exit_code = dkv::ParseCommandLine(argc, argv, &desc, {&positional, &positional_options},
+                                             dkv::client::kCliUsage, &vm)) {
     return *exit_code;
   }
   options.client.zookeeper = cluster.zookeeper;

@@ -19,17 +19,19 @@ void AddClusterOptions(po::options_description* desc, ClusterOptions* options) {
 }
 
 std::optional<int> ParseCommandLine(int argc, const char* const* argv,
-                                    po::options_description* desc,
-                                    const po::positional_options_description* positional,
+                                    po::options_description* desc, const Positionals& positionals,
                                     const std::string& usage, po::variables_map* vm) {
   std::string config;
   desc->add_options()("help,h", "print this help and exit")(
       "config", po::value(&config), "read options from this file (command line wins)");
   auto print_usage = [&](std::ostream& out) { out << usage << "\n\n" << *desc << "\n"; };
   try {
+    po::options_description all;
+    all.add(*desc);
+    if (positionals.options != nullptr) all.add(*positionals.options);
     po::command_line_parser parser(argc, argv);
-    parser.options(*desc);
-    if (positional != nullptr) parser.positional(*positional);
+    parser.options(all);
+    if (positionals.names != nullptr) parser.positional(*positionals.names);
     po::store(parser.run(), *vm);
     if (vm->count("help")) {
       print_usage(std::cout);

@@ -22,13 +22,19 @@ void AddClusterOptions(boost::program_options::options_description* desc, Cluste
 // Exit codes shared by the binaries: 0 success, 2 usage or runtime error.
 inline constexpr int kExitUsage = 2;
 
-// Parses argv (and the file named by --config, when `desc` has that option and it is given) into
-// *vm and runs notify(). Adds --help and --config. Returns std::nullopt to go on; otherwise the
-// exit code the program should return: 0 after printing help on stdout, kExitUsage after printing
-// the error and the usage on stderr.
-std::optional<int> ParseCommandLine(
-    int argc, const char* const* argv, boost::program_options::options_description* desc,
-    const boost::program_options::positional_options_description* positional,
-    const std::string& usage, boost::program_options::variables_map* vm);
+// Positional arguments: `names` describes them, `options` declares them (kept out of --help).
+struct Positionals {
+  const boost::program_options::positional_options_description* names = nullptr;
+  const boost::program_options::options_description* options = nullptr;
+};
+
+// Parses argv (and the file named by --config, when given) into *vm and runs notify(). Adds
+// --help and --config to `desc`. Returns std::nullopt to go on; otherwise the exit code the
+// program should return: 0 after printing help on stdout, kExitUsage after printing the error and
+// the usage on stderr.
+std::optional<int> ParseCommandLine(int argc, const char* const* argv,
+                                    boost::program_options::options_description* desc,
+                                    const Positionals& positionals, const std::string& usage,
+                                    boost::program_options::variables_map* vm);
 
 }  // namespace dkv

@@ -33,7 +33,7 @@ int main(int argc, char** argv) {
       "largest value accepted");
   po::variables_map vm;
   if (auto exit_code = dkv::ParseCommandLine(
-          argc, argv, &desc, nullptr,
+          argc, argv, &desc, {},
           "usage: dkv-data [options]\n\nA dkv data node: keeps the keys of the slots the master "
           "assigns it, in memory, and serves them to the master.",
           &vm)) {

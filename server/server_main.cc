@@ -34,7 +34,7 @@ int main(int argc, char** argv) {
                                 "timeout of each call to a data node");
   po::variables_map vm;
   if (auto exit_code = dkv::ParseCommandLine(
-          argc, argv, &desc, nullptr,
+          argc, argv, &desc, {},
           "usage: dkv-server [options]\n\nA dkv server: joins the election; as master it routes "
           "client calls to the data nodes, as a standby it points clients at the master.",
           &vm)) {

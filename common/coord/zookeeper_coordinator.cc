@@ -38,8 +38,10 @@ constexpr int kInitialGetBuffer = 16 * 1024;
 // header); refuse such data up front instead of losing the connection.
 constexpr size_t kMaxDataSize = 1000 * 1024;
 
-// The C client logs to stderr; DKV_ZK_LOG_LEVEL=off|error|warn|info|debug sets how much (default
-// warn: connection problems and expiries). Under ThreadSanitizer the default is off: the client
+// The C client's own log lines (every refused reconnect, several a second while ZooKeeper is
+// down) go to our log at debug level (ZooKeeperLog): what matters to users reaches them as a
+// Status or a session event. DKV_ZK_LOG_LEVEL=off|error|warn|info|debug sets how much the client
+// produces (default warn). Under ThreadSanitizer the default is off: the client
 // formats socket addresses for its log lines into one static buffer, which races (harmlessly,
 // garbling a line) when two handles in one process log at once, as in the integration tests.
 void SetClientLogLevel() {
@@ -59,6 +61,8 @@ void SetClientLogLevel() {
     zoo_set_debug_level(zoo_level);
   });
 }
+
+void ZooKeeperLog(const char* message) { DKV_LOG(DEBUG) << "zookeeper client: " << message; }
 
 std::string StateName(int state) {
   if (state == ZOO_CONNECTED_STATE) return "connected";
@@ -224,9 +228,9 @@ Status ZooKeeperCoordinator::OpenSession(Deadline deadline) {
     session->generation = ++last_generation_;
   }
   // Not under mu_: the session watcher may run (and take mu_) before zookeeper_init returns.
-  zhandle_t* zh =
-      zookeeper_init(options_.connect_string.c_str(), &ZooKeeperCoordinator::SessionWatcherFn,
-                     static_cast<int>(options_.session_timeout.count()), nullptr, session, 0);
+  zhandle_t* zh = zookeeper_init2(
+      options_.connect_string.c_str(), &ZooKeeperCoordinator::SessionWatcherFn,
+      static_cast<int>(options_.session_timeout.count()), nullptr, session, 0, &ZooKeeperLog);
   if (zh == nullptr) {
     int err = errno;
     if (err == EINVAL) {
@@ -376,9 +380,9 @@ Status ZooKeeperCoordinator::ExpireSessionForTests() {
   bool session_ended = false;
   while (!deadline.Expired()) {
     if (!session_ended) {
-      zhandle_t* other =
-          zookeeper_init(hosts.c_str(), &IgnoreEvents,
-                         static_cast<int>(options_.session_timeout.count()), &id, nullptr, 0);
+      zhandle_t* other = zookeeper_init2(hosts.c_str(), &IgnoreEvents,
+                                         static_cast<int>(options_.session_timeout.count()), &id,
+                                         nullptr, 0, &ZooKeeperLog);
       if (other == nullptr) {
         return Status::Unavailable("zookeeper_init: " + std::string(strerror(errno)));
       }
