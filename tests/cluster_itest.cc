@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -236,6 +237,47 @@ TEST_F(ClusterItest, DataNodeRestartedWithTheSameIdGetsSlotsAgain) {
   auto client = cluster.Connect();
   DKV_ASSERT_OK(client);
   ASSERT_NO_FATAL_FAILURE(ExpectCallsWork(**client, "k", 50));
+}
+
+// Calls made while the master rebalances (data nodes joining and leaving) must succeed: a route
+// that went stale while the map flipped is retried by the cluster, never returned to the client.
+TEST_F(ClusterItest, CallsDuringRebalancingNeverFailWithWrongNode) {
+  MiniCluster cluster(Options());
+  ASSERT_NO_FATAL_FAILURE(StartCluster(cluster, 1, 2));
+  auto client = cluster.Connect();
+  DKV_ASSERT_OK(client);
+
+  std::atomic<bool> stop{false};
+  std::atomic<int> calls{0};
+  std::vector<std::string> failures;  // written by the caller thread only, read after join
+  std::thread caller([&] {
+    for (int i = 0; !stop.load(); ++i) {
+      const std::string key = "k" + std::to_string(i % 500);
+      Status s = (*client)->Set(key, "v");
+      if (s.ok()) s = (*client)->Get(key).status();
+      ++calls;
+      if (!s.ok() && failures.size() < 20) failures.push_back(s.ToString());
+    }
+  });
+
+  // Each round: d3 joins (a third of the slots move to it), then leaves (they move back).
+  Status membership;
+  for (int round = 0; round < 5 && membership.ok(); ++round) {
+    membership = cluster.StartDataNode("d3");
+    if (membership.ok()) membership = cluster.WaitForDataNodes(3).status();
+    if (membership.ok()) membership = cluster.StopDataNode("d3");
+    if (membership.ok()) membership = cluster.WaitForDataNodes(2).status();
+  }
+  stop = true;
+  caller.join();
+  DKV_ASSERT_OK(membership);
+
+  EXPECT_GT(calls.load(), 0);
+  std::cout << calls.load() << " calls during 10 slot map changes\n";
+  std::string all;
+  for (const std::string& f : failures) all += "\n  " + f;
+  EXPECT_TRUE(failures.empty()) << failures.size() << " of " << calls.load()
+                                << " calls failed while the slot map changed:" << all;
 }
 
 TEST_F(ClusterItest, TenThousandRandomKeysSpreadWithinSixPercentOverFiveDataNodes) {

@@ -424,6 +424,23 @@ Result<SlotMap> MiniCluster::WaitForDataNodes(int n, milliseconds timeout) {
           last = std::to_string(children->size()) + " data nodes registered";
           return false;
         }
+        // A SIGKILLed node's znode lingers until its session expires: every member must be a
+        // data node of ours that runs now (a restarted id registers under its new pid).
+        for (const std::string& child : *children) {
+          auto node = coordinator_->Get(paths_.data_node(child));
+          MemberInfo member;
+          if (!node.ok() || !rpc::DecodeMember(node->data, &member).ok()) {
+            last = "data node " + child + " unreadable";
+            return false;
+          }
+          auto it = data_nodes_.find(child);
+          if (it == data_nodes_.end() || it->second.process->pid() != member.pid ||
+              !it->second.process->IsRunning()) {
+            last = "data/" + child + " is held by pid " + std::to_string(member.pid) +
+                   ", not by a running data node of this cluster";
+            return false;
+          }
+        }
         auto read = ReadSlotMap();
         if (!read.ok()) {
           last = "slot map: " + read.status().ToString();
@@ -443,6 +460,27 @@ Result<SlotMap> MiniCluster::WaitForDataNodes(int n, milliseconds timeout) {
           last = "slot map version " + std::to_string(map.version()) + " assigns " +
                  std::to_string(assigned) + " of " + std::to_string(map.slot_count()) +
                  " slots to " + std::to_string(owners.size()) + " nodes";
+          return false;
+        }
+        // The master writes the map before it routes by it: ready once it reports that version.
+        if (status_client_ == nullptr) {
+          auto connected = client::Client::Connect(ClientOptionsForTests());
+          if (!connected.ok()) {
+            last = "status client: " + connected.status().ToString();
+            return false;
+          }
+          status_client_ = std::move(connected).value();
+        }
+        auto status = status_client_->GetStatus(milliseconds(1000));
+        if (!status.ok()) {
+          last = "master status: " + status.status().ToString();
+          return false;
+        }
+        if (status->slot_map_version != map.version() ||
+            static_cast<int>(status->data_nodes.size()) != n) {
+          last = "master routes by slot map version " + std::to_string(status->slot_map_version) +
+                 " over " + std::to_string(status->data_nodes.size()) +
+                 " data nodes; ZooKeeper has version " + std::to_string(map.version());
           return false;
         }
         return true;

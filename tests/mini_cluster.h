@@ -119,8 +119,10 @@ class MiniCluster {
   Result<MasterInfo> WaitForMaster(std::chrono::milliseconds timeout = kWait);
   // Index of the server the master znode names (waits as WaitForMaster).
   Result<int> WaitForMasterIndex(std::chrono::milliseconds timeout = kWait);
-  // Waits until exactly `n` data nodes are registered and the slot map assigns every slot to
-  // exactly those nodes, evenly; returns that slot map.
+  // Waits until exactly `n` data nodes are registered, each by a running dkv-data of this
+  // MiniCluster (not a killed one whose session has not expired yet), the slot map assigns every
+  // slot to exactly those nodes, evenly, and the master routes by that map version (its status says
+  // so); returns that slot map.
   Result<SlotMap> WaitForDataNodes(int n, std::chrono::milliseconds timeout = kWait);
   // The slot map as stored in ZooKeeper.
   Result<SlotMap> ReadSlotMap();
@@ -168,6 +170,9 @@ class MiniCluster {
   std::vector<Process> servers_;
   std::map<std::string, Process> data_nodes_;
   int data_starts_ = 0;  // for unique log file names across restarts
+  // Asks the master for its status in WaitForDataNodes; made on first use, so it counts among
+  // the cluster's clients from then on. Destroyed first (declared last).
+  std::unique_ptr<client::Client> status_client_;
 };
 
 }  // namespace dkv::test
