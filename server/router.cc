@@ -5,9 +5,19 @@
 #include "common/slot.h"
 
 namespace dkv::server {
+namespace {
 
-Router::Router(Limits limits, DataChannelFactory factory)
-    : limits_(limits), factory_(std::move(factory)) {}
+const Status& StatusOf(const Status& s) { return s; }
+template <typename T>
+const Status& StatusOf(const Result<T>& r) {
+  return r.status();
+}
+
+}  // namespace
+
+Router::Router(Limits limits, DataChannelFactory factory,
+               std::chrono::milliseconds stale_route_wait)
+    : limits_(limits), factory_(std::move(factory)), stale_route_wait_(stale_route_wait) {}
 
 void Router::Install(int64_t epoch, const SlotMap& map, const std::vector<MemberInfo>& data_nodes) {
   auto table = std::make_shared<Table>();
@@ -34,11 +44,40 @@ void Router::Install(int64_t epoch, const SlotMap& map, const std::vector<Member
   }
   MutexLock l(&mu_);
   table_ = std::move(table);
+  table_changed_.SignalAll();
 }
 
 void Router::Clear() {
   MutexLock l(&mu_);
   table_.reset();
+  table_changed_.SignalAll();
+}
+
+void Router::WaitForNewerTable(const std::shared_ptr<const Table>& seen) {
+  const auto deadline = std::chrono::steady_clock::now() + stale_route_wait_;
+  MutexLock l(&mu_);
+  while (table_ == seen && table_changed_.WaitUntil(deadline)) {
+  }
+}
+
+template <typename Call>
+auto Router::Route(const std::string& key, Call call) -> decltype(call(std::declval<Target&>())) {
+  for (int attempt = 0;; ++attempt) {
+    auto target = Locate(key);
+    if (!target.ok()) return target.status();
+    auto result = call(*target);
+    Status s = StatusOf(result);
+    if (s.IsWrongNode() && attempt == 0) {
+      // The data node saw a newer slot map than the one we routed with: the master is installing
+      // it right now. Route again by it.
+      WaitForNewerTable(target->table);
+      continue;
+    }
+    if (s.IsWrongNode() || s.IsStaleEpoch()) {
+      return Status::Unavailable("this master's routing is stale: " + s.ToString());
+    }
+    return result;
+  }
 }
 
 std::shared_ptr<const Router::Table> Router::Current() {
@@ -66,19 +105,16 @@ Result<Router::Target> Router::Locate(const std::string& key) {
 }
 
 Result<std::optional<std::string>> Router::Get(const std::string& key) {
-  DKV_ASSIGN_OR_RETURN(Target target, Locate(key));
-  return target.channel->Get(target.table->fence, key);
+  return Route(key, [&](Target& t) { return t.channel->Get(t.table->fence, key); });
 }
 
 Status Router::Set(const std::string& key, const std::string& value) {
   DKV_RETURN_NOT_OK(CheckValue(value, limits_));
-  DKV_ASSIGN_OR_RETURN(Target target, Locate(key));
-  return target.channel->Put(target.table->fence, key, value);
+  return Route(key, [&](Target& t) { return t.channel->Put(t.table->fence, key, value); });
 }
 
 Result<bool> Router::Remove(const std::string& key) {
-  DKV_ASSIGN_OR_RETURN(Target target, Locate(key));
-  return target.channel->Remove(target.table->fence, key);
+  return Route(key, [&](Target& t) { return t.channel->Remove(t.table->fence, key); });
 }
 
 void Router::UnsafeSet(const std::string& key, const std::string& value) {

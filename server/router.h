@@ -4,8 +4,13 @@
 // The routing table (epoch, slot map, channels) is an immutable snapshot replaced as a whole by
 // Install()/Clear(); request threads take a reference to the current one and never block each other
 // or the installer for longer than a pointer copy. Thread-safe.
+//
+// While the slot map flips, a data node may already know a newer map than the table a call was
+// routed with and refuse it (WRONG_NODE). The router then waits (bounded) for the newer table and
+// routes the call once more, so a rebalance never surfaces to clients as WRONG_NODE.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,7 +34,9 @@ struct DataNodeRoute {
 
 class Router {
  public:
-  Router(Limits limits, DataChannelFactory factory);
+  // `stale_route_wait` bounds how long a call refused with WRONG_NODE waits for a newer table.
+  Router(Limits limits, DataChannelFactory factory,
+         std::chrono::milliseconds stale_route_wait = std::chrono::milliseconds(1000));
   Router(const Router&) = delete;
   Router& operator=(const Router&) = delete;
 
@@ -41,8 +48,9 @@ class Router {
   void Clear() EXCLUDES(mu_);
 
   // KEY_TOO_LARGE / VALUE_TOO_LARGE before anything is sent; NO_DATA_NODES when the key's slot
-  // has no live owner; UNAVAILABLE when not routing or the owner cannot be reached; and the data
-  // node's own errors (WRONG_NODE / STALE_EPOCH mean this master's view is stale).
+  // has no live owner; UNAVAILABLE when not routing, when the owner cannot be reached, or when the
+  // data nodes know a newer master or slot map than this one even after waiting for it (clients
+  // retry UNAVAILABLE against whatever master ZooKeeper names).
   Result<std::optional<std::string>> Get(const std::string& key);
   Status Set(const std::string& key, const std::string& value);
   Result<bool> Remove(const std::string& key);
@@ -71,10 +79,17 @@ class Router {
 
   std::shared_ptr<const Table> Current() EXCLUDES(mu_);
   Result<Target> Locate(const std::string& key);
+  // Runs call(target) on the key's route; after a WRONG_NODE, once more on a newer table.
+  template <typename Call>
+  auto Route(const std::string& key, Call call) -> decltype(call(std::declval<Target&>()));
+  // Waits until the table is no longer `seen`, or `stale_route_wait_` passed.
+  void WaitForNewerTable(const std::shared_ptr<const Table>& seen) EXCLUDES(mu_);
 
   const Limits limits_;
   const DataChannelFactory factory_;
+  const std::chrono::milliseconds stale_route_wait_;
   Mutex mu_;
+  CondVar table_changed_{&mu_};
   std::shared_ptr<const Table> table_ GUARDED_BY(mu_);
 };
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <map>
 
 #include "common/slot.h"
@@ -22,6 +23,10 @@ class FakeChannel : public DataChannel {
   }
   Status Put(const Fence& f, const std::string& key, const std::string& value) override {
     last_fence = f;
+    if (refuse_puts) {
+      if (on_refusal) on_refusal();
+      return Status::WrongNode("slot not owned under a newer map");
+    }
     data[key] = value;
     return Status::OK();
   }
@@ -39,17 +44,22 @@ class FakeChannel : public DataChannel {
   HostPort address_;
   std::map<std::string, std::string> data;
   Fence last_fence;
+  bool refuse_puts = false;
+  std::function<void()> on_refusal;
 };
 
 class RouterTest : public ::testing::Test {
  protected:
   RouterTest()
-      : router_(Limits{8, 16}, [this](const HostPort& a) {
-          auto channel = std::make_shared<FakeChannel>(a);
-          channels_[a.ToString()] = channel;
-          ++channels_made_;
-          return channel;
-        }) {}
+      : router_(
+            Limits{8, 16},
+            [this](const HostPort& a) {
+              auto channel = std::make_shared<FakeChannel>(a);
+              channels_[a.ToString()] = channel;
+              ++channels_made_;
+              return channel;
+            },
+            std::chrono::milliseconds(50)) {}
 
   std::vector<MemberInfo> Members(int n) {
     std::vector<MemberInfo> members;
@@ -104,6 +114,34 @@ TEST_F(RouterTest, UnavailableWhenNotRouting) {
   router_.Install(1, map, Members(1));
   router_.Clear();
   EXPECT_TRUE(router_.Get("k").status().IsUnavailable());
+}
+
+TEST_F(RouterTest, WrongNodeDuringAMapFlipIsRoutedAgainByTheNewerMap) {
+  SlotMap map(1);
+  map.Assign(0, "d0");
+  map.set_version(1);
+  router_.Install(1, map, Members(2));
+  auto& old_owner = channels_["h:7500"];
+  old_owner->refuse_puts = true;
+  old_owner->on_refusal = [&] {
+    // The data node knows version 2 already; the master installs it while the call is refused.
+    SlotMap next(1);
+    next.Assign(0, "d1");
+    next.set_version(2);
+    router_.Install(1, next, Members(2));
+  };
+  ASSERT_TRUE(router_.Set("k", "v").ok());
+  EXPECT_EQ(channels_["h:7501"]->data["k"], "v");
+  EXPECT_EQ(channels_["h:7501"]->last_fence.map_version, 2);
+}
+
+TEST_F(RouterTest, WrongNodeWithNoNewerMapBecomesUnavailable) {
+  SlotMap map(1);
+  map.Assign(0, "d0");
+  router_.Install(1, map, Members(1));
+  channels_["h:7500"]->refuse_puts = true;
+  Status s = router_.Set("k", "v");
+  EXPECT_TRUE(s.IsUnavailable()) << s.ToString();
 }
 
 TEST_F(RouterTest, ChannelsSurviveANewMapWhenAddressesStay) {
