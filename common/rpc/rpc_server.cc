@@ -38,7 +38,11 @@ class RpcServer::Impl {
         server_(processor, socket_, std::make_shared<TBufferedTransportFactory>(),
                 std::make_shared<TBinaryProtocolFactory>(max_string_bytes, kMaxContainerSize, false,
                                                          true)) {
+    // Thrift calls this after bind() but before listen(). We listen here already (Thrift's own
+    // listen() on the same socket then only re-sets the backlog), so that once Start() returns
+    // the port, connections to it are accepted rather than refused.
     socket_->setListenCallback([this](THRIFT_SOCKET fd) {
+      ::listen(fd, SOMAXCONN);
       sockaddr_storage addr{};
       socklen_t len = sizeof(addr);
       uint16_t port = 0;
