@@ -44,14 +44,18 @@ constexpr size_t kMaxDataSize = 1000 * 1024;
 // produces (default warn). Under ThreadSanitizer the default is off: the client
 // formats socket addresses for its log lines into one static buffer, which races (harmlessly,
 // garbling a line) when two handles in one process log at once, as in the integration tests.
+#if defined(__SANITIZE_THREAD__)  // gcc
+constexpr bool kThreadSanitizer = true;
+#elif defined(__has_feature)  // clang
+constexpr bool kThreadSanitizer = __has_feature(thread_sanitizer);
+#else
+constexpr bool kThreadSanitizer = false;
+#endif
+
 void SetClientLogLevel() {
   static std::once_flag once;
   std::call_once(once, [] {
-#if defined(__SANITIZE_THREAD__)
-    std::string level = "off";
-#else
-    std::string level = "warn";
-#endif
+    std::string level = kThreadSanitizer ? "off" : "warn";
     if (const char* env = getenv("DKV_ZK_LOG_LEVEL")) level = env;
     ZooLogLevel zoo_level = ZOO_LOG_LEVEL_WARN;
     if (level == "off") zoo_level = static_cast<ZooLogLevel>(0);  // 0 disables logging
