@@ -35,7 +35,7 @@ void Election::Rejoin() {
   {
     MutexLock l(&check_mu_);
     if (left_) return;
-    Demote();
+    Demote("its ZooKeeper session expired", false);
     Status s = Register();
     if (!s.ok()) {
       DKV_LOG(ERROR) << "cannot register again after session expiry: " << s.ToString();
@@ -49,7 +49,7 @@ void Election::Leave() {
   MutexLock l(&check_mu_);
   if (left_) return;
   left_ = true;
-  Demote();
+  Demote("it is shutting down", true);
   if (!id_.empty()) {
     Status s = coord_->Delete(paths_.servers() + "/" + id_);
     if (!s.ok() && !s.IsNotFound()) DKV_LOG(WARNING) << "leaving servers/: " << s.ToString();
@@ -100,9 +100,13 @@ Status Election::CheckLocked() {
   }
 }
 
-void Election::Demote() {
+void Election::Demote(const char* why, bool planned) {
   if (is_master_.exchange(false)) {
-    DKV_LOG(WARNING) << id_ << " is master no more";
+    if (planned) {
+      DKV_LOG(INFO) << id_ << " steps down as master: " << why;
+    } else {
+      DKV_LOG(WARNING) << id_ << " is master no more: " << why;
+    }
     listener_->OnDemoted();
   }
 }

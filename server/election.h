@@ -57,7 +57,8 @@ class Election {
   // Finds this server's place; elects or watches the predecessor. Retries on races.
   void Check() EXCLUDES(check_mu_);
   Status CheckLocked() REQUIRES(check_mu_);
-  void Demote() REQUIRES(check_mu_);
+  // `why` is logged: a warning after a session loss, plain information when leaving on purpose.
+  void Demote(const char* why, bool planned) REQUIRES(check_mu_);
 
   coord::Coordinator* const coord_;
   const coord::ClusterPaths paths_;
