@@ -41,6 +41,8 @@ ClusterStatus FromThrift(const rpc::ClusterStatus& in) {
   out.clients = in.clients;
   out.slot_count = in.slot_count;
   out.slot_map_version = in.slot_map_version;
+  out.lost_slots = in.lost_slots;
+  out.departed_data_nodes = in.departed_data_nodes;
   return out;
 }
 

@@ -57,7 +57,12 @@ std::string FormatStatusJson(const ClusterStatus& status) {
         << ",\"keys\":" << d.keys << "}";
   }
   out << "],\"clients\":" << status.clients << ",\"slot_count\":" << status.slot_count
-      << ",\"slot_map_version\":" << status.slot_map_version << "}";
+      << ",\"slot_map_version\":" << status.slot_map_version
+      << ",\"lost_slots\":" << status.lost_slots << ",\"departed_data_nodes\":[";
+  for (size_t i = 0; i < status.departed_data_nodes.size(); ++i) {
+    out << (i ? "," : "") << JsonQuote(status.departed_data_nodes[i]);
+  }
+  out << "]}";
   return out.str();
 }
 
@@ -79,6 +84,14 @@ std::string FormatStatusTable(const ClusterStatus& status) {
   head.push_back({"clients", std::to_string(status.clients)});
   head.push_back({"slots", std::to_string(status.slot_count) + " (slot map version " +
                                std::to_string(status.slot_map_version) + ")"});
+  if (status.lost_slots > 0) {
+    head.push_back({"lost", std::to_string(status.lost_slots) +
+                                " slots lost their keys (a data node died or restarted)"});
+  }
+  for (size_t i = 0; i < status.departed_data_nodes.size(); ++i) {
+    head.push_back({i == 0 ? "departed" : "",
+                    status.departed_data_nodes[i] + "  (gone; its slots wait for it)"});
+  }
   std::string out = FormatTable(head, {false, false});
 
   out += "\n";

@@ -5,7 +5,7 @@
 namespace dkv::server {
 
 Result<ClusterStatus> CollectClusterStatus(coord::Coordinator* coord, const std::string& cluster,
-                                           Router* router) {
+                                           Router* router, const Master& elected) {
   const coord::ClusterPaths paths(cluster);
   ClusterStatus status;
   status.cluster = cluster;
@@ -29,6 +29,8 @@ Result<ClusterStatus> CollectClusterStatus(coord::Coordinator* coord, const std:
   Router::Summary routing = router->Summarize();
   status.slot_count = routing.slot_count;
   status.slot_map_version = routing.map_version;
+  status.lost_slots = elected.lost_slots();
+  status.departed_data_nodes = elected.departed();
   for (const DataNodeRoute& route : routing.data_nodes) {
     DataNodeStatus node{route.id, route.address, route.slots, -1};
     auto stats = route.channel->Stats();

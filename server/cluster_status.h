@@ -9,6 +9,7 @@
 #include "common/coord/coordinator.h"
 #include "common/metadata.h"
 #include "dkv/result.h"
+#include "server/master.h"
 #include "server/router.h"
 
 namespace dkv::server {
@@ -28,10 +29,13 @@ struct ClusterStatus {
   int32_t clients = 0;
   int32_t slot_count = 0;
   int64_t slot_map_version = 0;
+  int64_t lost_slots = 0;
+  std::vector<std::string> departed_data_nodes;
 };
 
-// Reads members from ZooKeeper and asks each routed data node for its key count.
+// Reads members from ZooKeeper, asks each routed data node for its key count, and the master for
+// what it lost and what it waits for.
 Result<ClusterStatus> CollectClusterStatus(coord::Coordinator* coord, const std::string& cluster,
-                                           Router* router);
+                                           Router* router, const Master& elected);
 
 }  // namespace dkv::server

@@ -18,10 +18,11 @@ const coord::ClusterPaths kPaths("t");
 
 // One server's election and master duties on its own session.
 struct Candidate : Election::Listener {
-  Candidate(std::shared_ptr<coord::MemoryTree> tree, const std::string& address)
+  Candidate(std::shared_ptr<coord::MemoryTree> tree, const std::string& address,
+            milliseconds data_grace = milliseconds(0))
       : coord(std::make_unique<coord::MemoryCoordinator>(tree)),
         router(Limits{}, [](const HostPort&) { return nullptr; }),
-        master(coord.get(), kPaths, address, Limits{}, 64, &router),
+        master(coord.get(), kPaths, MasterConfig{address, Limits{}, 64, data_grace}, &router),
         election(coord.get(), kPaths, MemberInfo{"", address, 1, "h"}, this) {}
 
   // The session ends first, so no watch fires into a destroyed Master or Election.
@@ -117,32 +118,82 @@ TEST(ElectionTest, ExpiredMasterIsDemotedAndRejoinsAsStandby) {
   EXPECT_FALSE(a.election.is_master());
 }
 
-TEST(MasterTest, RebalancesTheSlotMapWhenDataNodesJoinAndLeave) {
-  auto tree = std::make_shared<coord::MemoryTree>();
-  Candidate a(tree, "a:1");
-  coord::MemoryCoordinator data_session(tree);
-  ASSERT_TRUE(a.election.Start().ok());
-  auto map_version = [&] {
+// A master (a) over an in-memory tree with data nodes d1 and d2 on their own session.
+class MasterTest : public ::testing::Test {
+ protected:
+  void Start(milliseconds data_grace) {
+    tree_ = std::make_shared<coord::MemoryTree>();
+    master_ = std::make_unique<Candidate>(tree_, "a:1", data_grace);
+    data_ = std::make_unique<coord::MemoryCoordinator>(tree_);
+    ASSERT_TRUE(master_->election.Start().ok());
+    ASSERT_TRUE(Join("d1", 1).ok());
+    ASSERT_TRUE(Join("d2", 2).ok());
+    ASSERT_TRUE(WaitFor([&] { return Map().Counts().size() == 2; }, milliseconds(5000)).ok());
+  }
+
+  Status Join(const std::string& id, int32_t pid) {
+    return data_->Create(kPaths.data_node(id), rpc::EncodeMember({id, "127.0.0.1:1", pid, "h"}),
+                         coord::NodeMode::kEphemeral);
+  }
+
+  SlotMap Map() {
     SlotMap map;
-    auto node = a.coord->Get(kPaths.slotmap());
+    auto node = data_->Get(kPaths.slotmap());
     if (!node.ok() || !rpc::DecodeSlotMap(node->data, &map).ok()) return SlotMap();
     return map;
-  };
-  EXPECT_EQ(map_version().version(), 1);  // a new cluster's map, all slots unassigned
-  for (const char* id : {"d1", "d2"}) {
-    ASSERT_TRUE(data_session
-                    .Create(kPaths.data_node(id), rpc::EncodeMember({id, "127.0.0.1:1", 1, "h"}),
-                            coord::NodeMode::kEphemeral)
-                    .ok());
   }
-  ASSERT_TRUE(WaitFor([&] { return map_version().Counts().size() == 2; }, milliseconds(5000)).ok());
-  auto counts = map_version().Counts();
+
+  Master& master() { return master_->master; }
+
+  std::shared_ptr<coord::MemoryTree> tree_;
+  std::unique_ptr<Candidate> master_;
+  std::unique_ptr<coord::MemoryCoordinator> data_;
+};
+
+TEST_F(MasterTest, RebalancesTheSlotMapWhenDataNodesJoinAndLeave) {
+  ASSERT_NO_FATAL_FAILURE(Start(milliseconds(0)));
+  auto counts = Map().Counts();
   EXPECT_EQ(counts["d1"], 32);
   EXPECT_EQ(counts["d2"], 32);
-  ASSERT_TRUE(data_session.Delete(kPaths.data_node("d1")).ok());
-  ASSERT_TRUE(WaitFor([&] { return map_version().Counts().size() == 1; }, milliseconds(5000)).ok());
-  EXPECT_EQ(map_version().Counts()["d2"], 64);
-  EXPECT_EQ(map_version().epoch(), 1);
+  ASSERT_TRUE(data_->Delete(kPaths.data_node("d1")).ok());
+  ASSERT_TRUE(WaitFor([&] { return Map().Counts().size() == 1; }, milliseconds(5000)).ok());
+  EXPECT_EQ(Map().Counts()["d2"], 64);
+  EXPECT_EQ(Map().epoch(), 1);
+  EXPECT_EQ(master().lost_slots(), 32);  // d1's slots went to d2 empty
+}
+
+TEST_F(MasterTest, DepartedDataNodeKeepsItsSlotsWhenItComesBackWithinTheGracePeriod) {
+  ASSERT_NO_FATAL_FAILURE(Start(milliseconds(60000)));
+  const int64_t version = Map().version();
+  ASSERT_TRUE(data_->Delete(kPaths.data_node("d1")).ok());
+  ASSERT_TRUE(WaitFor([&] { return master().departed() == std::vector<std::string>{"d1"}; },
+                      milliseconds(5000))
+                  .ok());
+  EXPECT_EQ(Map().version(), version);  // d1 still owns its slots
+  ASSERT_TRUE(Join("d1", 1).ok());      // the same process, back with its keys
+  ASSERT_TRUE(WaitFor([&] { return master().departed().empty(); }, milliseconds(5000)).ok());
+  EXPECT_EQ(Map().version(), version);
+  EXPECT_EQ(Map().Counts()["d1"], 32);
+  EXPECT_EQ(master().lost_slots(), 0);
+}
+
+TEST_F(MasterTest, SlotsOfADataNodeThatStaysAwayPastTheGracePeriodAreReassignedAndCountedLost) {
+  ASSERT_NO_FATAL_FAILURE(Start(milliseconds(100)));
+  ASSERT_TRUE(data_->Delete(kPaths.data_node("d1")).ok());
+  ASSERT_TRUE(WaitFor([&] { return Map().Counts().size() == 1; }, milliseconds(5000)).ok());
+  EXPECT_EQ(Map().Counts()["d2"], 64);
+  EXPECT_EQ(master().lost_slots(), 32);
+  EXPECT_TRUE(master().departed().empty());
+}
+
+TEST_F(MasterTest, DataNodeBackAsANewProcessKeepsItsSlotsButTheirKeysAreCountedLost) {
+  ASSERT_NO_FATAL_FAILURE(Start(milliseconds(60000)));
+  ASSERT_TRUE(data_->Delete(kPaths.data_node("d1")).ok());
+  ASSERT_TRUE(WaitFor([&] { return !master().departed().empty(); }, milliseconds(5000)).ok());
+  ASSERT_TRUE(Join("d1", 99).ok());  // restarted: another pid, an empty store
+  ASSERT_TRUE(WaitFor([&] { return master().departed().empty(); }, milliseconds(5000)).ok());
+  EXPECT_EQ(Map().Counts()["d1"], 32);
+  EXPECT_EQ(master().lost_slots(), 32);
 }
 
 }  // namespace

@@ -1,20 +1,47 @@
 #include "server/master.h"
 
 #include <algorithm>
+#include <set>
 
 #include "common/logging.h"
 #include "common/rpc/metadata_codec.h"
 
 namespace dkv::server {
 
-Master::Master(coord::Coordinator* coord, const coord::ClusterPaths& paths, std::string address,
-               Limits limits, int32_t new_cluster_slots, Router* router)
-    : coord_(coord),
-      paths_(paths),
-      address_(std::move(address)),
-      limits_(limits),
-      new_cluster_slots_(new_cluster_slots),
-      router_(router) {}
+Master::Master(coord::Coordinator* coord, const coord::ClusterPaths& paths, MasterConfig config,
+               Router* router)
+    : coord_(coord), paths_(paths), config_(std::move(config)), router_(router) {
+  expiry_thread_ = std::thread([this] { ExpiryLoop(); });
+}
+
+Master::~Master() {
+  {
+    MutexLock l(&mu_);
+    stopping_ = true;
+    expiry_cv_.SignalAll();
+  }
+  expiry_thread_.join();
+}
+
+void Master::ExpiryLoop() {
+  MutexLock l(&mu_);
+  while (!stopping_) {
+    if (!next_expiry_) {
+      expiry_cv_.Wait();
+      continue;
+    }
+    if (Clock::now() < *next_expiry_) {
+      expiry_cv_.WaitUntil(*next_expiry_);
+      continue;
+    }
+    next_expiry_.reset();
+    Status s = ReconcileLocked();
+    if (!s.ok()) {
+      DKV_LOG(WARNING) << "rebalancing after a grace period: " << s.ToString();
+      next_expiry_ = Clock::now() + std::chrono::seconds(1);  // ZooKeeper away: try again
+    }
+  }
+}
 
 Status Master::TakeOver(const std::string& server_id) {
   MutexLock l(&mu_);
@@ -41,6 +68,9 @@ void Master::StepDown() {
   ++term_;
   active_ = false;
   epoch_ = 0;
+  departed_.clear();
+  known_.clear();
+  next_expiry_.reset();
   router_->Clear();
 }
 
@@ -52,6 +82,18 @@ Status Master::Reconcile() {
 int64_t Master::epoch() const {
   MutexLock l(&mu_);
   return epoch_;
+}
+
+int64_t Master::lost_slots() const {
+  MutexLock l(&mu_);
+  return lost_slots_;
+}
+
+std::vector<std::string> Master::departed() const {
+  MutexLock l(&mu_);
+  std::vector<std::string> ids;
+  for (const auto& [id, since] : departed_) ids.push_back(id);
+  return ids;
 }
 
 Status Master::RaiseEpoch() {
@@ -77,7 +119,8 @@ Status Master::RaiseEpoch() {
 }
 
 Status Master::WriteMasterNode(const std::string& server_id) {
-  const std::string data = rpc::EncodeMaster(MasterInfo{server_id, address_, epoch_, limits_});
+  const std::string data =
+      rpc::EncodeMaster(MasterInfo{server_id, config_.address, epoch_, config_.limits});
   Status s = coord_->Create(paths_.master(), data, coord::NodeMode::kEphemeral);
   if (s.IsAlreadyExists()) {
     // Left by a previous master whose session is closing; ours replaces it.
@@ -91,7 +134,7 @@ Status Master::WriteMasterNode(const std::string& server_id) {
 Status Master::LoadSlotMap() {
   auto node = coord_->Get(paths_.slotmap());
   if (node.status().IsNotFound()) {
-    map_ = SlotMap(new_cluster_slots_);
+    map_ = SlotMap(config_.new_cluster_slots);
     map_znode_version_ = -1;
     return Status::OK();
   }
@@ -132,16 +175,70 @@ Result<std::vector<MemberInfo>> Master::LiveDataNodes() {
 Status Master::ReconcileLocked() {
   if (!active_) return Status::OK();
   DKV_ASSIGN_OR_RETURN(std::vector<MemberInfo> members, LiveDataNodes());
-  std::vector<std::string> ids;
-  for (const auto& m : members) ids.push_back(m.id);
+  const auto counts = map_.Counts();
+  std::set<std::string> live;
+  for (const auto& m : members) {
+    live.insert(m.id);
+    auto known = known_.find(m.id);
+    auto owned = counts.find(m.id);
+    if (known != known_.end() && (known->second.pid != m.pid || known->second.host != m.host) &&
+        owned != counts.end()) {
+      DKV_LOG(ERROR) << "data node " << m.id << " restarted (pid " << known->second.pid << " -> "
+                     << m.pid << "): it keeps its " << owned->second
+                     << " slots, but their keys are lost";
+      lost_slots_ += owned->second;
+    }
+    known_[m.id] = m;
+  }
+
+  // Owners that left data/ keep their slots until their grace period ends; owners that came back
+  // in time simply stay.
+  const auto now = Clock::now();
+  for (const auto& [owner, slots] : counts) {
+    if (!live.count(owner) && departed_.emplace(owner, now).second) {
+      DKV_LOG(WARNING) << "data node " << owner << " left data/ owning " << slots
+                       << " slots; they wait " << config_.data_grace.count()
+                       << " ms for it to come back";
+    }
+  }
+  std::vector<std::string> keep(live.begin(), live.end());
+  std::vector<std::string> expired;  // forgotten once the map without them is written
+  int64_t lost = 0;
+  next_expiry_.reset();
+  for (auto it = departed_.begin(); it != departed_.end();) {
+    const auto owned = counts.find(it->first);
+    if (live.count(it->first) || owned == counts.end()) {
+      if (live.count(it->first)) DKV_LOG(INFO) << "data node " << it->first << " is back";
+      it = departed_.erase(it);
+    } else if (now - it->second >= config_.data_grace) {
+      DKV_LOG(ERROR) << "data node " << it->first << " did not come back within "
+                     << config_.data_grace.count() << " ms: its " << owned->second
+                     << " slots go to the live nodes empty; their keys are lost";
+      lost += owned->second;
+      expired.push_back(it->first);
+      ++it;
+    } else {
+      keep.push_back(it->first);
+      const auto expiry = it->second + config_.data_grace;
+      if (!next_expiry_ || expiry < *next_expiry_) next_expiry_ = expiry;
+      ++it;
+    }
+  }
+  if (next_expiry_) expiry_cv_.SignalAll();
+
   SlotMap next = map_;
-  const int32_t moved = next.Rebalance(ids);
+  const int32_t moved = next.Rebalance(keep);
   if (moved > 0 || map_znode_version_ < 0) {
     next.set_version(map_.version() + 1);
     next.set_epoch(epoch_);
     DKV_RETURN_NOT_OK_PREPEND(WriteSlotMap(next), "writing " + paths_.slotmap());
+    lost_slots_ += lost;
+    for (const auto& id : expired) {
+      departed_.erase(id);
+      known_.erase(id);
+    }
     DKV_LOG(INFO) << "slot map version " << map_.version() << ": " << moved << " of "
-                  << map_.slot_count() << " slots moved over " << ids.size() << " data node(s)";
+                  << map_.slot_count() << " slots moved over " << keep.size() << " data node(s)";
   }
   router_->Install(epoch_, map_, members);
   return Status::OK();

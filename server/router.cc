@@ -97,7 +97,9 @@ Result<Router::Target> Router::Locate(const std::string& key) {
   }
   auto it = table->nodes.find(owner);
   if (it == table->nodes.end()) {
-    return Status::NoDataNodes("data node " + owner + " owning slot " + std::to_string(slot) +
+    // Gone from data/ but still the owner: it may come back within its grace period, or the
+    // master is about to give the slot to another node. Either way, worth retrying.
+    return Status::Unavailable("data node " + owner + " owning slot " + std::to_string(slot) +
                                " is not live");
   }
   DataChannel* channel = it->second.channel.get();

@@ -48,7 +48,8 @@ class Router {
   void Clear() EXCLUDES(mu_);
 
   // KEY_TOO_LARGE / VALUE_TOO_LARGE before anything is sent; NO_DATA_NODES when the key's slot
-  // has no live owner; UNAVAILABLE when not routing, when the owner cannot be reached, or when the
+  // has no owner (no data node at all); UNAVAILABLE when not routing, when the owner is gone from
+  // data/ (waiting for it or for a new map) or cannot be reached, or when the
   // data nodes know a newer master or slot map than this one even after waiting for it (clients
   // retry UNAVAILABLE against whatever master ZooKeeper names).
   Result<std::optional<std::string>> Get(const std::string& key);

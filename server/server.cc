@@ -40,8 +40,9 @@ Status Server::Start() {
       AdvertisedAddress(options_.advertise, options_.listen.host, rpc_server_->port()));
   advertised_ = advertised.ToString();
 
-  master_ = std::make_unique<Master>(coord_.get(), paths_, advertised_, options_.limits,
-                                     options_.slots, &router_);
+  master_ = std::make_unique<Master>(
+      coord_.get(), paths_,
+      MasterConfig{advertised_, options_.limits, options_.slots, options_.data_grace}, &router_);
   MemberInfo self{"", advertised_, static_cast<int32_t>(getpid()), LocalHostName()};
   election_ = std::make_unique<Election>(coord_.get(), paths_, self, this);
   coord_->SetSessionListener([this](coord::SessionEvent e) { OnSessionEvent(e); });

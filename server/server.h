@@ -33,6 +33,8 @@ struct ServerOptions {
   int32_t slots = kDefaultSlotCount;  // only for a new cluster
   Limits limits;
   std::chrono::milliseconds data_call_timeout{5000};
+  // How long a data node gone from data/ keeps its slots in case it comes back (see master.h).
+  std::chrono::milliseconds data_grace{5000};
 };
 
 class Server : public Election::Listener {
@@ -54,6 +56,7 @@ class Server : public Election::Listener {
   Status CheckServing(std::string* master_address);
 
   Router* router() { return &router_; }
+  Master* master() { return master_.get(); }
   coord::Coordinator* coordinator() { return coord_.get(); }
   const ServerOptions& options() const { return options_; }
   const std::string& advertised_address() const { return advertised_; }

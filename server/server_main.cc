@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   std::string listen = "0.0.0.0:7400";
   dkv::server::ServerOptions options;
   int data_timeout_ms = 5000;
+  int data_grace_ms = 5000;
   po::options_description desc("dkv-server options");
   dkv::AddClusterOptions(&desc, &cluster);
   desc.add_options()("listen", po::value(&listen)->default_value(listen),
@@ -31,7 +32,10 @@ int main(int argc, char** argv) {
       po::value(&options.limits.max_value_bytes)->default_value(options.limits.max_value_bytes),
       "largest value accepted")("data-timeout-ms",
                                 po::value(&data_timeout_ms)->default_value(data_timeout_ms),
-                                "timeout of each call to a data node");
+                                "timeout of each call to a data node")(
+      "data-grace-ms", po::value(&data_grace_ms)->default_value(data_grace_ms),
+      "how long a data node that left keeps its slots in case it comes back (0: reassign at "
+      "once); when it does not, its slots go to the others empty and their keys are lost");
   po::variables_map vm;
   if (auto exit_code = dkv::ParseCommandLine(
           argc, argv, &desc, {},
@@ -41,11 +45,13 @@ int main(int argc, char** argv) {
     return *exit_code;
   }
   auto listen_address = dkv::ParseHostPort(listen);
-  if (!listen_address.ok() || options.slots <= 0 || data_timeout_ms <= 0) {
-    std::cerr << "dkv-server: "
-              << (listen_address.ok() ? "--slots and --data-timeout-ms must be positive"
-                                      : "--listen: " + listen_address.status().message())
-              << "\n";
+  if (!listen_address.ok() || options.slots <= 0 || data_timeout_ms <= 0 || data_grace_ms < 0) {
+    std::cerr
+        << "dkv-server: "
+        << (listen_address.ok()
+                ? "--slots and --data-timeout-ms must be positive, --data-grace-ms not negative"
+                : "--listen: " + listen_address.status().message())
+        << "\n";
     return dkv::kExitUsage;
   }
   options.zookeeper = cluster.zookeeper;
@@ -53,6 +59,7 @@ int main(int argc, char** argv) {
   options.session_timeout = std::chrono::milliseconds(cluster.session_timeout_ms);
   options.listen = *listen_address;
   options.data_call_timeout = std::chrono::milliseconds(data_timeout_ms);
+  options.data_grace = std::chrono::milliseconds(data_grace_ms);
 
   dkv::server::Server server(options);
   dkv::Status s = server.Start();

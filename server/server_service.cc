@@ -48,8 +48,8 @@ void ServerService::unsafe_put(const std::string& key, const std::string& value)
 
 void ServerService::status(rpc::ClusterStatus& out) {
   CheckServing();
-  auto status =
-      CollectClusterStatus(server_->coordinator(), server_->options().cluster, server_->router());
+  auto status = CollectClusterStatus(server_->coordinator(), server_->options().cluster,
+                                     server_->router(), *server_->master());
   if (!status.ok()) Throw(status.status());
   out.cluster = status->cluster;
   out.master.server_id = status->master.server_id;
@@ -74,6 +74,8 @@ void ServerService::status(rpc::ClusterStatus& out) {
   out.clients = status->clients;
   out.slot_count = status->slot_count;
   out.slot_map_version = status->slot_map_version;
+  out.lost_slots = status->lost_slots;
+  out.departed_data_nodes = status->departed_data_nodes;
 }
 
 }  // namespace dkv::server

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <csignal>
 #include <functional>
 #include <map>
 #include <memory>
@@ -225,6 +226,63 @@ TEST_F(ClusterItest, SlotMapRebalancesWhenADataNodeDiesAndCallsKeepWorking) {
   DKV_ASSERT_OK(after);
   EXPECT_EQ(1024, after->Counts().at("d3"));
   ASSERT_NO_FATAL_FAILURE(ExpectCallsWork(**client, "last-", 20));
+}
+
+// A data node that loses its ZooKeeper session but not its memory (stalled past the session
+// timeout) and comes back within the master's grace period keeps its slots and its keys.
+TEST_F(ClusterItest, DataNodeBackWithinTheGracePeriodKeepsItsSlotsAndKeys) {
+  MiniClusterOptions options = Options();
+  options.data_grace = milliseconds(30000);
+  MiniCluster cluster(options);
+  ASSERT_NO_FATAL_FAILURE(StartCluster(cluster, 1, 2));
+  auto client = cluster.Connect();
+  DKV_ASSERT_OK(client);
+  ASSERT_NO_FATAL_FAILURE(ExpectCallsWork(**client, "k", 100));
+  auto before = cluster.ReadSlotMap();
+  DKV_ASSERT_OK(before);
+
+  DKV_ASSERT_OK(cluster.SignalDataNode("d1", SIGSTOP));
+  auto departed = [&] {
+    auto status = (*client)->GetStatus();
+    return status.ok() && status->departed_data_nodes == std::vector<std::string>{"d1"};
+  };
+  DKV_ASSERT_OK(WaitFor(departed, milliseconds(10000), milliseconds(20), "d1 departed"));
+  DKV_ASSERT_OK(cluster.SignalDataNode("d1", SIGCONT));
+  auto back = [&] {
+    auto status = (*client)->GetStatus();
+    return status.ok() && status->departed_data_nodes.empty() && status->data_nodes.size() == 2;
+  };
+  DKV_ASSERT_OK(WaitFor(back, milliseconds(10000), milliseconds(20), "d1 back"));
+
+  auto after = cluster.ReadSlotMap();
+  DKV_ASSERT_OK(after);
+  EXPECT_EQ(before->version(), after->version());  // no slot moved
+  for (int i = 0; i < 100; ++i) {
+    const std::string key = "k" + std::to_string(i);
+    auto got = (*client)->Get(key);
+    DKV_ASSERT_OK(got);
+    EXPECT_EQ(std::optional<std::string>("value-" + key), *got);
+  }
+  auto status = (*client)->GetStatus();
+  DKV_ASSERT_OK(status);
+  EXPECT_EQ(0, status->lost_slots);
+}
+
+// Past the grace period the slots go to the live nodes empty, and the master says how many.
+TEST_F(ClusterItest, SlotsOfADataNodeGonePastTheGracePeriodAreReportedLost) {
+  MiniClusterOptions options = Options();
+  options.data_grace = milliseconds(300);
+  MiniCluster cluster(options);
+  ASSERT_NO_FATAL_FAILURE(StartCluster(cluster, 1, 2));
+  DKV_ASSERT_OK(cluster.KillDataNode("d1"));
+  auto after = cluster.WaitForDataNodes(1, milliseconds(10000));
+  DKV_ASSERT_OK(after);
+  EXPECT_EQ(1024, after->Counts().at("d2"));
+  auto json = cluster.RunCli({"status", "--json"});
+  DKV_ASSERT_OK(json);
+  ASSERT_EQ(0, json->exit_code) << json->ToString();
+  EXPECT_NE(std::string::npos, json->out.find("\"lost_slots\":512")) << json->out;
+  EXPECT_NE(std::string::npos, json->out.find("\"departed_data_nodes\":[]")) << json->out;
 }
 
 TEST_F(ClusterItest, DataNodeRestartedWithTheSameIdGetsSlotsAgain) {

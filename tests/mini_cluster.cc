@@ -238,6 +238,8 @@ Result<int> MiniCluster::StartServer(const std::vector<std::string>& extra_flags
                                    cluster_,
                                    "--session-timeout-ms",
                                    std::to_string(options_.session_timeout.count()),
+                                   "--data-grace-ms",
+                                   std::to_string(options_.data_grace.count()),
                                    "--listen",
                                    "127.0.0.1:0"};
   args.insert(args.end(), options_.server_flags.begin(), options_.server_flags.end());
@@ -354,6 +356,12 @@ Status MiniCluster::KillDataNode(const std::string& id) {
   if (it == data_nodes_.end()) return Status::NotFound("no data node " + id);
   it->second.expect_running = false;
   return it->second.process->Kill();
+}
+
+Status MiniCluster::SignalDataNode(const std::string& id, int signal) {
+  auto it = data_nodes_.find(id);
+  if (it == data_nodes_.end()) return Status::NotFound("no data node " + id);
+  return it->second.process->Signal(signal);
 }
 
 Result<MasterInfo> MiniCluster::WaitForMaster(milliseconds timeout) {

@@ -78,6 +78,9 @@ struct MiniClusterOptions {
   std::string cluster;
   // Session timeout of every dkv process; short, so a killed process's znodes go quickly.
   std::chrono::milliseconds session_timeout{1000};
+  // dkv-server --data-grace-ms: how long a departed data node keeps its slots. 0 by default so
+  // tests of rebalancing after a death need not wait it out.
+  std::chrono::milliseconds data_grace{0};
   // Extra flags for every dkv-server / dkv-data started (e.g. {"--max-key-bytes", "100"}).
   std::vector<std::string> server_flags;
   std::vector<std::string> data_flags;
@@ -114,6 +117,9 @@ class MiniCluster {
   Status StopDataNode(const std::string& id);
   // SIGKILL (its znode lingers until its session expires).
   Status KillDataNode(const std::string& id);
+  // Sends `signal` to a data node without changing what the cluster expects of it (SIGSTOP /
+  // SIGCONT: a process that stalls past its session and comes back with its memory).
+  Status SignalDataNode(const std::string& id, int signal);
 
   // Waits until the master znode names a running server of this cluster; returns the master.
   Result<MasterInfo> WaitForMaster(std::chrono::milliseconds timeout = kWait);

@@ -92,6 +92,11 @@ struct ClusterStatus {
   5: i32 clients,
   6: i32 slot_count,
   7: i64 slot_map_version,
+  // Slots reassigned empty (their keys lost) since this master took over: their data node died
+  // and did not come back within the grace period, or came back as a new process.
+  8: i64 lost_slots,
+  // Data nodes gone from data/ that still own slots, within their grace period.
+  9: list<string> departed_data_nodes,
 }
 
 // Served by dkv-server. Only the master serves; a standby throws NOT_MASTER with the master's address.

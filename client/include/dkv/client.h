@@ -78,6 +78,12 @@ struct ClusterStatus {
   int32_t clients = 0;  // connected clients (members of clients/), this one included
   int32_t slot_count = 0;
   int64_t slot_map_version = 0;
+  // Slots whose keys were lost since the current master took over: their data node died and did
+  // not come back within the master's grace period (--data-grace-ms), or came back restarted.
+  int64_t lost_slots = 0;
+  // Data nodes gone from ZooKeeper that still own slots, waiting out the grace period; calls to
+  // their slots fail with UNAVAILABLE (and are retried) meanwhile.
+  std::vector<std::string> departed_data_nodes;
 };
 
 class Client {
