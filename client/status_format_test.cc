@@ -24,7 +24,8 @@ TEST(StatusFormatTest, JsonHasThePromisedFields) {
             R"("epoch":3},"standbys":[{"id":"srv-0000000002","address":"10.0.0.2:7000"}],)"
             R"("data_nodes":[{"id":"d1","address":"10.0.0.3:7100","slots":512,"keys":10},)"
             R"({"id":"d2","address":"10.0.0.4:7100","slots":512,"keys":-1}],)"
-            R"("clients":2,"slot_count":1024,"slot_map_version":7})");
+            R"("clients":2,"slot_count":1024,"slot_map_version":7,"lost_slots":0,)"
+            R"("departed_data_nodes":[]})");
 }
 
 TEST(StatusFormatTest, JsonWithoutMasterSaysNull) {
@@ -32,7 +33,7 @@ TEST(StatusFormatTest, JsonWithoutMasterSaysNull) {
   s.cluster = "c";
   EXPECT_EQ(FormatStatusJson(s),
             R"({"cluster":"c","master":null,"standbys":[],"data_nodes":[],"clients":0,)"
-            R"("slot_count":0,"slot_map_version":0})");
+            R"("slot_count":0,"slot_map_version":0,"lost_slots":0,"departed_data_nodes":[]})");
 }
 
 TEST(StatusFormatTest, TableShowsEveryMemberWithSlotsAndKeys) {
