@@ -5,6 +5,13 @@
 
 namespace dkv {
 
+void SlotMap::StampChanges(const SlotMap& previous) {
+  for (Slot s = 0; s < slot_count(); ++s) {
+    const bool same = s < previous.slot_count() && previous.owners_[s] == owners_[s];
+    since_[s] = same ? previous.since_[s] : version_;
+  }
+}
+
 std::vector<Slot> SlotMap::SlotsOf(const std::string& node) const {
   std::vector<Slot> slots;
   for (Slot s = 0; s < slot_count(); ++s) {

@@ -17,7 +17,7 @@ namespace dkv {
 class SlotMap {
  public:
   SlotMap() = default;  // no slots: the map of a cluster that has none yet
-  explicit SlotMap(int32_t slot_count) : owners_(slot_count) {}
+  explicit SlotMap(int32_t slot_count) : owners_(slot_count), since_(slot_count) {}
 
   int32_t slot_count() const { return static_cast<int32_t>(owners_.size()); }
   // Raised by one by every write of the map; 0 for a map never written.
@@ -31,6 +31,15 @@ class SlotMap {
   const std::string& Owner(Slot slot) const { return owners_[slot]; }
   void Assign(Slot slot, std::string node) { owners_[slot] = std::move(node); }
 
+  // The map version in which the slot's current owner got it. A data node that owned a slot under
+  // an older version and owns it again here knows from this whether the slot was elsewhere in
+  // between (and so its old table is stale), even if it never saw the versions in between.
+  int64_t OwnerSince(Slot slot) const { return since_[slot]; }
+  void SetOwnerSince(Slot slot, int64_t version) { since_[slot] = version; }
+  // Stamps this map's version on every slot whose owner differs from `previous`'s, and carries
+  // over `previous`'s stamps for the others. Call after set_version, before writing the map.
+  void StampChanges(const SlotMap& previous);
+
   std::vector<Slot> SlotsOf(const std::string& node) const;
   // Slot count per owning node (unassigned slots are not counted).
   std::map<std::string, int32_t> Counts() const;
@@ -42,11 +51,13 @@ class SlotMap {
   int32_t Rebalance(const std::vector<std::string>& live_nodes);
 
   bool operator==(const SlotMap& o) const {
-    return owners_ == o.owners_ && version_ == o.version_ && epoch_ == o.epoch_;
+    return owners_ == o.owners_ && since_ == o.since_ && version_ == o.version_ &&
+           epoch_ == o.epoch_;
   }
 
  private:
   std::vector<std::string> owners_;
+  std::vector<int64_t> since_;  // OwnerSince per slot
   int64_t version_ = 0;
   int64_t epoch_ = 0;
 };

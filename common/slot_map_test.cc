@@ -68,6 +68,20 @@ TEST(SlotMapTest, NoLiveNodesLeavesEverySlotUnassigned) {
   for (Slot s = 0; s < 16; ++s) EXPECT_EQ(map.Owner(s), "");
 }
 
+TEST(SlotMapTest, StampChangesMarksOnlySlotsThatChangedOwner) {
+  SlotMap v1(4);
+  v1.Rebalance({"a"});
+  v1.set_version(1);
+  v1.StampChanges(SlotMap(4));
+  SlotMap v2 = v1;
+  v2.Rebalance({"a", "b"});
+  v2.set_version(2);
+  v2.StampChanges(v1);
+  for (Slot s = 0; s < 4; ++s) {
+    EXPECT_EQ(v2.OwnerSince(s), v2.Owner(s) == "b" ? 2 : 1) << s;
+  }
+}
+
 TEST(SlotMapTest, SlotsOfListsOwnedSlots) {
   SlotMap map(4);
   map.Assign(1, "x");

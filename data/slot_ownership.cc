@@ -156,10 +156,18 @@ void SlotOwnership::ApplyMapLocked(SlotMap map) {
   };
   const Slot span = std::max<Slot>(slot_count, static_cast<Slot>(old->owned.size()));
 
-  // Tables for gained slots exist before any call can be fenced under the new map.
+  // Tables for gained slots exist before any call can be fenced under the new map. A slot owned
+  // under both maps that changed hands in between (versions this node never saw) gets a fresh
+  // table too: what the old one holds is stale, the keys written elsewhere meanwhile are not here.
   int32_t gained = 0;
+  int64_t stale_keys = 0;
   for (Slot s = 0; s < span; ++s) {
-    if (owned_in(*next, s) && !owned_in(*old, s)) {
+    if (!owned_in(*next, s)) continue;
+    if (!owned_in(*old, s)) {
+      store_->AddSlot(s);
+      ++gained;
+    } else if (map.OwnerSince(s) > old->map.version()) {
+      stale_keys += store_->DropSlot(s);
       store_->AddSlot(s);
       ++gained;
     }
@@ -183,8 +191,8 @@ void SlotOwnership::ApplyMapLocked(SlotMap map) {
   RaiseEpoch(map_epoch);
   DKV_LOG(INFO) << "slot map version " << version << " (epoch " << map_epoch
                 << "): " << published->node_id << " owns " << owned_count << " of " << slot_count
-                << " slots; gained " << gained << ", lost " << lost << " (" << dropped_keys
-                << " keys dropped)";
+                << " slots; gained " << gained << ", lost " << lost << " ("
+                << dropped_keys + stale_keys << " keys dropped)";
 }
 
 void SlotOwnership::RaiseEpoch(int64_t epoch) {

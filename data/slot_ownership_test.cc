@@ -71,8 +71,11 @@ class SlotOwnershipTest : public ::testing::Test {
     for (Slot s = 0; s < kSlots; ++s) map.Assign(s, s < split ? "d1" : "d2");
     map.set_version(version);
     map.set_epoch(epoch);
+    map.StampChanges(last_map_);  // as the master does
+    last_map_ = map;
     WriteNode(paths_.slotmap(), rpc::EncodeSlotMap(map));
   }
+  SlotMap last_map_{kSlots};
 
   void WriteEpoch(int64_t epoch) { WriteNode(paths_.epoch(), rpc::EncodeEpoch(epoch)); }
 
@@ -331,6 +334,39 @@ TEST_F(SlotOwnershipTest, ConcurrentChecksWhileTheMapMoves) {
     total += store_.SlotKeyCount(s);
   }
   EXPECT_EQ(store_.KeyCount(), total);
+}
+
+// A node that misses the versions in which one of its slots was elsewhere (its session expired,
+// or watches coalesced) must not serve that slot's old table when it gets the slot back.
+TEST_F(SlotOwnershipTest, SlotThatWasElsewhereInVersionsNeverSeenStartsEmpty) {
+  WriteMap(2, 1, 8);  // d2 owns 8..15
+  DeafCoordinator deaf(node_coord_.get());
+  SlotOwnership ownership(&deaf, paths_, &store_);
+  ASSERT_TRUE(ownership.Start("d2").ok());
+  ASSERT_TRUE(ownership.Check(1, 2, 10).ok());
+  ASSERT_TRUE(store_.Set(10, "k", "old").ok());
+  ASSERT_TRUE(store_.Set(9, "other", "x").ok());
+  WriteMap(3, 2, kSlots);  // d1 owns everything (and takes writes for slot 10)
+  WriteMap(4, 2, 8);       // d2 owns 8..15 again; it never saw version 3
+  ASSERT_TRUE(ownership.Check(2, 4, 10).ok());
+  bool found = true;
+  std::string value;
+  ASSERT_TRUE(store_.Get(10, "k", &found, &value).ok());
+  EXPECT_FALSE(found) << "stale value resurrected: " << value;
+}
+
+TEST_F(SlotOwnershipTest, SlotKeptAcrossVersionsKeepsItsKeys) {
+  WriteMap(2, 1, 8);
+  SlotOwnership ownership(node_coord_.get(), paths_, &store_);
+  ASSERT_TRUE(ownership.Start("d2").ok());
+  ASSERT_TRUE(store_.Set(10, "k", "v").ok());
+  WriteMap(3, 1, 4);  // d2 gains 4..7 and keeps 8..15
+  ASSERT_TRUE(ownership.Check(1, 3, 10).ok());
+  bool found = false;
+  std::string value;
+  ASSERT_TRUE(store_.Get(10, "k", &found, &value).ok());
+  EXPECT_TRUE(found);
+  EXPECT_EQ(value, "v");
 }
 
 }  // namespace

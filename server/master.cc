@@ -231,6 +231,7 @@ Status Master::ReconcileLocked() {
   if (moved > 0 || map_znode_version_ < 0) {
     next.set_version(map_.version() + 1);
     next.set_epoch(epoch_);
+    next.StampChanges(map_);
     DKV_RETURN_NOT_OK_PREPEND(WriteSlotMap(next), "writing " + paths_.slotmap());
     lost_slots_ += lost;
     for (const auto& id : expired) {

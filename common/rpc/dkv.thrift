@@ -73,6 +73,9 @@ struct SlotMapRecord {
   3: i32 slot_count,
   4: list<string> nodes,
   5: list<i32> owners,
+  // owner_since[s]: the version in which slot s's owner got it (empty in maps written before it
+  // existed: all 0).
+  6: list<i64> owner_since,
 }
 
 // ---- status ----

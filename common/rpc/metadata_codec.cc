@@ -81,6 +81,7 @@ std::string EncodeSlotMap(const SlotMap& map) {
   t.owners.reserve(map.slot_count());
   for (Slot s = 0; s < map.slot_count(); ++s) {
     const std::string& owner = map.Owner(s);
+    t.owner_since.push_back(map.OwnerSince(s));
     if (owner.empty()) {
       t.owners.push_back(-1);
       continue;
@@ -99,6 +100,11 @@ Status DecodeSlotMap(const std::string& bytes, SlotMap* map) {
     return Status::InvalidArgument("malformed slot map: " + std::to_string(t.owners.size()) +
                                    " owners for " + std::to_string(t.slot_count) + " slots");
   }
+  if (!t.owner_since.empty() && t.owner_since.size() != t.owners.size()) {
+    return Status::InvalidArgument("malformed slot map: " + std::to_string(t.owner_since.size()) +
+                                   " owner versions for " + std::to_string(t.slot_count) +
+                                   " slots");
+  }
   SlotMap decoded(t.slot_count);
   for (Slot s = 0; s < t.slot_count; ++s) {
     const int32_t owner = t.owners[s];
@@ -107,6 +113,7 @@ Status DecodeSlotMap(const std::string& bytes, SlotMap* map) {
                                      " has owner index " + std::to_string(owner));
     }
     if (owner >= 0) decoded.Assign(s, t.nodes[owner]);
+    if (!t.owner_since.empty()) decoded.SetOwnerSince(s, t.owner_since[s]);
   }
   decoded.set_epoch(t.epoch);
   decoded.set_version(t.version);
