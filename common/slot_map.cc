@@ -28,33 +28,39 @@ std::map<std::string, int32_t> SlotMap::Counts() const {
   return counts;
 }
 
-int32_t SlotMap::Rebalance(const std::vector<std::string>& live_nodes) {
+int32_t SlotMap::Rebalance(const std::vector<std::string>& live_nodes,
+                           const std::vector<std::string>& frozen_nodes) {
   const std::set<std::string> live(live_nodes.begin(), live_nodes.end());
+  const std::set<std::string> frozen(frozen_nodes.begin(), frozen_nodes.end());
   std::map<std::string, std::vector<Slot>> held;  // live node -> the slots it keeps for now
   for (const auto& node : live) held[node];
   std::vector<Slot> pool;  // slots that need a (new) owner
+  int32_t frozen_slots = 0;
   for (Slot s = 0; s < slot_count(); ++s) {
     auto it = held.find(owners_[s]);
-    if (it == held.end()) {
-      pool.push_back(s);
-    } else {
+    if (it != held.end()) {
       it->second.push_back(s);
+    } else if (frozen.count(owners_[s])) {
+      ++frozen_slots;
+    } else {
+      pool.push_back(s);
     }
   }
   if (live.empty()) {
     int32_t moved = 0;
-    for (auto& owner : owners_) {
-      if (!owner.empty()) ++moved;
-      owner.clear();
+    for (Slot s : pool) {
+      if (!owners_[s].empty()) ++moved;
+      owners_[s].clear();
     }
     return moved;
   }
 
-  // Targets: everyone gets slot_count / n; the remainder goes to the nodes holding the most already
-  // (ties by id), which is what keeps the number of moved slots minimal.
+  // Targets: everyone gets its share of the slots not frozen; the remainder goes to the nodes
+  // holding the most already (ties by id), which is what keeps the number of moved slots minimal.
   const int32_t n = static_cast<int32_t>(live.size());
-  const int32_t base = slot_count() / n;
-  int32_t extra = slot_count() % n;
+  const int32_t shared = slot_count() - frozen_slots;
+  const int32_t base = shared / n;
+  int32_t extra = shared % n;
   std::vector<std::string> by_size(live.begin(), live.end());
   std::stable_sort(by_size.begin(), by_size.end(), [&](const std::string& a, const std::string& b) {
     return held[a].size() > held[b].size();

@@ -47,8 +47,11 @@ class SlotMap {
   // Reassigns slots so that every slot is owned by one of `live_nodes`, owners' counts differ by at
   // most one, and as few slots as possible change owner: slots of live nodes stay put unless their
   // owner holds more than its share. With no live node every slot becomes unassigned.
-  // Returns the number of slots whose owner changed. Does not touch version or epoch.
-  int32_t Rebalance(const std::vector<std::string>& live_nodes);
+  // `frozen_nodes` (absent, waiting to come back) keep the slots they own and get no others; the
+  // live nodes share the rest as above. Returns the number of slots whose owner changed. Does not
+  // touch version, epoch or owner stamps.
+  int32_t Rebalance(const std::vector<std::string>& live_nodes,
+                    const std::vector<std::string>& frozen_nodes = {});
 
   bool operator==(const SlotMap& o) const {
     return owners_ == o.owners_ && since_ == o.since_ && version_ == o.version_ &&

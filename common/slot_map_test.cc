@@ -82,6 +82,18 @@ TEST(SlotMapTest, StampChangesMarksOnlySlotsThatChangedOwner) {
   }
 }
 
+TEST(SlotMapTest, FrozenNodeKeepsItsSlotsAndGetsNoMore) {
+  SlotMap map(12);
+  map.Rebalance({"a", "b", "c"});
+  const std::vector<Slot> c_slots = map.SlotsOf("c");
+  map.Rebalance({"a", "d"}, {"c"});  // b died for good, c is away, d joined
+  EXPECT_EQ(map.SlotsOf("c"), c_slots);
+  auto counts = map.Counts();
+  EXPECT_EQ(counts["a"], 4);
+  EXPECT_EQ(counts["d"], 4);
+  EXPECT_EQ(counts.count("b"), 0u);
+}
+
 TEST(SlotMapTest, SlotsOfListsOwnedSlots) {
   SlotMap map(4);
   map.Assign(1, "x");

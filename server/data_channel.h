@@ -3,6 +3,7 @@
 // pooled persistent connections (NewThriftDataChannel).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -38,7 +39,9 @@ class DataChannel {
   virtual Result<bool> Remove(const Fence& fence, const std::string& key) = 0;
   // Oneway: sent if a connection can be had, no answer awaited.
   virtual void UnsafePut(const Fence& fence, const std::string& key, const std::string& value) = 0;
-  virtual Result<DataNodeStats> Stats() = 0;
+  // Bounded by `timeout` rather than the channel's call timeout: status must answer promptly even
+  // while a dead node is still registered.
+  virtual Result<DataNodeStats> Stats(std::chrono::milliseconds timeout) = 0;
 };
 
 using DataChannelFactory = std::function<std::shared_ptr<DataChannel>(const HostPort&)>;

@@ -36,13 +36,9 @@ void Election::Rejoin() {
     MutexLock l(&check_mu_);
     if (left_) return;
     Demote("its ZooKeeper session expired", false);
-    Status s = Register();
-    if (!s.ok()) {
-      DKV_LOG(ERROR) << "cannot register again after session expiry: " << s.ToString();
-      return;
-    }
+    watched_.clear();  // the old session's watches are gone
   }
-  Check();
+  Check();  // registers again: our node went with the session
 }
 
 void Election::Leave() {
@@ -81,8 +77,12 @@ Status Election::CheckLocked() {
     std::sort(children.begin(), children.end());
     auto me = std::find(children.begin(), children.end(), id_);
     if (me == children.end()) {
-      // Our node is gone (session expired); Rejoin registers again.
-      return Status::NotFound(id_ + " is no longer in " + paths_.servers());
+      // Our node went with an expired session, or registering failed before (ZooKeeper was
+      // away): register (again) and look once more. The only place that registers after Start,
+      // so a server never holds two members.
+      Demote("its member node is gone", false);
+      DKV_RETURN_NOT_OK(Register());
+      continue;
     }
     if (me == children.begin()) {
       if (!is_master_.exchange(true)) {
@@ -92,11 +92,29 @@ Status Election::CheckLocked() {
       return Status::OK();
     }
     const std::string predecessor = paths_.servers() + "/" + *(me - 1);
-    DKV_ASSIGN_OR_RETURN(bool exists, coord_->Exists(predecessor, [this] { Check(); }));
+    // One watch per predecessor: a re-check (after a reconnect) must not stack more of them.
+    coord::Watch watch;
+    if (watched_ != predecessor) {
+      watch = [this, predecessor] {
+        {
+          MutexLock l(&check_mu_);
+          if (watched_ == predecessor) watched_.clear();
+        }
+        Check();
+      };
+    }
+    const bool arming = static_cast<bool>(watch);
+    DKV_ASSIGN_OR_RETURN(bool exists, coord_->Exists(predecessor, std::move(watch)));
     if (exists) {
-      DKV_LOG(INFO) << id_ << " stands by, watching " << *(me - 1);
+      if (arming) {
+        watched_ = predecessor;
+        DKV_LOG(INFO) << id_ << " stands by, watching " << *(me - 1);
+      }
       return Status::OK();
     }
+    // Gone between listing and watching; the watch fires on a later creation only (sequence
+    // numbers are never reused), so it is harmless. Look again.
+    if (arming) watched_ = predecessor;
   }
 }
 

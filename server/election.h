@@ -39,7 +39,7 @@ class Election {
   // Registers in servers/ and runs the first check. UNAVAILABLE if ZooKeeper cannot be reached.
   Status Start() EXCLUDES(check_mu_);
 
-  // After a session expiry: demotes if master, registers again and re-checks.
+  // After a session expiry: demotes if master, registers again (a new member) and re-checks.
   void Rejoin() EXCLUDES(check_mu_);
 
   // Re-runs the check (after the connection came back, when a check may have failed).
@@ -66,7 +66,8 @@ class Election {
   Listener* const listener_;
 
   mutable Mutex check_mu_;
-  std::string id_ GUARDED_BY(check_mu_);  // znode name, e.g. srv-0000000003
+  std::string id_ GUARDED_BY(check_mu_);       // znode name, e.g. srv-0000000003
+  std::string watched_ GUARDED_BY(check_mu_);  // predecessor path whose Exists watch is armed
   bool left_ GUARDED_BY(check_mu_) = false;
   std::atomic<bool> is_master_{false};
 };

@@ -18,7 +18,7 @@ Master::~Master() {
   {
     MutexLock l(&mu_);
     stopping_ = true;
-    expiry_cv_.SignalAll();
+    wakeup_cv_.SignalAll();
   }
   expiry_thread_.join();
 }
@@ -26,38 +26,59 @@ Master::~Master() {
 void Master::ExpiryLoop() {
   MutexLock l(&mu_);
   while (!stopping_) {
-    if (!next_expiry_) {
-      expiry_cv_.Wait();
+    if (!next_wakeup_) {
+      wakeup_cv_.Wait();
       continue;
     }
-    if (Clock::now() < *next_expiry_) {
-      expiry_cv_.WaitUntil(*next_expiry_);
+    if (Clock::now() < *next_wakeup_) {
+      wakeup_cv_.WaitUntil(*next_wakeup_);
       continue;
     }
-    next_expiry_.reset();
-    Status s = ReconcileLocked();
+    next_wakeup_.reset();
+    Status s = pending_takeover_.empty() ? ReconcileLocked() : TakeOverLocked(pending_takeover_);
     if (!s.ok()) {
-      DKV_LOG(WARNING) << "rebalancing after a grace period: " << s.ToString();
-      next_expiry_ = Clock::now() + std::chrono::seconds(1);  // ZooKeeper away: try again
+      DKV_LOG(WARNING) << (pending_takeover_.empty() ? "rebalancing" : "taking over")
+                       << " failed, again in 1 s: " << s.ToString();
+      next_wakeup_ = Clock::now() + std::chrono::seconds(1);
     }
   }
 }
 
 Status Master::TakeOver(const std::string& server_id) {
   MutexLock l(&mu_);
+  Status s = TakeOverLocked(server_id);
+  if (!s.ok()) {
+    // Whatever failed (ZooKeeper away, a race), this server is still the elected one: try again
+    // until it works or the election moves on (StepDown).
+    pending_takeover_ = server_id;
+    next_wakeup_ = Clock::now() + std::chrono::seconds(1);
+    wakeup_cv_.SignalAll();
+  }
+  return s;
+}
+
+Status Master::TakeOverLocked(const std::string& server_id) {
   ++term_;
   active_ = false;
+  serving_ = false;
+  epoch_ = 0;
+  children_watch_armed_ = false;
   DKV_RETURN_NOT_OK(coord_->CreateAll(paths_.data()));
   DKV_RETURN_NOT_OK(coord_->CreateAll(paths_.clients()));
   DKV_RETURN_NOT_OK_PREPEND(RaiseEpoch(), "raising the epoch");
-  DKV_RETURN_NOT_OK_PREPEND(WriteMasterNode(server_id), "writing " + paths_.master());
-  DKV_RETURN_NOT_OK_PREPEND(LoadSlotMap(), "reading " + paths_.slotmap());
-  active_ = true;
-  Status s = ReconcileLocked();
+  Status s = WriteMasterNode(server_id).CloneAndPrepend("writing " + paths_.master());
+  if (s.ok()) s = LoadSlotMap().CloneAndPrepend("reading " + paths_.slotmap());
+  if (s.ok()) {
+    active_ = true;
+    s = ReconcileLocked();
+  }
   if (!s.ok()) {
     active_ = false;
+    epoch_ = 0;
     return s;
   }
+  pending_takeover_.clear();
+  serving_ = true;
   DKV_LOG(INFO) << server_id << " serves as master with epoch " << epoch_ << ", slot map version "
                 << map_.version();
   return Status::OK();
@@ -67,10 +88,13 @@ void Master::StepDown() {
   MutexLock l(&mu_);
   ++term_;
   active_ = false;
+  serving_ = false;
+  pending_takeover_.clear();
+  children_watch_armed_ = false;
   epoch_ = 0;
   departed_.clear();
   known_.clear();
-  next_expiry_.reset();
+  next_wakeup_.reset();
   router_->Clear();
 }
 
@@ -145,16 +169,25 @@ Status Master::LoadSlotMap() {
 }
 
 Result<std::vector<MemberInfo>> Master::LiveDataNodes() {
+  // One children watch at a time: re-reading (after a reconnect, a grace period) must not stack
+  // watches that would each re-run the rebalance on the next change.
   const uint64_t term = term_;
+  coord::Watch watch;
+  if (!children_watch_armed_) {
+    watch = [this, term] {
+      {
+        MutexLock l(&mu_);
+        if (term != term_) return;  // a watch of an earlier term
+        children_watch_armed_ = false;
+      }
+      Status s = Reconcile();
+      if (!s.ok()) DKV_LOG(WARNING) << "rebalancing: " << s.ToString();
+    };
+  }
+  const bool arming = static_cast<bool>(watch);
   DKV_ASSIGN_OR_RETURN(std::vector<std::string> children,
-                       coord_->GetChildren(paths_.data(), [this, term] {
-                         {
-                           MutexLock l(&mu_);
-                           if (term != term_) return;  // a watch of an earlier term
-                         }
-                         Status s = Reconcile();
-                         if (!s.ok()) DKV_LOG(WARNING) << "rebalancing: " << s.ToString();
-                       }));
+                       coord_->GetChildren(paths_.data(), std::move(watch)));
+  if (arming) children_watch_armed_ = true;
   std::vector<MemberInfo> members;
   for (const std::string& child : children) {
     auto node = coord_->Get(paths_.data_node(child));
@@ -201,10 +234,11 @@ Status Master::ReconcileLocked() {
                        << " ms for it to come back";
     }
   }
-  std::vector<std::string> keep(live.begin(), live.end());
+  const std::vector<std::string> live_ids(live.begin(), live.end());
+  std::vector<std::string> waiting;  // departed within their grace: keep their slots, get no more
   std::vector<std::string> expired;  // forgotten once the map without them is written
   int64_t lost = 0;
-  next_expiry_.reset();
+  next_wakeup_.reset();
   for (auto it = departed_.begin(); it != departed_.end();) {
     const auto owned = counts.find(it->first);
     if (live.count(it->first) || owned == counts.end()) {
@@ -218,16 +252,16 @@ Status Master::ReconcileLocked() {
       expired.push_back(it->first);
       ++it;
     } else {
-      keep.push_back(it->first);
+      waiting.push_back(it->first);
       const auto expiry = it->second + config_.data_grace;
-      if (!next_expiry_ || expiry < *next_expiry_) next_expiry_ = expiry;
+      if (!next_wakeup_ || expiry < *next_wakeup_) next_wakeup_ = expiry;
       ++it;
     }
   }
-  if (next_expiry_) expiry_cv_.SignalAll();
+  if (next_wakeup_) wakeup_cv_.SignalAll();
 
   SlotMap next = map_;
-  const int32_t moved = next.Rebalance(keep);
+  const int32_t moved = next.Rebalance(live_ids, waiting);
   if (moved > 0 || map_znode_version_ < 0) {
     next.set_version(map_.version() + 1);
     next.set_epoch(epoch_);
@@ -239,7 +273,8 @@ Status Master::ReconcileLocked() {
       known_.erase(id);
     }
     DKV_LOG(INFO) << "slot map version " << map_.version() << ": " << moved << " of "
-                  << map_.slot_count() << " slots moved over " << keep.size() << " data node(s)";
+                  << map_.slot_count() << " slots moved over " << live_ids.size()
+                  << " live data node(s)";
   }
   router_->Install(epoch_, map_, members);
   return Status::OK();

@@ -16,6 +16,7 @@
 // under an old term (before a StepDown) do nothing when they fire.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -49,8 +50,9 @@ class Master {
   Master(const Master&) = delete;
   Master& operator=(const Master&) = delete;
 
-  // Becomes master as `server_id`: epoch, master znode, slot map, routing. On failure the caller
-  // should not serve (and retries when the session allows).
+  // Becomes master as `server_id`: epoch, master znode, slot map, routing. On failure it retries
+  // by itself every second until it succeeds or StepDown is called; serving() tells when it is
+  // done.
   Status TakeOver(const std::string& server_id) EXCLUDES(mu_);
 
   // Stops routing; later watch firings of this term are ignored.
@@ -62,6 +64,10 @@ class Master {
   // The epoch this master holds, 0 when not master.
   int64_t epoch() const EXCLUDES(mu_);
 
+  // True from a completed takeover until StepDown: the routing table is installed. Lock-free (the
+  // request path reads it).
+  bool serving() const { return serving_.load(std::memory_order_acquire); }
+
   // Slots reassigned empty because their data node did not come back within the grace period,
   // since this server became master.
   int64_t lost_slots() const EXCLUDES(mu_);
@@ -70,13 +76,15 @@ class Master {
   std::vector<std::string> departed() const EXCLUDES(mu_);
 
  private:
+  Status TakeOverLocked(const std::string& server_id) REQUIRES(mu_);
   Status RaiseEpoch() REQUIRES(mu_);
   Status WriteMasterNode(const std::string& server_id) REQUIRES(mu_);
   Status ReconcileLocked() REQUIRES(mu_);
   Result<std::vector<MemberInfo>> LiveDataNodes() REQUIRES(mu_);
   Status LoadSlotMap() REQUIRES(mu_);
   Status WriteSlotMap(SlotMap map) REQUIRES(mu_);
-  // Runs ReconcileLocked when the earliest grace period ends, until the Master is destroyed.
+  // Until the Master is destroyed: retries a failed takeover, and runs ReconcileLocked when the
+  // earliest grace period ends.
   void ExpiryLoop() EXCLUDES(mu_);
 
   using Clock = std::chrono::steady_clock;
@@ -87,7 +95,10 @@ class Master {
   Router* const router_;
 
   mutable Mutex mu_;
-  bool active_ GUARDED_BY(mu_) = false;
+  bool active_ GUARDED_BY(mu_) = false;           // taking over or master: reconciling makes sense
+  std::atomic<bool> serving_{false};              // see serving()
+  std::string pending_takeover_ GUARDED_BY(mu_);  // server id of a takeover to retry
+  bool children_watch_armed_ GUARDED_BY(mu_) = false;
   uint64_t term_ GUARDED_BY(mu_) = 0;  // raised by TakeOver and StepDown; tags watches
   int64_t epoch_ GUARDED_BY(mu_) = 0;
   SlotMap map_ GUARDED_BY(mu_);
@@ -98,8 +109,8 @@ class Master {
   std::map<std::string, MemberInfo> known_ GUARDED_BY(mu_);
   int64_t lost_slots_ GUARDED_BY(mu_) = 0;
 
-  CondVar expiry_cv_{&mu_};
-  std::optional<Clock::time_point> next_expiry_ GUARDED_BY(mu_);
+  CondVar wakeup_cv_{&mu_};
+  std::optional<Clock::time_point> next_wakeup_ GUARDED_BY(mu_);
   bool stopping_ GUARDED_BY(mu_) = false;
   std::thread expiry_thread_;  // started by the constructor, joined by the destructor
 };

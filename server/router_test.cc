@@ -37,7 +37,7 @@ class FakeChannel : public DataChannel {
   void UnsafePut(const Fence& f, const std::string& key, const std::string& value) override {
     (void)Put(f, key, value);
   }
-  Result<DataNodeStats> Stats() override {
+  Result<DataNodeStats> Stats(std::chrono::milliseconds) override {
     return DataNodeStats{0, static_cast<int64_t>(data.size())};
   }
 

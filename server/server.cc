@@ -45,6 +45,9 @@ Status Server::Start() {
       MasterConfig{advertised_, options_.limits, options_.slots, options_.data_grace}, &router_);
   MemberInfo self{"", advertised_, static_cast<int32_t>(getpid()), LocalHostName()};
   election_ = std::make_unique<Election>(coord_.get(), paths_, self, this);
+  // Request threads may run from the moment the RpcServer started; they look at master_ and
+  // election_ only once this is set (release/acquire).
+  ready_.store(true, std::memory_order_release);
   coord_->SetSessionListener([this](coord::SessionEvent e) { OnSessionEvent(e); });
   DKV_RETURN_NOT_OK(election_->Start());
   DKV_LOG(INFO) << "dkv-server listening on " << options_.listen.host << ":" << rpc_server_->port()
@@ -54,21 +57,26 @@ Status Server::Start() {
 
 void Server::Shutdown() {
   if (shut_down_.exchange(true)) return;
-  serving_ = false;
   if (coord_) coord_->SetSessionListener(nullptr);
+  // Stop serving and let a standby take over at once; then stop the request threads, which use
+  // the coordinator; only then close the session (which also deletes the master znode).
   if (election_) election_->Leave();
   if (master_) master_->StepDown();
-  coord_.reset();  // closes the session: the master znode goes at once
   if (rpc_server_) rpc_server_->Stop();
+  master_.reset();
+  coord_.reset();
 }
 
 Status Server::CheckServing(std::string* master_address) {
-  if (serving_.load(std::memory_order_acquire)) return Status::OK();
-  if (election_ && election_->is_master()) {
-    return Status::Unavailable("this server is master but not serving (ZooKeeper connection lost)");
+  if (!ready_.load(std::memory_order_acquire) || shut_down_.load()) {
+    return Status::Unavailable("this server is starting or stopping");
   }
-  auto node =
-      coord_ ? coord_->Get(paths_.master()) : Result<coord::NodeData>(Status::Unavailable(""));
+  if (election_->is_master()) {
+    if (connected_.load(std::memory_order_acquire) && master_->serving()) return Status::OK();
+    return Status::Unavailable(connected_.load() ? "this server is taking over as master"
+                                                 : "this master lost its ZooKeeper connection");
+  }
+  auto node = coord_->Get(paths_.master());
   MasterInfo master;
   if (node.ok() && rpc::DecodeMaster(node->data, &master).ok()) {
     *master_address = master.address;
@@ -79,47 +87,32 @@ Status Server::CheckServing(std::string* master_address) {
 }
 
 void Server::OnElected(const std::string& id) {
-  id_ = id;
-  TakeOver();
+  // On failure the Master retries by itself; it serves once it has taken over (serving()).
+  Status s = master_->TakeOver(id);
+  if (!s.ok()) DKV_LOG(ERROR) << "taking over as master failed, retrying: " << s.ToString();
 }
 
-void Server::TakeOver() {
-  Status s = master_->TakeOver(id_);
-  if (!s.ok()) {
-    DKV_LOG(ERROR) << "taking over as master failed (retried when ZooKeeper is back): "
-                   << s.ToString();
-    return;
-  }
-  serving_ = connected_.load();
-}
-
-void Server::OnDemoted() {
-  serving_ = false;
-  master_->StepDown();
-}
+void Server::OnDemoted() { master_->StepDown(); }
 
 void Server::OnSessionEvent(coord::SessionEvent event) {
   switch (event) {
     case coord::SessionEvent::kSuspended:
       // Fencing: a master that cannot see ZooKeeper may already have been replaced; it stops
       // serving at once, before its session can expire and a successor be elected.
-      connected_ = false;
-      if (serving_.exchange(false)) {
+      if (connected_.exchange(false) && election_->is_master()) {
         DKV_LOG(WARNING) << "lost the ZooKeeper connection: master stops serving";
       }
       break;
     case coord::SessionEvent::kConnected:
-      connected_ = true;
-      if (election_->is_master()) {
-        if (master_->epoch() == 0) {
-          TakeOver();
-        } else if (master_->Reconcile().ok()) {
-          serving_ = true;
-          DKV_LOG(INFO) << "ZooKeeper connection back within the session: master serves again";
-        }
-      } else {
+      if (election_->is_master() && master_->serving()) {
+        // Watches survive within a session, but a rebalance may have failed meanwhile.
+        Status s = master_->Reconcile();
+        if (!s.ok()) DKV_LOG(WARNING) << "rebalancing after reconnecting: " << s.ToString();
+        DKV_LOG(INFO) << "ZooKeeper connection back within the session: master serves again";
+      } else if (!election_->is_master()) {
         election_->Recheck();
       }
+      connected_ = true;
       break;
     case coord::SessionEvent::kExpired:
       connected_ = true;

@@ -67,7 +67,6 @@ class Server : public Election::Listener {
 
  private:
   void OnSessionEvent(coord::SessionEvent event);
-  void TakeOver();
 
   const ServerOptions options_;
   const coord::ClusterPaths paths_;
@@ -77,11 +76,10 @@ class Server : public Election::Listener {
   std::unique_ptr<Master> master_;
   std::unique_ptr<Election> election_;
   std::unique_ptr<rpc::RpcServer> rpc_server_;
-  std::string id_;  // set by OnElected before serving_ turns true
-
-  // True only between a successful takeover and a demotion or lost connection: the fence that
-  // stops a master cut off from ZooKeeper from serving.
-  std::atomic<bool> serving_{false};
+  // Set once master_ and election_ exist: request threads may start before that.
+  std::atomic<bool> ready_{false};
+  // False from a lost ZooKeeper connection until it is back: the fence that stops a master cut off
+  // from ZooKeeper from serving (CheckServing), before its session can expire elsewhere.
   std::atomic<bool> connected_{true};
   std::atomic<bool> shut_down_{false};
 };

@@ -45,13 +45,19 @@ int main(int argc, char** argv) {
     return *exit_code;
   }
   auto listen_address = dkv::ParseHostPort(listen);
-  if (!listen_address.ok() || options.slots <= 0 || data_timeout_ms <= 0 || data_grace_ms < 0) {
-    std::cerr
-        << "dkv-server: "
-        << (listen_address.ok()
-                ? "--slots and --data-timeout-ms must be positive, --data-grace-ms not negative"
-                : "--listen: " + listen_address.status().message())
-        << "\n";
+  std::string bad;
+  constexpr size_t kMaxBytes = size_t{1} << 30;  // also catches "-1", which wraps to SIZE_MAX
+  if (!listen_address.ok()) bad = "--listen: " + listen_address.status().message();
+  if (options.slots <= 0 || options.slots > 65536) bad = "--slots must be within 1..65536";
+  if (cluster.session_timeout_ms <= 0) bad = "--session-timeout-ms must be positive";
+  if (data_timeout_ms <= 0) bad = "--data-timeout-ms must be positive";
+  if (data_grace_ms < 0) bad = "--data-grace-ms must not be negative";
+  if (options.limits.max_key_bytes == 0 || options.limits.max_key_bytes > kMaxBytes ||
+      options.limits.max_value_bytes == 0 || options.limits.max_value_bytes > kMaxBytes) {
+    bad = "--max-key-bytes and --max-value-bytes must be within 1..1073741824";
+  }
+  if (!bad.empty()) {
+    std::cerr << "dkv-server: " << bad << "\n";
     return dkv::kExitUsage;
   }
   options.zookeeper = cluster.zookeeper;

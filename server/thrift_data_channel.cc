@@ -45,9 +45,9 @@ class ThriftDataChannel : public DataChannel {
     (void)ignored;  // fire-and-forget by definition
   }
 
-  Result<DataNodeStats> Stats() override {
+  Result<DataNodeStats> Stats(std::chrono::milliseconds timeout) override {
     rpc::DataNodeStats stats;
-    DKV_RETURN_NOT_OK(pool_.Call([&](rpc::DataNodeClient& c) { c.stats(stats); }));
+    DKV_RETURN_NOT_OK(pool_.Call([&](rpc::DataNodeClient& c) { c.stats(stats); }, timeout));
     return DataNodeStats{stats.slots, stats.keys};
   }
 

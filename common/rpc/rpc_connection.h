@@ -67,6 +67,10 @@ class RpcConnection {
       // The stream may be out of step after a protocol error: start afresh next time.
       Close();
       return Status::Internal("call to " + address_.ToString() + " failed: " + e.what());
+    } catch (const std::exception& e) {
+      // E.g. bad_alloc on a corrupt reply length: nothing may escape to the caller's thread.
+      Close();
+      return Status::Internal("call to " + address_.ToString() + " failed: " + e.what());
     }
   }
 

@@ -61,7 +61,7 @@ class RpcServer::Impl {
       std::string error;
       try {
         server_.serve();
-      } catch (const TException& e) {
+      } catch (const std::exception& e) {  // TException included
         error = e.what();
       }
       MutexLock l(&mu_);
