@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <optional>
 #include <utility>
 
 #include "common/logging.h"
@@ -157,23 +158,40 @@ void DataNode::OnSessionEvent(coord::SessionEvent event) {
 }
 
 void DataNode::SessionThread() {
+  bool registered = true;  // by Start
   for (;;) {
-    coord::SessionEvent event;
+    std::optional<coord::SessionEvent> event;
     {
       MutexLock l(&mu_);
-      while (events_.empty() && !stopping_) cv_.Wait();
+      // While unregistered, wake up every second to try again.
+      const auto retry_at = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+      while (events_.empty() && !stopping_) {
+        if (registered) {
+          cv_.Wait();
+        } else if (!cv_.WaitUntil(retry_at)) {
+          break;  // time to try registering again
+        }
+      }
       if (stopping_) return;
-      event = events_.front();
-      events_.pop_front();
+      if (!events_.empty()) {
+        event = events_.front();
+        events_.pop_front();
+      }
     }
     if (event == coord::SessionEvent::kExpired) {
       // The old session took data/<id> with it: register in the new one first, so the master sees
       // this node again as soon as possible.
       DKV_LOG(WARNING) << "ZooKeeper session expired: registering " << id_ << " again";
-      Status s = Register(std::chrono::steady_clock::now() + RegisterWait());
-      if (!s.ok()) DKV_LOG(ERROR) << "data node " << id_ << " is unregistered: " << s.ToString();
+      registered = false;
     }
-    ownership_->OnSessionEvent(event);
+    if (!registered) {
+      Status s = Register(std::chrono::steady_clock::now() + RegisterWait());
+      registered = s.ok();
+      if (!registered) {
+        DKV_LOG(ERROR) << "data node " << id_ << " is unregistered, retrying: " << s.ToString();
+      }
+    }
+    if (event) ownership_->OnSessionEvent(*event);
   }
 }
 
