@@ -73,8 +73,9 @@ Status Server::CheckServing(std::string* master_address) {
   }
   if (election_->is_master()) {
     if (connected_.load(std::memory_order_acquire) && master_->serving()) return Status::OK();
-    return Status::Unavailable(connected_.load() ? "this server is taking over as master"
-                                                 : "this master lost its ZooKeeper connection");
+    return Status::Unavailable(
+        connected_.load() ? "this master is not serving yet: it is taking over"
+                          : "this master is not serving: it lost its ZooKeeper connection");
   }
   auto node = coord_->Get(paths_.master());
   MasterInfo master;

@@ -16,28 +16,8 @@ namespace {
 
 using std::chrono::milliseconds;
 
-class CliItest : public ::testing::Test {
+class CliItest : public MiniClusterTest {
  protected:
-  void SetUp() override {
-    auto zk = SharedZooKeeper();
-    ASSERT_TRUE(zk.ok()) << zk.status().ToString();
-    zookeeper_ = *zk;
-  }
-
-  MiniClusterOptions Options() const {
-    MiniClusterOptions options;
-    options.zookeeper = zookeeper_;
-    return options;
-  }
-
-  void StartCluster(MiniCluster& cluster, int servers, int data_nodes) {
-    for (int i = 0; i < servers; ++i) DKV_ASSERT_OK(cluster.StartServer());
-    for (int i = 1; i <= data_nodes; ++i)
-      DKV_ASSERT_OK(cluster.StartDataNode("d" + std::to_string(i)));
-    DKV_ASSERT_OK(cluster.WaitForMaster());
-    if (data_nodes > 0) DKV_ASSERT_OK(cluster.WaitForDataNodes(data_nodes));
-  }
-
   // Runs the CLI and fails the test if it could not run at all.
   static CommandResult Cli(MiniCluster& cluster, const std::vector<std::string>& args,
                            const std::string& stdin_data = "") {
@@ -66,8 +46,6 @@ class CliItest : public ::testing::Test {
   static bool IsUsage(const CommandResult& r) {
     return r.exit_code == 2 && r.out.empty() && r.err.find("sage") != std::string::npos;
   }
-
-  std::string zookeeper_;
 };
 
 TEST_F(CliItest, SetGetRemoveExitCodesAndOutput) {

@@ -18,30 +18,8 @@ namespace {
 using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
 
-class ClientItest : public ::testing::Test {
+class ClientItest : public MiniClusterTest {
  protected:
-  void SetUp() override {
-    auto zk = SharedZooKeeper();
-    ASSERT_TRUE(zk.ok()) << zk.status().ToString();
-    zookeeper_ = *zk;
-  }
-
-  MiniClusterOptions Options() const {
-    MiniClusterOptions options;
-    options.zookeeper = zookeeper_;
-    return options;
-  }
-
-  // Starts `servers` servers and data nodes d1..d<data_nodes>, and waits until the cluster is
-  // ready.
-  void StartCluster(MiniCluster& cluster, int servers, int data_nodes) {
-    for (int i = 0; i < servers; ++i) DKV_ASSERT_OK(cluster.StartServer());
-    for (int i = 1; i <= data_nodes; ++i)
-      DKV_ASSERT_OK(cluster.StartDataNode("d" + std::to_string(i)));
-    DKV_ASSERT_OK(cluster.WaitForMaster());
-    if (data_nodes > 0) DKV_ASSERT_OK(cluster.WaitForDataNodes(data_nodes));
-  }
-
   static std::unique_ptr<client::Client> ConnectOrDie(MiniCluster& cluster) {
     auto client = cluster.Connect();
     EXPECT_TRUE(client.ok()) << client.status().ToString();
@@ -56,8 +34,6 @@ class ClientItest : public ::testing::Test {
     for (const auto& node : status->data_nodes) keys += node.keys;
     return keys;
   }
-
-  std::string zookeeper_;
 };
 
 TEST_F(ClientItest, SetGetRemoveRoundTripBinarySafeKeysAndValues) {

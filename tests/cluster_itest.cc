@@ -30,28 +30,8 @@ namespace {
 
 using std::chrono::milliseconds;
 
-class ClusterItest : public ::testing::Test {
+class ClusterItest : public MiniClusterTest {
  protected:
-  void SetUp() override {
-    auto zk = SharedZooKeeper();
-    ASSERT_TRUE(zk.ok()) << zk.status().ToString();
-    zookeeper_ = *zk;
-  }
-
-  MiniClusterOptions Options() const {
-    MiniClusterOptions options;
-    options.zookeeper = zookeeper_;
-    return options;
-  }
-
-  void StartCluster(MiniCluster& cluster, int servers, int data_nodes) {
-    for (int i = 0; i < servers; ++i) DKV_ASSERT_OK(cluster.StartServer());
-    for (int i = 1; i <= data_nodes; ++i)
-      DKV_ASSERT_OK(cluster.StartDataNode("d" + std::to_string(i)));
-    DKV_ASSERT_OK(cluster.WaitForMaster());
-    if (data_nodes > 0) DKV_ASSERT_OK(cluster.WaitForDataNodes(data_nodes));
-  }
-
   // Sets and reads back `count` keys named <prefix><i>; every call must succeed.
   static void ExpectCallsWork(client::Client& client, const std::string& prefix, int count) {
     for (int i = 0; i < count; ++i) {
@@ -76,8 +56,6 @@ class ClusterItest : public ::testing::Test {
     EXPECT_EQ(map.slot_count(), total);
     EXPECT_LE(hi - lo, 1);
   }
-
-  std::string zookeeper_;
 };
 
 // A raw Thrift call to `address`; returns the DkvError it threw, if any.

@@ -25,6 +25,7 @@
 // thread that outlives them (PDEATHSIG fires when the forking thread exits).
 #pragma once
 
+#include <gtest/gtest.h>
 #include <sys/types.h>
 
 #include <chrono>
@@ -179,6 +180,37 @@ class MiniCluster {
   // Asks the master for its status in WaitForDataNodes; made on first use, so it counts among
   // the cluster's clients from then on. Destroyed first (declared last).
   std::unique_ptr<client::Client> status_client_;
+};
+
+// A test fixture for MiniCluster tests: one ZooKeeper per test binary (SharedZooKeeper), a
+// MiniCluster per test on its own cluster name.
+class MiniClusterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto zk = SharedZooKeeper();
+    ASSERT_TRUE(zk.ok()) << zk.status().ToString();
+    zookeeper_ = *zk;
+  }
+
+  // Options for a MiniCluster on the shared ZooKeeper.
+  MiniClusterOptions Options() const {
+    MiniClusterOptions options;
+    options.zookeeper = zookeeper_;
+    return options;
+  }
+
+  // Starts `servers` servers and data nodes d1..d<data_nodes>, and waits until the cluster is
+  // ready.
+  static void StartCluster(MiniCluster& cluster, int servers, int data_nodes) {
+    for (int i = 0; i < servers; ++i) DKV_ASSERT_OK(cluster.StartServer());
+    for (int i = 1; i <= data_nodes; ++i) {
+      DKV_ASSERT_OK(cluster.StartDataNode("d" + std::to_string(i)));
+    }
+    DKV_ASSERT_OK(cluster.WaitForMaster());
+    if (data_nodes > 0) DKV_ASSERT_OK(cluster.WaitForDataNodes(data_nodes));
+  }
+
+  std::string zookeeper_;
 };
 
 }  // namespace dkv::test
