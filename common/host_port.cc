@@ -17,7 +17,14 @@ Result<HostPort> ParseHostPort(const std::string& text) {
   if (*end != '\0' || port < 0 || port > 65535) {
     return Status::InvalidArgument("'" + text + "' has no valid port (0-65535)");
   }
-  return HostPort{text.substr(0, colon), static_cast<uint16_t>(port)};
+  std::string host = text.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  } else if (host.find(':') != std::string::npos || host.find('[') != std::string::npos) {
+    return Status::InvalidArgument("'" + text + "': write an IPv6 host in brackets, [::1]:7400");
+  }
+  if (host.empty()) return Status::InvalidArgument("'" + text + "' has no host");
+  return HostPort{std::move(host), static_cast<uint16_t>(port)};
 }
 
 Result<HostPort> AdvertisedAddress(const std::string& advertise, const std::string& listen_host,

@@ -12,11 +12,16 @@ struct HostPort {
   std::string host;
   uint16_t port = 0;
 
-  std::string ToString() const { return host + ":" + std::to_string(port); }
+  // "host:port", with an IPv6 host in brackets ("[::1]:7400").
+  std::string ToString() const {
+    const bool ipv6 = host.find(':') != std::string::npos;
+    return (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+  }
   bool operator==(const HostPort& o) const { return host == o.host && port == o.port; }
 };
 
-// Parses "host:port" (port 0..65535); INVALID_ARGUMENT naming the text otherwise.
+// Parses "host:port" or "[ipv6]:port" (port 0..65535; the brackets are not part of the host);
+// INVALID_ARGUMENT naming the text otherwise.
 Result<HostPort> ParseHostPort(const std::string& text);
 
 // The address a service bound to `listen_host`:`bound_port` publishes in ZooKeeper. `advertise`

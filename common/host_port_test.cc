@@ -13,6 +13,16 @@ TEST(HostPortTest, ParsesHostAndPort) {
   EXPECT_EQ(hp->ToString(), "10.1.2.3:7400");
 }
 
+TEST(HostPortTest, ParsesBracketedIpv6AndPrintsItBack) {
+  auto hp = ParseHostPort("[::1]:7400");
+  ASSERT_TRUE(hp.ok()) << hp.status().ToString();
+  EXPECT_EQ(hp->host, "::1");
+  EXPECT_EQ(hp->port, 7400);
+  EXPECT_EQ(hp->ToString(), "[::1]:7400");
+  EXPECT_FALSE(ParseHostPort("::1:7400").ok());
+  EXPECT_FALSE(ParseHostPort("[]:7400").ok());
+}
+
 TEST(HostPortTest, RejectsMissingOrBadPort) {
   EXPECT_FALSE(ParseHostPort("host").ok());
   EXPECT_FALSE(ParseHostPort("host:").ok());
