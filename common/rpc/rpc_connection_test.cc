@@ -1,7 +1,12 @@
 // RpcConnection/RpcPool against a real RpcServer on loopback, serving a tiny DataNode handler.
 #include "common/rpc/rpc_connection.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <thread>
@@ -100,6 +105,30 @@ TEST(RpcServerTest, OversizedStringClosesTheConnectionAndTheServerKeepsServing) 
   bool existed = false;
   ASSERT_TRUE(pool.Call([&](DataNodeClient& c) { existed = c.remove(Fence(), "k"); }).ok());
   EXPECT_TRUE(existed);
+}
+
+TEST(RpcServerTest, IdleConnectionIsClosedAndThePoolReconnects) {
+  auto handler = std::make_shared<EchoDataNode>();
+  auto server = RpcServer::Start({"127.0.0.1", 0}, std::make_shared<DataNodeProcessor>(handler),
+                                 kMaxString, std::chrono::milliseconds(100));
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  RpcPool<DataNodeClient> pool({"127.0.0.1", (*server)->port()}, RpcOptions{});
+  bool existed = false;
+  ASSERT_TRUE(pool.Call([&](DataNodeClient& c) { existed = c.remove(Fence(), "k"); }).ok());
+  // A silent peer holds its server thread only until the idle timeout.
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons((*server)->port());
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(0, ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)));
+  pollfd p{fd, POLLIN, 0};
+  ASSERT_EQ(1, ::poll(&p, 1, 5000)) << "the server did not close an idle connection";
+  char byte;
+  EXPECT_EQ(0, ::read(fd, &byte, 1));  // EOF: closed by the server
+  ::close(fd);
+  // The pooled connection was closed the same way; the next call opens a new one.
+  ASSERT_TRUE(pool.Call([&](DataNodeClient& c) { existed = c.remove(Fence(), "k"); }).ok());
 }
 
 TEST(RpcServerTest, BindingAPortInUseFailsWithIoError) {

@@ -33,7 +33,7 @@ constexpr int32_t kMaxContainerSize = 1 << 16;
 class RpcServer::Impl {
  public:
   Impl(const HostPort& listen, std::shared_ptr<apache::thrift::TProcessor> processor,
-       int32_t max_string_bytes)
+       int32_t max_string_bytes, std::chrono::milliseconds idle_timeout)
       : socket_(std::make_shared<TServerSocket>(listen.host, listen.port)),
         server_(processor, socket_, std::make_shared<TBufferedTransportFactory>(),
                 std::make_shared<TBinaryProtocolFactory>(max_string_bytes, kMaxContainerSize, false,
@@ -41,6 +41,8 @@ class RpcServer::Impl {
     // Thrift calls this after bind() but before listen(). We listen here already (Thrift's own
     // listen() on the same socket then only re-sets the backlog), so that once Start() returns
     // the port, connections to it are accepted rather than refused.
+    socket_->setRecvTimeout(static_cast<int>(idle_timeout.count()));
+    socket_->setSendTimeout(static_cast<int>(idle_timeout.count()));
     socket_->setListenCallback([this](THRIFT_SOCKET fd) {
       ::listen(fd, SOMAXCONN);
       sockaddr_storage addr{};
@@ -102,9 +104,9 @@ class RpcServer::Impl {
 
 Result<std::unique_ptr<RpcServer>> RpcServer::Start(
     const HostPort& listen, std::shared_ptr<apache::thrift::TProcessor> processor,
-    int32_t max_string_bytes) {
+    int32_t max_string_bytes, std::chrono::milliseconds idle_timeout) {
   RouteThriftLogging();
-  auto impl = std::make_unique<Impl>(listen, std::move(processor), max_string_bytes);
+  auto impl = std::make_unique<Impl>(listen, std::move(processor), max_string_bytes, idle_timeout);
   Status s = impl->Run(listen);
   if (!s.ok()) {
     impl->Stop();

@@ -6,6 +6,7 @@
 
 #include <thrift/TProcessor.h>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -21,13 +22,18 @@ namespace dkv::rpc {
 
 class RpcServer {
  public:
+  // A connection that sends nothing (or takes no reply) for this long is closed (Thrift notices
+  // within about a second more), so idle or stalled peers cannot pin the threads for good; pooled
+  // clients notice the close and reconnect.
+  static constexpr std::chrono::milliseconds kDefaultIdleTimeout{5 * 60 * 1000};
+
   // Binds `listen` (port 0: the kernel picks a free port) and serves on a thread of its own.
   // A request carrying a string (key, value) longer than `max_string_bytes` is a protocol error:
   // the connection is closed before anything that size is allocated. IO_ERROR naming the address
   // when it cannot bind.
   static Result<std::unique_ptr<RpcServer>> Start(
       const HostPort& listen, std::shared_ptr<apache::thrift::TProcessor> processor,
-      int32_t max_string_bytes);
+      int32_t max_string_bytes, std::chrono::milliseconds idle_timeout = kDefaultIdleTimeout);
 
   ~RpcServer();  // Stop()
   RpcServer(const RpcServer&) = delete;
