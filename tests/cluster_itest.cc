@@ -121,6 +121,69 @@ TEST_F(ClusterItest, StandbyAnswersNotMasterWithTheMasterAddress) {
   EXPECT_FALSE(error.has_value()) << error->message;
 }
 
+// A verifying writer runs while masters are SIGKILLed: every write the cluster acknowledged reads
+// back afterwards (a write that failed may or may not have been applied, so a key whose last
+// attempt failed may also hold that attempt's value).
+TEST_F(ClusterItest, NoAcknowledgedWriteIsLostWhileMastersAreKilled) {
+  MiniCluster cluster(Options());
+  ASSERT_NO_FATAL_FAILURE(StartCluster(cluster, 3, 2));
+  auto client = cluster.Connect();
+  DKV_ASSERT_OK(client);
+
+  struct Expected {
+    std::string acked;             // last acknowledged value
+    std::set<std::string> unsure;  // values of failed attempts after it
+  };
+  std::map<std::string, Expected> expected;  // written by the writer only; read after join
+  std::atomic<bool> stop{false};
+  std::atomic<int> acks{0};
+  std::atomic<int> failures{0};
+  std::thread writer([&] {
+    for (int i = 0; !stop.load(); ++i) {
+      const std::string key = "w" + std::to_string(i % 200);
+      const std::string value = std::to_string(i);
+      Expected& e = expected[key];
+      if ((*client)->Set(key, value).ok()) {
+        e.acked = value;
+        e.unsure.clear();
+        ++acks;
+      } else {
+        e.unsure.insert(value);
+        ++failures;
+      }
+    }
+  });
+
+  Status progress;
+  for (int kill = 0; kill < 2 && progress.ok(); ++kill) {
+    auto index = cluster.WaitForMasterIndex();
+    progress = index.status();
+    if (progress.ok()) progress = cluster.KillServer(*index);
+    const int before = acks.load();
+    if (progress.ok()) {
+      progress = WaitFor([&] { return acks.load() >= before + 50; }, milliseconds(20000),
+                         milliseconds(10), "writes acknowledged by the next master");
+    }
+  }
+  stop = true;
+  writer.join();
+  DKV_ASSERT_OK(progress);
+  std::cout << acks.load() << " writes acknowledged, " << failures.load()
+            << " failed, across 2 master kills\n";
+
+  int checked = 0;
+  for (const auto& [key, e] : expected) {
+    if (e.acked.empty() && e.unsure.empty()) continue;
+    auto got = (*client)->Get(key);
+    DKV_ASSERT_OK(got);
+    const std::string value = got->value_or("");
+    EXPECT_TRUE(value == e.acked || e.unsure.count(value))
+        << key << " reads '" << value << "', last acknowledged '" << e.acked << "'";
+    ++checked;
+  }
+  EXPECT_EQ(200, checked);
+}
+
 TEST_F(ClusterItest, StandbyTakesOverWhenTheMasterIsKilled) {
   MiniCluster cluster(Options());
   ASSERT_NO_FATAL_FAILURE(StartCluster(cluster, 3, 1));
