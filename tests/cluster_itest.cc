@@ -154,7 +154,9 @@ TEST_F(ClusterItest, NoAcknowledgedWriteIsLostWhileMastersAreKilled) {
     }
   });
 
-  Status progress;
+  // Every key written once before the first kill, so each of them is checked at the end.
+  Status progress = WaitFor([&] { return acks.load() >= 200; }, milliseconds(20000),
+                            milliseconds(10), "200 writes before the first kill");
   for (int kill = 0; kill < 2 && progress.ok(); ++kill) {
     auto index = cluster.WaitForMasterIndex();
     progress = index.status();
