@@ -13,6 +13,7 @@
 #include "common/coord/coordinator.h"
 #include "common/coord/zookeeper_coordinator.h"
 #include "common/mutex.h"
+#include "tests/harness/session_event_log.h"
 #include "tests/harness/test_util.h"
 #include "tests/harness/zookeeper_server.h"
 
@@ -21,29 +22,6 @@ namespace {
 
 using std::chrono::milliseconds;
 using test::WaitFor;
-
-// Records session events in order; thread-safe.
-class EventLog {
- public:
-  SessionListener Make() {
-    return [this](SessionEvent e) {
-      MutexLock lock(&mu_);
-      events_.push_back(e);
-    };
-  }
-  std::vector<SessionEvent> events() {
-    MutexLock lock(&mu_);
-    return events_;
-  }
-  bool Saw(SessionEvent e) {
-    MutexLock lock(&mu_);
-    return std::find(events_.begin(), events_.end(), e) != events_.end();
-  }
-
- private:
-  Mutex mu_;
-  std::vector<SessionEvent> events_ GUARDED_BY(mu_);
-};
 
 class CoordinatorItest : public ::testing::Test {
  protected:
@@ -282,7 +260,7 @@ TEST_F(CoordinatorItest, SessionExpiryDeliversExpiredAndWorksInANewSession) {
   DKV_ASSERT_OK(c->Create(root_ + "/eph", "", NodeMode::kEphemeral));
   std::atomic<int> old_watch_fired{0};
   DKV_ASSERT_OK(c->Get(root_, [&] { old_watch_fired++; }));
-  EventLog log;
+  test::SessionEventLog log;
   c->SetSessionListener(log.Make());
   int64_t old_session = c->session_id();
 
@@ -314,7 +292,7 @@ TEST_F(CoordinatorItest, ConnectionLossSuspendsAndReconnectResumesTheSession) {
   ASSERT_NE(nullptr, c);
   DKV_ASSERT_OK(c->CreateAll(root_));
   DKV_ASSERT_OK(c->Create(root_ + "/eph", "", NodeMode::kEphemeral));
-  EventLog log;
+  test::SessionEventLog log;
   c->SetSessionListener(log.Make());
   int64_t session = c->session_id();
 

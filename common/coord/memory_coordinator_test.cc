@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/mutex.h"
+#include "tests/harness/session_event_log.h"
 
 namespace dkv::coord {
 namespace {
@@ -25,25 +26,6 @@ class Counter {
 
  private:
   std::atomic<int> count_{0};
-};
-
-// Records session events in order; thread-safe.
-class EventLog {
- public:
-  SessionListener Make() {
-    return [this](SessionEvent e) {
-      MutexLock lock(&mu_);
-      events_.push_back(e);
-    };
-  }
-  std::vector<SessionEvent> events() {
-    MutexLock lock(&mu_);
-    return events_;
-  }
-
- private:
-  Mutex mu_;
-  std::vector<SessionEvent> events_ GUARDED_BY(mu_);
 };
 
 TEST(MemoryCoordinatorTest, CreateGetSetDeleteWithVersions) {
@@ -219,7 +201,7 @@ TEST(MemoryCoordinatorTest, ExpiryDeletesEphemeralsDropsWatchesThenReportsExpire
 
   // The listener sees the ephemeral gone already and can re-register at once.
   std::atomic<bool> ephemeral_gone_when_notified{false};
-  EventLog log;
+  test::SessionEventLog log;
   SessionListener record = log.Make();
   a.SetSessionListener([&](SessionEvent e) {
     ephemeral_gone_when_notified = !*a.Exists("/e");
@@ -245,7 +227,7 @@ TEST(MemoryCoordinatorTest, DisconnectSuspendsCallsAndHoldsWatchesUntilReconnect
   auto tree = std::make_shared<MemoryTree>();
   MemoryCoordinator a(tree);
   MemoryCoordinator b(tree);
-  EventLog log;
+  test::SessionEventLog log;
   a.SetSessionListener(log.Make());
   ASSERT_TRUE(a.Create("/e", "", NodeMode::kEphemeral).ok());
   Counter fired;
