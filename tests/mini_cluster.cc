@@ -230,18 +230,20 @@ Result<std::unique_ptr<Subprocess>> MiniCluster::Launch(const std::string& binar
   return Subprocess::Start(std::move(so));
 }
 
+std::vector<std::string> MiniCluster::ClusterFlags() const {
+  return {"--zookeeper",
+          zookeeper_,
+          "--cluster",
+          cluster_,
+          "--session-timeout-ms",
+          std::to_string(options_.session_timeout.count())};
+}
+
 Result<int> MiniCluster::StartServer(const std::vector<std::string>& extra_flags) {
   DKV_RETURN_NOT_OK(Init());
-  std::vector<std::string> args = {"--zookeeper",
-                                   zookeeper_,
-                                   "--cluster",
-                                   cluster_,
-                                   "--session-timeout-ms",
-                                   std::to_string(options_.session_timeout.count()),
-                                   "--data-grace-ms",
-                                   std::to_string(options_.data_grace.count()),
-                                   "--listen",
-                                   "127.0.0.1:0"};
+  std::vector<std::string> args = ClusterFlags();
+  args.insert(args.end(), {"--data-grace-ms", std::to_string(options_.data_grace.count()),
+                           "--listen", "127.0.0.1:0"});
   args.insert(args.end(), options_.server_flags.begin(), options_.server_flags.end());
   args.insert(args.end(), extra_flags.begin(), extra_flags.end());
   const int index = static_cast<int>(servers_.size());
@@ -321,16 +323,8 @@ Status MiniCluster::StartDataNode(const std::string& id,
   if (it != data_nodes_.end() && it->second.process->IsRunning()) {
     return Status::AlreadyExists("data node " + id + " is running");
   }
-  std::vector<std::string> args = {"--zookeeper",
-                                   zookeeper_,
-                                   "--cluster",
-                                   cluster_,
-                                   "--session-timeout-ms",
-                                   std::to_string(options_.session_timeout.count()),
-                                   "--listen",
-                                   "127.0.0.1:0",
-                                   "--id",
-                                   id};
+  std::vector<std::string> args = ClusterFlags();
+  args.insert(args.end(), {"--listen", "127.0.0.1:0", "--id", id});
   args.insert(args.end(), options_.data_flags.begin(), options_.data_flags.end());
   args.insert(args.end(), extra_flags.begin(), extra_flags.end());
   const std::string log = dir_->Sub("data-" + id + "-" + std::to_string(data_starts_++) + ".log");
@@ -501,15 +495,10 @@ Result<SlotMap> MiniCluster::WaitForDataNodes(int n, milliseconds timeout) {
 Result<CommandResult> MiniCluster::RunCli(const std::vector<std::string>& args,
                                           const std::string& stdin_data) {
   DKV_RETURN_NOT_OK(Init());
-  std::vector<std::string> argv = {BinaryPath("dkv"),
-                                   "--zookeeper",
-                                   zookeeper_,
-                                   "--cluster",
-                                   cluster_,
-                                   "--timeout-ms",
-                                   std::to_string(options_.client_timeout.count()),
-                                   "--session-timeout-ms",
-                                   std::to_string(options_.session_timeout.count())};
+  std::vector<std::string> argv = {BinaryPath("dkv")};
+  const std::vector<std::string> cluster_flags = ClusterFlags();
+  argv.insert(argv.end(), cluster_flags.begin(), cluster_flags.end());
+  argv.insert(argv.end(), {"--timeout-ms", std::to_string(options_.client_timeout.count())});
   argv.insert(argv.end(), args.begin(), args.end());
   return RunCommand(argv, stdin_data, 2 * options_.client_timeout + milliseconds(5000));
 }

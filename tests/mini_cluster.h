@@ -154,6 +154,8 @@ class MiniCluster {
   static constexpr std::chrono::milliseconds kWait{20000};
 
  private:
+  // --zookeeper, --cluster and --session-timeout-ms: what every process of this cluster is given.
+  std::vector<std::string> ClusterFlags() const;
   struct Process {
     std::unique_ptr<Subprocess> process;
     std::string log_path;
