@@ -34,6 +34,8 @@ const char* Status::CodeName(Code code) {
       return "IO_ERROR";
     case Code::kInternal:
       return "INTERNAL";
+    case Code::kMoving:
+      return "MOVING";
   }
   return "UNKNOWN";
 }

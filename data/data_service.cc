@@ -57,4 +57,36 @@ void DataService::stats(rpc::DataNodeStats& stats) {
   stats.epoch = summary.highest_epoch;
 }
 
+namespace {
+[[noreturn]] void NotImplemented(const char* what) {
+  throw rpc::ToThrift(Status::Internal(std::string(what) + " is not implemented yet"));
+}
+}  // namespace
+
+void DataService::execute(std::vector<rpc::Reply>&, const rpc::Fence&,
+                          const std::vector<rpc::Op>&) {
+  NotImplemented("execute");
+}
+void DataService::migrate_slots(const rpc::Fence&, int64_t, const std::vector<int32_t>&,
+                                const std::string&, const std::string&) {
+  NotImplemented("migrate_slots");
+}
+void DataService::migration_status(rpc::MigrationStatus&, const rpc::Fence&, int64_t) {
+  NotImplemented("migration_status");
+}
+void DataService::finish_migration(rpc::MigrationStatus&, const rpc::Fence&, int64_t) {
+  NotImplemented("finish_migration");
+}
+void DataService::abort_migration(const rpc::Fence&, int64_t) { NotImplemented("abort_migration"); }
+void DataService::import_begin(const rpc::Fence&, int64_t, const std::vector<int32_t>&) {
+  NotImplemented("import_begin");
+}
+void DataService::import_chunk(const rpc::Fence&, int64_t,
+                               const std::vector<rpc::MigrationEntry>&) {
+  NotImplemented("import_chunk");
+}
+void DataService::import_commit(const rpc::Fence&, int64_t) { NotImplemented("import_commit"); }
+void DataService::import_abort(const rpc::Fence&, int64_t) { NotImplemented("import_abort"); }
+void DataService::leave() { NotImplemented("leave"); }
+
 }  // namespace dkv::data

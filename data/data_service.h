@@ -30,6 +30,19 @@ class DataService : public rpc::DataNodeIf {
                   const std::string& value) override;
   void stats(rpc::DataNodeStats& stats) override;
 
+  // Not implemented yet (issues #4, #5): INTERNAL.
+  void execute(std::vector<rpc::Reply>&, const rpc::Fence&, const std::vector<rpc::Op>&) override;
+  void migrate_slots(const rpc::Fence&, int64_t, const std::vector<int32_t>&, const std::string&,
+                     const std::string&) override;
+  void migration_status(rpc::MigrationStatus&, const rpc::Fence&, int64_t) override;
+  void finish_migration(rpc::MigrationStatus&, const rpc::Fence&, int64_t) override;
+  void abort_migration(const rpc::Fence&, int64_t) override;
+  void import_begin(const rpc::Fence&, int64_t, const std::vector<int32_t>&) override;
+  void import_chunk(const rpc::Fence&, int64_t, const std::vector<rpc::MigrationEntry>&) override;
+  void import_commit(const rpc::Fence&, int64_t) override;
+  void import_abort(const rpc::Fence&, int64_t) override;
+  void leave() override;
+
  private:
   // Fence and store, shared by put and unsafe_put.
   Status Put(const rpc::Fence& fence, const std::string& key, const std::string& value);

@@ -78,4 +78,16 @@ void ServerService::status(rpc::ClusterStatus& out) {
   out.departed_data_nodes = status->departed_data_nodes;
 }
 
+namespace {
+[[noreturn]] void NotImplemented(const char* what) {
+  throw rpc::ToThrift(Status::Internal(std::string(what) + " is not implemented yet"));
+}
+}  // namespace
+
+void ServerService::execute(std::vector<rpc::Reply>&, const std::vector<rpc::Op>&) {
+  NotImplemented("execute");
+}
+void ServerService::drain(rpc::DrainReply&, const std::string&, bool) { NotImplemented("drain"); }
+void ServerService::rebalance(rpc::RebalanceReply&) { NotImplemented("rebalance"); }
+
 }  // namespace dkv::server

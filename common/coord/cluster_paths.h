@@ -19,6 +19,8 @@ class ClusterPaths {
   std::string master() const { return root_ + "/master"; }
   std::string epoch() const { return root_ + "/epoch"; }
   std::string slotmap() const { return root_ + "/slotmap"; }
+  std::string draining() const { return root_ + "/draining"; }
+  std::string draining_node(const std::string& id) const { return root_ + "/draining/" + id; }
 
  private:
   std::string root_;

@@ -21,6 +21,7 @@ enum ErrorCode {
   TIMED_OUT = 12,
   IO_ERROR = 13,
   INTERNAL = 14,
+  MOVING = 15,
 }
 
 exception DkvError {
@@ -35,6 +36,68 @@ struct GetReply {
   2: binary value,
 }
 
+// ---- commands (Redis string and key commands; common/op.h is their C++ form and the contract of
+// what each one does) ----
+
+enum OpCode {
+  // Routed by the slot of `key`, executed atomically on the data node that owns it.
+  GET = 1,
+  SET = 2,
+  DEL = 3,
+  EXISTS = 4,
+  TYPE = 5,
+  GETDEL = 6,
+  GETEX = 7,
+  APPEND = 8,
+  STRLEN = 9,
+  INCRBY = 10,
+  INCRBYFLOAT = 11,
+  GETRANGE = 12,
+  SETRANGE = 13,
+  EXPIRE = 14,
+  PERSIST = 15,
+  PTTL = 16,
+  MSETNX = 17,
+  // Routed by slot number (arg1), not by key.
+  SCAN = 30,
+  // Sent to every data node.
+  DBSIZE = 31,
+  FLUSHDB = 32,
+  FLUSHALL = 33,
+  RANDOMKEY = 34,
+}
+
+struct Op {
+  1: OpCode code,
+  2: i32 db,             // keyspace index, 0..15 (Redis SELECT)
+  3: binary key,
+  4: binary value,
+  5: i64 arg1,
+  6: i64 arg2,
+  7: i64 expire_at_ms,   // absolute Unix time in ms; 0 = none
+  8: i32 flags,          // OpFlag bits (common/op.h)
+  9: list<binary> pairs,  // MSETNX: k1, v1, k2, v2, ...
+}
+
+enum ReplyType {
+  NIL = 0,
+  STATUS = 1,
+  INTEGER = 2,
+  BULK = 3,
+  ARRAY = 4,
+  ERROR = 5,
+}
+
+struct Reply {
+  1: ReplyType type,
+  2: i64 integer,
+  3: binary str,             // STATUS text, BULK bytes, ERROR text as Redis words it ("ERR ...")
+  4: list<binary> elements,  // ARRAY of bulk strings
+  // Set when the op was not executed for a reason the router handles (WRONG_NODE, MOVING,
+  // NO_DATA_NODES, UNAVAILABLE, KEY_TOO_LARGE, ...): str then holds the message.
+  5: optional ErrorCode error,
+}
+
 // ---- znode payloads (layout in docs/architecture.md) ----
 
 // servers/srv-<seq> (id is the znode name) and data/<node-id>
@@ -43,6 +106,7 @@ struct MemberRecord {
   2: string address,   // advertised Thrift host:port
   3: i32 pid,
   4: string host,      // host name of the machine it runs on
+  5: string resp_address,  // servers: advertised RESP host:port; empty when --resp-port is 0
 }
 
 // clients/cli-<seq>
@@ -59,6 +123,7 @@ struct MasterRecord {
   // The master's size limits, so clients refuse an oversized key or value before sending it.
   4: i64 max_key_bytes,
   5: i64 max_value_bytes,
+  6: string resp_address,  // the master's RESP host:port; empty when off
 }
 
 // epoch
@@ -78,7 +143,46 @@ struct SlotMapRecord {
   6: list<i64> owner_since,
 }
 
+// ---- slot moves (docs/migration.md) ----
+
+// One key, or one part of a big value, copied from a slot's old owner to its new one.
+struct MigrationEntry {
+  1: i32 db,
+  2: binary key,
+  3: binary value,        // the bytes of the value at [offset, offset + size(value))
+  4: i64 expire_at_ms,    // 0 = none
+  5: i64 offset,          // 0 for the first (or only) part
+  6: i64 total_size,      // the whole value's size; complete when offset + size(value) == total_size
+  7: bool deleted,        // the key was removed after it was copied (final delta)
+}
+
+struct MigrationStatus {
+  1: i64 migration_id,
+  2: string phase,        // "copying", "delta", "frozen", "committed", "failed", "aborted"
+  3: i64 keys_copied,
+  4: i64 keys_total,      // keys in the slots when the copy started
+  5: i64 bytes_copied,
+  6: string error,        // why it failed, when phase == "failed"
+}
+
+// draining/<node-id>: a request that the node's slots move away and the node then leaves.
+struct DrainRecord {
+  1: i64 requested_at_ms,
+  2: bool leave_when_done,   // tell the node to exit once it owns no slot
+}
+
 // ---- status ----
+
+struct SlotMoveStatus {
+  1: i64 migration_id,
+  2: string from_node,
+  3: string to_node,
+  4: list<i32> slots,
+  5: string phase,
+  6: i64 keys_copied,
+  7: i64 keys_total,
+  8: i64 bytes_copied,
+}
 
 struct DataNodeStatus {
   1: string id,
@@ -100,6 +204,17 @@ struct ClusterStatus {
   8: i64 lost_slots,
   // Data nodes gone from data/ that still own slots, within their grace period.
   9: list<string> departed_data_nodes,
+  10: list<SlotMoveStatus> moves,           // slot moves in progress
+  11: list<string> draining_data_nodes,
+  12: i64 moved_slots,                      // slot moves completed since this master took over
+}
+
+struct DrainReply {
+  1: i32 slots_to_move,
+}
+
+struct RebalanceReply {
+  1: i32 slots_to_move,
 }
 
 // Served by dkv-server. Only the master serves; a standby throws NOT_MASTER with the master's address.
@@ -110,6 +225,14 @@ service Dkv {
   bool remove(1: binary key) throws (1: DkvError error),   // true if the key existed
   oneway void unsafe_put(1: binary key, 2: binary value),  // no reply, no error report
   ClusterStatus status() throws (1: DkvError error),
+  // Commands in order; replies[i] answers ops[i]. Ops are grouped per data node into one call
+  // each. Not atomic across keys.
+  list<Reply> execute(1: list<Op> ops) throws (1: DkvError error),
+  // Moves every slot of the data node away (then tells it to leave when leave_when_done);
+  // NOT_FOUND for an unknown node.
+  DrainReply drain(1: string data_node_id, 2: bool leave_when_done) throws (1: DkvError error),
+  // Recomputes the balanced slot map over the live data nodes and starts the moves it needs.
+  RebalanceReply rebalance() throws (1: DkvError error),
 }
 
 // What fences every master->data call: the caller's epoch and the slot map version it routed with.
@@ -135,4 +258,32 @@ service DataNode {
   bool remove(1: Fence fence, 2: binary key) throws (1: DkvError error),
   oneway void unsafe_put(1: Fence fence, 2: binary key, 3: binary value),
   DataNodeStats stats() throws (1: DkvError error),
+  // Commands in order, replies[i] answers ops[i]; an op on a slot this node does not own (or
+  // whose writes are paused by a move) answers with Reply.error set, the others still execute.
+  list<Reply> execute(1: Fence fence, 2: list<Op> ops) throws (1: DkvError error),
+
+  // Slot moves, source side (called by the master). Starts copying `slots` to the node
+  // target_id at target_address in the background, tracking writes made meanwhile.
+  void migrate_slots(1: Fence fence, 2: i64 migration_id, 3: list<i32> slots,
+                     4: string target_id, 5: string target_address) throws (1: DkvError error),
+  MigrationStatus migration_status(1: Fence fence, 2: i64 migration_id)
+      throws (1: DkvError error),
+  // Pauses writes to the slots (MOVING), sends what changed since it was copied, and has the
+  // target commit the import. Returns once the target holds everything; the master then flips
+  // the slot map. Bounded by the fence's master session (docs/migration.md).
+  MigrationStatus finish_migration(1: Fence fence, 2: i64 migration_id)
+      throws (1: DkvError error),
+  // Forgets the move (source resumes writes; target discards what it imported). Idempotent.
+  void abort_migration(1: Fence fence, 2: i64 migration_id) throws (1: DkvError error),
+
+  // Slot moves, target side (called by the source node).
+  void import_begin(1: Fence fence, 2: i64 migration_id, 3: list<i32> slots)
+      throws (1: DkvError error),
+  void import_chunk(1: Fence fence, 2: i64 migration_id, 3: list<MigrationEntry> entries)
+      throws (1: DkvError error),
+  void import_commit(1: Fence fence, 2: i64 migration_id) throws (1: DkvError error),
+  void import_abort(1: Fence fence, 2: i64 migration_id) throws (1: DkvError error),
+
+  // The master asks a drained node (owning no slot) to leave: it deregisters and exits 0.
+  void leave() throws (1: DkvError error),
 }

@@ -16,7 +16,7 @@ DkvError ToThrift(const Status& status, const std::string& master_address) {
 
 Status FromThrift(const DkvError& error) {
   const int code = static_cast<int>(error.code);
-  if (code <= 0 || code > static_cast<int>(Status::Code::kInternal)) {
+  if (code <= 0 || code > static_cast<int>(Status::Code::kLastCode)) {
     return Status::Internal("unknown error code " + std::to_string(code) + ": " + error.message);
   }
   return Status(static_cast<Status::Code>(code), error.message);

@@ -6,7 +6,7 @@ namespace dkv::rpc {
 namespace {
 
 TEST(ErrorMappingTest, EveryCodeSurvivesTheRoundTrip) {
-  for (int c = 1; c <= static_cast<int>(Status::Code::kInternal); ++c) {
+  for (int c = 1; c <= static_cast<int>(Status::Code::kLastCode); ++c) {
     Status s(static_cast<Status::Code>(c), "m" + std::to_string(c));
     Status back = FromThrift(ToThrift(s));
     EXPECT_EQ(back.code(), s.code()) << Status::CodeName(s.code());

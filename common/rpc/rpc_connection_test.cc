@@ -19,7 +19,7 @@ namespace {
 
 constexpr int32_t kMaxString = 1024;
 
-class EchoDataNode : public DataNodeIf {
+class EchoDataNode : public DataNodeNull {
  public:
   void get(GetReply& reply, const Fence&, const std::string& key) override {
     if (key == "missing") return;

@@ -33,6 +33,8 @@ class [[nodiscard]] Status {
     kTimedOut = 12,         // a wait ran past its deadline
     kIoError = 13,          // a local system call failed
     kInternal = 14,         // a broken invariant on the far side; a bug
+    kMoving = 15,           // the key's slot is being moved and its writes are paused briefly
+    kLastCode = kMoving,
   };
 
   Status() noexcept = default;
@@ -57,6 +59,7 @@ class [[nodiscard]] Status {
   static Status TimedOut(std::string m) { return Status(Code::kTimedOut, std::move(m)); }
   static Status IoError(std::string m) { return Status(Code::kIoError, std::move(m)); }
   static Status Internal(std::string m) { return Status(Code::kInternal, std::move(m)); }
+  static Status Moving(std::string m) { return Status(Code::kMoving, std::move(m)); }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }
@@ -71,6 +74,7 @@ class [[nodiscard]] Status {
   bool IsAlreadyExists() const { return code_ == Code::kAlreadyExists; }
   bool IsVersionMismatch() const { return code_ == Code::kVersionMismatch; }
   bool IsTimedOut() const { return code_ == Code::kTimedOut; }
+  bool IsMoving() const { return code_ == Code::kMoving; }
 
   // The code's stable upper-case name, as in the IDL and the CLI's messages: "NOT_MASTER", ...
   static const char* CodeName(Code code);
