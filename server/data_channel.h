@@ -9,8 +9,10 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/host_port.h"
+#include "common/op.h"
 #include "dkv/result.h"
 #include "dkv/status.h"
 
@@ -27,6 +29,17 @@ struct DataNodeStats {
   int64_t keys = 0;
 };
 
+// A DataNode.execute call sent and not yet answered; several may be in flight at once (one per
+// data node), which is how the router calls the nodes of one batch in parallel without threads.
+// Not thread-safe; owned by the caller. Destroying it unanswered gives up the call.
+class PendingExecute {
+ public:
+  virtual ~PendingExecute() = default;
+  // Waits for the replies (replies[i] answers ops[i]), or the call's failure as
+  // DataChannel::Get's. Call it once.
+  virtual Result<std::vector<Reply>> Wait() = 0;
+};
+
 // Thread-safe: many request threads call one channel at once.
 class DataChannel {
  public:
@@ -37,6 +50,9 @@ class DataChannel {
   virtual Result<std::optional<std::string>> Get(const Fence& fence, const std::string& key) = 0;
   virtual Status Put(const Fence& fence, const std::string& key, const std::string& value) = 0;
   virtual Result<bool> Remove(const Fence& fence, const std::string& key) = 0;
+  // Sends `ops` (copied before it returns) on a connection of their own; Wait() for the answer.
+  virtual std::unique_ptr<PendingExecute> StartExecute(const Fence& fence,
+                                                       const std::vector<Op>& ops) = 0;
   // Oneway: sent if a connection can be had, no answer awaited.
   virtual void UnsafePut(const Fence& fence, const std::string& key, const std::string& value) = 0;
   // Bounded by `timeout` rather than the channel's call timeout: status must answer promptly even

@@ -13,6 +13,44 @@ const Status& StatusOf(const Result<T>& r) {
   return r.status();
 }
 
+// What Execute checks before sending anything.
+Status CheckOp(const Op& op, const Limits& limits) {
+  if (op.db < 0 || op.db >= kDatabases) {
+    return Status::InvalidArgument("db " + std::to_string(op.db) + " is out of range 0.." +
+                                   std::to_string(kDatabases - 1));
+  }
+  if (op.code == OpCode::kMSetNx) {
+    if (op.args.empty() || op.args.size() % 2 != 0) {
+      return Status::InvalidArgument("MSETNX needs key/value pairs");
+    }
+    for (size_t i = 0; i < op.args.size(); i += 2) {
+      DKV_RETURN_NOT_OK(CheckKey(op.args[i], limits));
+      DKV_RETURN_NOT_OK(CheckValue(op.args[i + 1], limits));
+    }
+    return Status::OK();
+  }
+  if (RoutingOf(op.code) != OpRouting::kByKey) return Status::OK();
+  DKV_RETURN_NOT_OK(CheckKey(op.key, limits));
+  DKV_RETURN_NOT_OK(CheckValue(op.value, limits));
+  if (op.code == OpCode::kSetRange && op.arg1 >= 0 &&
+      static_cast<uint64_t>(op.arg1) + op.value.size() > limits.max_value_bytes) {
+    return Status::ValueTooLarge(
+        "SETRANGE would make the value " + std::to_string(op.arg1 + op.value.size()) +
+        " bytes, over the limit of " + std::to_string(limits.max_value_bytes));
+  }
+  return Status::OK();
+}
+
+// A refusal that a newer routing table may cure.
+bool IsReroutable(const Reply& reply) {
+  return reply.error &&
+         (*reply.error == Status::Code::kWrongNode || *reply.error == Status::Code::kMoving);
+}
+
+Reply StaleRouting(const Status& s) {
+  return Reply::Failed(Status::Unavailable("this master's routing is stale: " + s.ToString()));
+}
+
 }  // namespace
 
 Router::Router(Limits limits, DataChannelFactory factory,
@@ -53,8 +91,8 @@ void Router::Clear() {
   table_changed_.SignalAll();
 }
 
-void Router::WaitForNewerTable(const std::shared_ptr<const Table>& seen) {
-  const auto deadline = std::chrono::steady_clock::now() + stale_route_wait_;
+void Router::WaitForNewerTable(const std::shared_ptr<const Table>& seen,
+                               std::chrono::steady_clock::time_point deadline) {
   MutexLock l(&mu_);
   while (table_ == seen && table_changed_.WaitUntil(deadline)) {
   }
@@ -70,7 +108,7 @@ auto Router::Route(const std::string& key, Call call) -> decltype(call(std::decl
     if (s.IsWrongNode() && attempt == 0) {
       // The data node saw a newer slot map than the one we routed with: the master is installing
       // it right now. Route again by it.
-      WaitForNewerTable(target->table);
+      WaitForNewerTable(target->table, std::chrono::steady_clock::now() + stale_route_wait_);
       continue;
     }
     if (s.IsWrongNode() || s.IsStaleEpoch()) {
@@ -90,20 +128,158 @@ Result<Router::Target> Router::Locate(const std::string& key) {
   std::shared_ptr<const Table> table = Current();
   if (!table) return Status::Unavailable("this server is not serving (no master routing table)");
   if (table->map.slot_count() == 0) return Status::NoDataNodes("the slot map is empty");
-  const Slot slot = SlotOf(key, table->map.slot_count());
-  const std::string& owner = table->map.Owner(slot);
+  DKV_ASSIGN_OR_RETURN(const DataNodeRoute* route,
+                       OwnerOf(*table, SlotOf(key, table->map.slot_count())));
+  DataChannel* channel = route->channel.get();
+  return Target{std::move(table), channel};
+}
+
+Result<const DataNodeRoute*> Router::OwnerOf(const Table& table, Slot slot) {
+  const std::string& owner = table.map.Owner(slot);
   if (owner.empty()) {
     return Status::NoDataNodes("no live data node owns slot " + std::to_string(slot));
   }
-  auto it = table->nodes.find(owner);
-  if (it == table->nodes.end()) {
+  auto it = table.nodes.find(owner);
+  if (it == table.nodes.end()) {
     // Gone from data/ but still the owner: it may come back within its grace period, or the
     // master is about to give the slot to another node. Either way, worth retrying.
     return Status::Unavailable("data node " + owner + " owning slot " + std::to_string(slot) +
                                " is not live");
   }
-  DataChannel* channel = it->second.channel.get();
-  return Target{std::move(table), channel};
+  return &it->second;
+}
+
+void Router::Place(const Table* table, size_t index, Op op, NodeCalls* calls, OpBatch* batch) {
+  auto add = [&](const DataNodeRoute& route, Op part, bool pinned) {
+    NodeCall& call = (*calls)[route.id];
+    call.channel = route.channel.get();
+    call.ops.push_back(std::move(part));
+    call.op_index.push_back(index);
+    call.pinned.push_back(pinned);
+  };
+  if (!table) {
+    batch->Merge(
+        index,
+        Reply::Failed(Status::Unavailable("this server is not serving (no master routing table)")));
+    return;
+  }
+  const int32_t slot_count = table->map.slot_count();
+  if (slot_count == 0 || (RoutingOf(op.code) == OpRouting::kEveryNode && table->nodes.empty())) {
+    batch->Merge(index, Reply::Failed(Status::NoDataNodes("the cluster has no data node")));
+    return;
+  }
+  switch (RoutingOf(op.code)) {
+    case OpRouting::kEveryNode: {
+      // One part is counted already; each further node adds one.
+      bool first = true;
+      for (const auto& [id, route] : table->nodes) {
+        if (!first) batch->AddPart(index);
+        first = false;
+        add(route, op, /*pinned=*/true);
+      }
+      return;
+    }
+    case OpRouting::kBySlot: {
+      if (op.arg1 < 0 || op.arg1 >= slot_count) {
+        batch->Merge(index, Reply::Failed(Status::InvalidArgument(
+                                "slot " + std::to_string(op.arg1) + " is out of range 0.." +
+                                std::to_string(slot_count - 1))));
+        return;
+      }
+      auto route = OwnerOf(*table, static_cast<Slot>(op.arg1));
+      if (!route.ok()) return batch->Merge(index, Reply::Failed(route.status()));
+      add(**route, std::move(op), false);
+      return;
+    }
+    case OpRouting::kByKey:
+      break;
+  }
+  if (op.code != OpCode::kMSetNx) {
+    auto route = OwnerOf(*table, SlotOf(op.key, slot_count));
+    if (!route.ok()) return batch->Merge(index, Reply::Failed(route.status()));
+    add(**route, std::move(op), false);
+    return;
+  }
+  // MSETNX: one part per data node owning some of its keys.
+  std::map<const DataNodeRoute*, std::vector<std::string>> pairs;
+  for (size_t i = 0; i < op.args.size(); i += 2) {
+    auto route = OwnerOf(*table, SlotOf(op.args[i], slot_count));
+    if (!route.ok()) return batch->Merge(index, Reply::Failed(route.status()));
+    auto& mine = pairs[*route];
+    mine.push_back(std::move(op.args[i]));
+    mine.push_back(std::move(op.args[i + 1]));
+  }
+  bool first = true;
+  for (auto& [route, args] : pairs) {
+    if (!first) batch->AddPart(index);
+    first = false;
+    Op part;
+    part.code = OpCode::kMSetNx;
+    part.db = op.db;
+    part.key = args[0];
+    part.args = std::move(args);
+    add(*route, std::move(part), false);
+  }
+}
+
+std::vector<Reply> Router::Execute(std::vector<Op> ops) {
+  std::vector<OpCode> codes;
+  codes.reserve(ops.size());
+  for (const Op& op : ops) codes.push_back(op.code);
+  OpBatch batch(std::move(codes));
+  std::vector<std::pair<size_t, Op>> todo;
+  todo.reserve(ops.size());
+  for (size_t i = 0; i < ops.size(); ++i) {
+    Status s = CheckOp(ops[i], limits_);
+    if (!s.ok()) {
+      batch.Answer(i, Reply::Failed(s));
+      continue;
+    }
+    batch.AddPart(i);
+    todo.emplace_back(i, std::move(ops[i]));
+  }
+  const auto deadline = std::chrono::steady_clock::now() + stale_route_wait_;
+  while (!todo.empty()) {
+    std::shared_ptr<const Table> table = Current();
+    NodeCalls calls;
+    for (auto& [index, op] : todo) Place(table.get(), index, std::move(op), &calls, &batch);
+    todo.clear();
+    // Every request goes out before any reply is awaited: the nodes work in parallel.
+    for (auto& [id, call] : calls)
+      call.pending = call.channel->StartExecute(table->fence, call.ops);
+    const bool may_retry = std::chrono::steady_clock::now() < deadline;
+    for (auto& [id, call] : calls) {
+      auto replies = call.pending->Wait();
+      if (replies.ok() && replies->size() != call.ops.size()) {
+        replies =
+            Status::Internal("data node " + id + " answered " + std::to_string(replies->size()) +
+                             " replies to " + std::to_string(call.ops.size()) + " ops");
+      }
+      for (size_t j = 0; j < call.ops.size(); ++j) {
+        const size_t index = call.op_index[j];
+        if (!replies.ok()) {
+          const Status& s = replies.status();
+          batch.Merge(index,
+                      s.IsWrongNode() || s.IsStaleEpoch() ? StaleRouting(s) : Reply::Failed(s));
+          continue;
+        }
+        Reply& reply = (*replies)[j];
+        if (IsReroutable(reply) && !call.pinned[j] && may_retry) {
+          // The node knows a newer slot map, or the slot is being moved: route it again once the
+          // master installs the newer table. The part stays counted in the batch.
+          todo.emplace_back(index, std::move(call.ops[j]));
+          continue;
+        }
+        if (reply.error && *reply.error == Status::Code::kWrongNode) {
+          batch.Merge(index, StaleRouting(reply.ToStatus()));
+          continue;
+        }
+        batch.Merge(index, std::move(reply));
+      }
+    }
+    if (!todo.empty()) WaitForNewerTable(table, deadline);
+  }
+  return batch.TakeReplies();
 }
 
 Result<std::optional<std::string>> Router::Get(const std::string& key) {

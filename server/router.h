@@ -11,6 +11,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -20,8 +21,11 @@
 #include "common/limits.h"
 #include "common/metadata.h"
 #include "common/mutex.h"
+#include "common/op.h"
+#include "common/slot.h"
 #include "common/slot_map.h"
 #include "server/data_channel.h"
+#include "server/op_batch.h"
 
 namespace dkv::server {
 
@@ -55,6 +59,16 @@ class Router {
   Result<std::optional<std::string>> Get(const std::string& key);
   Status Set(const std::string& key, const std::string& value);
   Result<bool> Remove(const std::string& key);
+  // Executes `ops` (common/op.h); replies[i] answers ops[i]. The ops are grouped per data node
+  // into one DataNode.execute call each, the calls to different nodes in flight at once; ops for
+  // every node go to each live one and their replies merge (see OpBatch). An op that cannot be
+  // executed is answered with a Reply whose `error` is set: INVALID_ARGUMENT (db, slot, MSETNX
+  // pairs) or KEY_TOO_LARGE / VALUE_TOO_LARGE before anything is sent, otherwise as Get fails.
+  // Ops refused with WRONG_NODE or MOVING are routed again whenever a newer table is installed,
+  // for at most `stale_route_wait`; after that MOVING stays and WRONG_NODE becomes UNAVAILABLE.
+  // Atomic per op only: an MSETNX whose keys live on several data nodes is atomic on each node.
+  std::vector<Reply> Execute(std::vector<Op> ops);
+
   // Fire-and-forget: invalid or unroutable calls are dropped silently, by definition.
   void UnsafeSet(const std::string& key, const std::string& value);
 
@@ -78,13 +92,30 @@ class Router {
     DataChannel* channel;
   };
 
+  // One DataNode.execute call of an Execute round: ops[j] is (a part of) batch op op_index[j];
+  // pinned[j] marks a part for this node only (an op for every node), never routed again.
+  struct NodeCall {
+    DataChannel* channel = nullptr;
+    std::vector<Op> ops;
+    std::vector<size_t> op_index;
+    std::vector<bool> pinned;
+    std::unique_ptr<PendingExecute> pending;
+  };
+  using NodeCalls = std::map<std::string, NodeCall>;  // by data node id
+
   std::shared_ptr<const Table> Current() EXCLUDES(mu_);
   Result<Target> Locate(const std::string& key);
+  // The live route of the owner of `slot`; errors as Locate's.
+  static Result<const DataNodeRoute*> OwnerOf(const Table& table, Slot slot);
+  // Adds op `index` (one part of it is counted in `batch`) to the calls for its data nodes under
+  // `table`, split into parts as it needs; an op that cannot be placed is answered in `batch`.
+  static void Place(const Table* table, size_t index, Op op, NodeCalls* calls, OpBatch* batch);
   // Runs call(target) on the key's route; after a WRONG_NODE, once more on a newer table.
   template <typename Call>
   auto Route(const std::string& key, Call call) -> decltype(call(std::declval<Target&>()));
-  // Waits until the table is no longer `seen`, or `stale_route_wait_` passed.
-  void WaitForNewerTable(const std::shared_ptr<const Table>& seen) EXCLUDES(mu_);
+  // Waits until the table is no longer `seen`, or `deadline` passed.
+  void WaitForNewerTable(const std::shared_ptr<const Table>& seen,
+                         std::chrono::steady_clock::time_point deadline) EXCLUDES(mu_);
 
   const Limits limits_;
   const DataChannelFactory factory_;

@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <map>
+#include <set>
 
 #include "common/slot.h"
 
@@ -34,6 +35,16 @@ class FakeChannel : public DataChannel {
     last_fence = f;
     return data.erase(key) > 0;
   }
+  // Executes GET, SET, MSETNX, DBSIZE and SCAN (all keys) on `data`; refuses the ops on keys in
+  // `moving` with MOVING once each.
+  std::unique_ptr<PendingExecute> StartExecute(const Fence& f,
+                                               const std::vector<Op>& ops) override {
+    last_fence = f;
+    ++execute_calls;
+    std::vector<Reply> replies;
+    for (const Op& op : ops) replies.push_back(ExecuteOne(op));
+    return std::make_unique<Answered>(std::move(replies));
+  }
   void UnsafePut(const Fence& f, const std::string& key, const std::string& value) override {
     (void)Put(f, key, value);
   }
@@ -41,8 +52,47 @@ class FakeChannel : public DataChannel {
     return DataNodeStats{0, static_cast<int64_t>(data.size())};
   }
 
+  struct Answered : PendingExecute {
+    explicit Answered(std::vector<Reply> r) : replies(std::move(r)) {}
+    Result<std::vector<Reply>> Wait() override { return std::move(replies); }
+    std::vector<Reply> replies;
+  };
+
+  Reply ExecuteOne(const Op& op) {
+    if (moving.erase(op.key) > 0) {
+      if (on_refusal) on_refusal();
+      return Reply::Failed(Status::Moving("slot is moving"));
+    }
+    switch (op.code) {
+      case OpCode::kGet: {
+        auto it = data.find(op.key);
+        return it == data.end() ? Reply::Nil() : Reply::Bulk(it->second);
+      }
+      case OpCode::kSet:
+        data[op.key] = op.value;
+        return Reply::Ok();
+      case OpCode::kMSetNx:
+        for (size_t i = 0; i < op.args.size(); i += 2) {
+          if (data.count(op.args[i])) return Reply::Integer(0);
+        }
+        for (size_t i = 0; i < op.args.size(); i += 2) data[op.args[i]] = op.args[i + 1];
+        return Reply::Integer(1);
+      case OpCode::kDbSize:
+        return Reply::Integer(static_cast<int64_t>(data.size()));
+      case OpCode::kScan: {
+        std::vector<std::string> keys;
+        for (const auto& [k, v] : data) keys.push_back(k);
+        return Reply::Array(keys);
+      }
+      default:
+        return Reply::Error("ERR unsupported by the fake");
+    }
+  }
+
   HostPort address_;
   std::map<std::string, std::string> data;
+  std::set<std::string> moving;
+  int execute_calls = 0;
   Fence last_fence;
   bool refuse_puts = false;
   std::function<void()> on_refusal;
@@ -156,6 +206,126 @@ TEST_F(RouterTest, ChannelsSurviveANewMapWhenAddressesStay) {
   ASSERT_EQ(summary.data_nodes.size(), 3u);
   EXPECT_EQ(summary.data_nodes[0].slots + summary.data_nodes[1].slots + summary.data_nodes[2].slots,
             16);
+}
+
+Op SetOp(const std::string& key, const std::string& value) {
+  Op op;
+  op.code = OpCode::kSet;
+  op.key = key;
+  op.value = value;
+  return op;
+}
+
+Op GetOp(const std::string& key) {
+  Op op;
+  op.code = OpCode::kGet;
+  op.key = key;
+  return op;
+}
+
+Op CodeOp(OpCode code) {
+  Op op;
+  op.code = code;
+  return op;
+}
+
+TEST_F(RouterTest, ExecuteSendsOneCallPerDataNodeAndAnswersInOrder) {
+  SlotMap map(16);
+  map.Rebalance({"d0", "d1"});
+  router_.Install(3, map, Members(2));
+  std::vector<Op> ops;
+  for (int i = 0; i < 20; ++i)
+    ops.push_back(SetOp("k" + std::to_string(i), "v" + std::to_string(i)));
+  for (int i = 0; i < 20; ++i) ops.push_back(GetOp("k" + std::to_string(i)));
+  std::vector<Reply> replies = router_.Execute(std::move(ops));
+  ASSERT_EQ(replies.size(), 40u);
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_EQ(replies[i].type, Reply::Type::kStatus);
+    EXPECT_EQ(replies[20 + i].str, "v" + std::to_string(i));
+  }
+  EXPECT_EQ(channels_["h:7500"]->execute_calls, 1);
+  EXPECT_EQ(channels_["h:7501"]->execute_calls, 1);
+  EXPECT_FALSE(channels_["h:7500"]->data.empty());
+  EXPECT_FALSE(channels_["h:7501"]->data.empty());
+  EXPECT_EQ(channels_["h:7500"]->last_fence.epoch, 3);
+}
+
+TEST_F(RouterTest, ExecuteMergesOpsForEveryNode) {
+  SlotMap map(16);
+  map.Rebalance({"d0", "d1"});
+  router_.Install(1, map, Members(2));
+  std::vector<Op> ops;
+  for (int i = 0; i < 10; ++i) ops.push_back(SetOp("k" + std::to_string(i), "v"));
+  ops.push_back(CodeOp(OpCode::kDbSize));
+  std::vector<Reply> replies = router_.Execute(std::move(ops));
+  EXPECT_EQ(replies.back().integer, 10);
+}
+
+TEST_F(RouterTest, ExecuteSplitsAnMsetnxAcrossNodesAndAnswersOneOnlyIfEveryPartDid) {
+  SlotMap map(16);
+  map.Rebalance({"d0", "d1"});
+  router_.Install(1, map, Members(2));
+  Op msetnx = CodeOp(OpCode::kMSetNx);
+  for (int i = 0; i < 8; ++i) {
+    msetnx.args.push_back("k" + std::to_string(i));
+    msetnx.args.push_back("v");
+  }
+  msetnx.key = msetnx.args[0];
+  EXPECT_EQ(router_.Execute({msetnx})[0].integer, 1);
+  EXPECT_EQ(channels_["h:7500"]->data.size() + channels_["h:7501"]->data.size(), 8u);
+  EXPECT_EQ(router_.Execute({msetnx})[0].integer, 0);
+}
+
+TEST_F(RouterTest, ExecuteRefusesOversizedKeysAndBadDbsPerOpBeforeSending) {
+  SlotMap map(16);
+  map.Rebalance({"d0"});
+  router_.Install(1, map, Members(1));
+  Op bad_db = SetOp("k", "v");
+  bad_db.db = 16;
+  std::vector<Reply> replies = router_.Execute(
+      {SetOp("123456789", "v"), SetOp("k", std::string(17, 'v')), bad_db, SetOp("k", "v")});
+  EXPECT_EQ(replies[0].error, Status::Code::kKeyTooLarge);
+  EXPECT_EQ(replies[1].error, Status::Code::kValueTooLarge);
+  EXPECT_EQ(replies[2].error, Status::Code::kInvalidArgument);
+  EXPECT_FALSE(replies[3].error);
+  EXPECT_EQ(channels_["h:7500"]->data.size(), 1u);
+}
+
+TEST_F(RouterTest, ExecuteRoutesAScanBySlotAndRefusesASlotOutOfRange) {
+  SlotMap map(16);
+  map.Rebalance({"d0"});
+  router_.Install(1, map, Members(1));
+  router_.Execute({SetOp("k", "v")});
+  Op scan = CodeOp(OpCode::kScan);
+  scan.arg1 = 3;
+  Op out_of_range = scan;
+  out_of_range.arg1 = 16;
+  std::vector<Reply> replies = router_.Execute({scan, out_of_range});
+  EXPECT_EQ(replies[0].elements, std::vector<std::string>{"k"});
+  EXPECT_EQ(replies[1].error, Status::Code::kInvalidArgument);
+}
+
+TEST_F(RouterTest, ExecuteRoutesAMovedOpAgainByTheNewerMap) {
+  SlotMap map(1);
+  map.Assign(0, "d0");
+  map.set_version(1);
+  router_.Install(1, map, Members(2));
+  channels_["h:7500"]->moving.insert("k");
+  channels_["h:7500"]->on_refusal = [&] {
+    SlotMap next(1);
+    next.Assign(0, "d1");
+    next.set_version(2);
+    router_.Install(1, next, Members(2));
+  };
+  std::vector<Reply> replies = router_.Execute({SetOp("k", "v")});
+  EXPECT_FALSE(replies[0].error) << replies[0].str;
+  EXPECT_EQ(channels_["h:7501"]->data["k"], "v");
+}
+
+TEST_F(RouterTest, ExecuteAnswersUnavailableWhenNotRouting) {
+  std::vector<Reply> replies = router_.Execute({GetOp("k"), CodeOp(OpCode::kDbSize)});
+  EXPECT_EQ(replies[0].error, Status::Code::kUnavailable);
+  EXPECT_EQ(replies[1].error, Status::Code::kUnavailable);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "server/server_service.h"
 
 #include "common/rpc/error_mapping.h"
+#include "common/rpc/op_codec.h"
 #include "server/cluster_status.h"
 
 namespace dkv::server {
@@ -78,15 +79,20 @@ void ServerService::status(rpc::ClusterStatus& out) {
   out.departed_data_nodes = status->departed_data_nodes;
 }
 
+void ServerService::execute(std::vector<rpc::Reply>& replies, const std::vector<rpc::Op>& ops) {
+  CheckServing();
+  std::vector<Op> batch;
+  batch.reserve(ops.size());
+  for (const rpc::Op& op : ops) batch.push_back(rpc::FromThrift(rpc::Op(op)));
+  replies = rpc::ToThrift(server_->router()->Execute(std::move(batch)));
+}
+
 namespace {
 [[noreturn]] void NotImplemented(const char* what) {
   throw rpc::ToThrift(Status::Internal(std::string(what) + " is not implemented yet"));
 }
 }  // namespace
 
-void ServerService::execute(std::vector<rpc::Reply>&, const std::vector<rpc::Op>&) {
-  NotImplemented("execute");
-}
 void ServerService::drain(rpc::DrainReply&, const std::string&, bool) { NotImplemented("drain"); }
 void ServerService::rebalance(rpc::RebalanceReply&) { NotImplemented("rebalance"); }
 

@@ -18,8 +18,8 @@ class ServerService : public rpc::DkvIf {
   bool remove(const std::string& key) override;
   void unsafe_put(const std::string& key, const std::string& value) override;
   void status(rpc::ClusterStatus& status) override;
-  // Not implemented yet (issues #4, #5): INTERNAL.
-  void execute(std::vector<rpc::Reply>&, const std::vector<rpc::Op>&) override;
+  void execute(std::vector<rpc::Reply>& replies, const std::vector<rpc::Op>& ops) override;
+  // Not implemented yet (issue #4): INTERNAL.
   void drain(rpc::DrainReply&, const std::string&, bool) override;
   void rebalance(rpc::RebalanceReply&) override;
 

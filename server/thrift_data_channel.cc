@@ -1,4 +1,5 @@
 // The Thrift DataChannel: one RpcPool of DataNode connections per data node.
+#include "common/rpc/op_codec.h"
 #include "common/rpc/rpc_connection.h"
 #include "gen-cpp/DataNode.h"
 #include "server/data_channel.h"
@@ -12,6 +13,36 @@ rpc::Fence ToThrift(const Fence& fence) {
   f.map_version = fence.map_version;
   return f;
 }
+
+using DataNodePool = rpc::RpcPool<rpc::DataNodeClient>;
+
+// Holds the connection the request went out on until its reply is read.
+class ThriftPendingExecute : public PendingExecute {
+ public:
+  ThriftPendingExecute(DataNodePool* pool,
+                       std::unique_ptr<rpc::RpcConnection<rpc::DataNodeClient>> conn, Status sent)
+      : pool_(pool), conn_(std::move(conn)), sent_(std::move(sent)) {}
+  ~ThriftPendingExecute() override {
+    if (!conn_) return;
+    conn_->Close();  // an unread reply would put the connection out of step
+    pool_->Return(std::move(conn_));
+  }
+
+  Result<std::vector<Reply>> Wait() override {
+    if (!sent_.ok()) return sent_;
+    std::vector<rpc::Reply> replies;
+    // A failed receive closes the connection (RpcConnection::Call): it goes back clean either way.
+    Status s = conn_->Call([&](rpc::DataNodeClient& c) { c.recv_execute(replies); });
+    pool_->Return(std::move(conn_));
+    DKV_RETURN_NOT_OK(s);
+    return rpc::FromThrift(std::move(replies));
+  }
+
+ private:
+  DataNodePool* const pool_;
+  std::unique_ptr<rpc::RpcConnection<rpc::DataNodeClient>> conn_;
+  const Status sent_;
+};
 
 class ThriftDataChannel : public DataChannel {
  public:
@@ -39,6 +70,17 @@ class ThriftDataChannel : public DataChannel {
     return existed;
   }
 
+  std::unique_ptr<PendingExecute> StartExecute(const Fence& fence,
+                                               const std::vector<Op>& ops) override {
+    std::vector<rpc::Op> wire;
+    wire.reserve(ops.size());
+    for (const Op& op : ops) wire.push_back(rpc::ToThrift(Op(op)));
+    auto conn = pool_.Borrow();
+    Status sent =
+        conn->Call([&](rpc::DataNodeClient& c) { c.send_execute(ToThrift(fence), wire); });
+    return std::make_unique<ThriftPendingExecute>(&pool_, std::move(conn), std::move(sent));
+  }
+
   void UnsafePut(const Fence& fence, const std::string& key, const std::string& value) override {
     Status ignored =
         pool_.Call([&](rpc::DataNodeClient& c) { c.unsafe_put(ToThrift(fence), key, value); });
@@ -52,7 +94,7 @@ class ThriftDataChannel : public DataChannel {
   }
 
  private:
-  rpc::RpcPool<rpc::DataNodeClient> pool_;
+  DataNodePool pool_;
 };
 
 }  // namespace

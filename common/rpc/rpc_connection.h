@@ -146,7 +146,9 @@ class RpcPool {
     return s;
   }
 
- private:
+  // For a call split into a send and a later receive (several calls in flight at once): an idle
+  // connection (or a new one, unopened) that the caller alone uses until it gives it back. Give it
+  // back only between calls; Close() it first when a sent request's reply was not read.
   std::unique_ptr<RpcConnection<ClientT>> Borrow() EXCLUDES(mu_) {
     {
       MutexLock l(&mu_);
@@ -164,6 +166,8 @@ class RpcPool {
     MutexLock l(&mu_);
     if (idle_.size() < max_idle_) idle_.push_back(std::move(conn));
   }
+
+ private:
 
   const HostPort address_;
   const RpcOptions options_;
