@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <string>
 #include <thread>
@@ -10,7 +11,7 @@
 namespace dkv::data {
 namespace {
 
-std::string GetOrDie(const Store& store, Slot slot, const std::string& key) {
+std::string GetOrDie(Store& store, Slot slot, const std::string& key) {
   bool found = false;
   std::string value;
   EXPECT_TRUE(store.Get(slot, key, &found, &value).ok());
@@ -195,6 +196,163 @@ TEST(StoreTest, DropSlotRacingWithWritersLeavesExactCount) {
   writer.join();
   EXPECT_EQ(store.KeyCount(), store.SlotKeyCount(1) + store.SlotKeyCount(2));
   EXPECT_EQ(store.SlotKeyCount(2), 500);
+}
+
+
+constexpr int64_t kFarFuture = 9999999999999;  // Unix ms in the year 2286
+
+// A clock the test sets.
+struct FakeClock {
+  std::atomic<int64_t> now{1000};
+  Store::Clock AsClock() {
+    return [this] { return now.load(); };
+  }
+};
+
+TEST(StoreTest, ExpiredKeyIsAbsentAndDeletedOnAccess) {
+  FakeClock clock;
+  Store store(clock.AsClock());
+  store.AddSlot(1);
+  ASSERT_TRUE(store.Access(1, true, [](LockedSlot& t) { t.Put(0, "k", "v", 1500); }).ok());
+  clock.now = 1500;  // at the expiry time the key still exists, as in Redis
+  EXPECT_EQ(GetOrDie(store, 1, "k"), "v");
+  clock.now = 1501;
+  bool found = true;
+  std::string value;
+  ASSERT_TRUE(store.Get(1, "k", &found, &value).ok());
+  EXPECT_FALSE(found);
+  EXPECT_EQ(store.KeyCount(), 0);
+}
+
+TEST(StoreTest, PausedSlotRefusesWritesWithMovingButServesReads) {
+  Store store;
+  store.AddSlot(4);
+  ASSERT_TRUE(store.Set(4, "k", "v").ok());
+  store.PauseWrites(4);
+  EXPECT_TRUE(store.Set(4, "k", "w").IsMoving());
+  bool existed = false;
+  EXPECT_TRUE(store.Remove(4, "k", &existed).IsMoving());
+  EXPECT_TRUE(store.Access(4, true, [](LockedSlot&) { FAIL(); }).IsMoving());
+  EXPECT_TRUE(store.AccessSlots({5, 4}, true, [](const auto&) { FAIL(); }).IsWrongNode());
+  store.AddSlot(5);
+  EXPECT_TRUE(store.AccessSlots({5, 4}, true, [](const auto&) { FAIL(); }).IsMoving());
+  EXPECT_EQ(GetOrDie(store, 4, "k"), "v");
+  store.ResumeWrites(4);
+  EXPECT_TRUE(store.Set(4, "k", "w").ok());
+  EXPECT_EQ(GetOrDie(store, 4, "k"), "w");
+}
+
+TEST(StoreTest, TrackingRecordsEveryChangedKeyUntilTaken) {
+  Store store;
+  store.AddSlot(2);
+  ASSERT_TRUE(store.Set(2, "before", "v").ok());
+  store.StartTracking(2);
+  ASSERT_TRUE(store.Set(2, "a", "v").ok());
+  ASSERT_TRUE(store.Access(2, true, [](LockedSlot& t) { t.Put(3, "b", "v", 0); }).ok());
+  bool existed = false;
+  ASSERT_TRUE(store.Remove(2, "before", &existed).ok());
+  std::vector<DbKey> dirty = store.TakeDirty(2);
+  std::sort(dirty.begin(), dirty.end(),
+            [](const DbKey& x, const DbKey& y) { return x.key < y.key; });
+  ASSERT_EQ(dirty.size(), 3u);
+  EXPECT_EQ(dirty[0], (DbKey{0, "a"}));
+  EXPECT_EQ(dirty[1], (DbKey{3, "b"}));
+  EXPECT_EQ(dirty[2], (DbKey{0, "before"}));
+  EXPECT_TRUE(store.TakeDirty(2).empty());
+  store.StopTracking(2);
+  ASSERT_TRUE(store.Set(2, "c", "v").ok());
+  EXPECT_TRUE(store.TakeDirty(2).empty());
+}
+
+TEST(StoreTest, SlotKeysAndReadPartStreamAValueInBoundedParts) {
+  Store store;
+  store.AddSlot(6);
+  std::string big(1000, 'x');
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>('a' + i % 26);
+  ASSERT_TRUE(store.Access(6, true, [&](LockedSlot& t) {
+                     t.Put(1, "big", big, kFarFuture);
+                     t.Put(0, "small", "s", 0);
+                   }).ok());
+  std::vector<DbKey> keys = store.SlotKeys(6);
+  ASSERT_EQ(keys.size(), 2u);
+
+  std::string assembled;
+  ValuePart part;
+  for (uint64_t offset = 0;; offset += 300) {
+    ASSERT_TRUE(store.ReadPart(6, 1, "big", offset, 300, &part).ok());
+    ASSERT_TRUE(part.found);
+    EXPECT_EQ(part.total_size, 1000u);
+    EXPECT_EQ(part.expire_at_ms, kFarFuture);
+    EXPECT_LE(part.bytes.size(), 300u);
+    assembled += part.bytes;
+    if (offset + 300 >= part.total_size) break;
+  }
+  EXPECT_EQ(assembled, big);
+  ASSERT_TRUE(store.ReadPart(6, 0, "big", 0, 300, &part).ok());
+  EXPECT_FALSE(part.found);
+  EXPECT_TRUE(store.ReadPart(7, 0, "big", 0, 300, &part).IsWrongNode());
+  EXPECT_TRUE(store.ReadPart(6, 16, "big", 0, 300, &part).code() == Status::Code::kInvalidArgument);
+}
+
+TEST(StoreTest, ImportIsHiddenUntilAdoptedThenBecomesTheLiveTable) {
+  Store store;
+  EXPECT_TRUE(store.ImportPart(8, 0, "k", "v", 0, 1, 0, false).IsNotFound());
+  EXPECT_FALSE(store.AdoptImport(8));
+  store.BeginImport(8);
+  EXPECT_TRUE(store.HasImport(8));
+  EXPECT_FALSE(store.HasSlot(8));
+  ASSERT_TRUE(store.ImportPart(8, 2, "big", "hello ", 0, 11, kFarFuture, false).ok());
+  ASSERT_TRUE(store.ImportPart(8, 2, "big", "world", 6, 11, kFarFuture, false).ok());
+  EXPECT_TRUE(store.ImportPart(8, 2, "big", "toolong", 6, 11, kFarFuture, false).code() == Status::Code::kInvalidArgument);
+  EXPECT_TRUE(store.ImportPart(8, 2, "other", "x", 3, 11, 0, false).code() == Status::Code::kInvalidArgument);
+  ASSERT_TRUE(store.ImportPart(8, 0, "gone", "x", 0, 1, 0, false).ok());
+  ASSERT_TRUE(store.ImportPart(8, 0, "gone", "", 0, 0, 0, true).ok());
+  ASSERT_TRUE(store.ImportPart(8, 0, "k", "v", 0, 1, 0, false).ok());
+  EXPECT_EQ(store.KeyCount(), 0);
+
+  ASSERT_TRUE(store.AdoptImport(8));
+  EXPECT_FALSE(store.HasImport(8));
+  EXPECT_TRUE(store.HasSlot(8));
+  EXPECT_EQ(store.KeyCount(), 2);
+  EXPECT_EQ(GetOrDie(store, 8, "k"), "v");
+  ValuePart part;
+  ASSERT_TRUE(store.ReadPart(8, 2, "big", 0, 100, &part).ok());
+  EXPECT_EQ(part.bytes, "hello world");
+  EXPECT_EQ(part.expire_at_ms, kFarFuture);
+
+  store.BeginImport(8);
+  store.DropImport(8);
+  EXPECT_FALSE(store.HasImport(8));
+  EXPECT_EQ(GetOrDie(store, 8, "k"), "v");
+}
+
+TEST(StoreTest, DropSlotEndsPauseAndTracking) {
+  Store store;
+  store.AddSlot(3);
+  store.PauseWrites(3);
+  store.StartTracking(3);
+  store.DropSlot(3);
+  store.AddSlot(3);
+  EXPECT_TRUE(store.Set(3, "k", "v").ok());
+  EXPECT_TRUE(store.TakeDirty(3).empty());
+}
+
+TEST(StoreTest, ExpireSomeDeletesOnlyExpiredKeys) {
+  FakeClock clock;
+  Store store(clock.AsClock());
+  store.AddSlot(1);
+  ASSERT_TRUE(store.Access(1, true, [](LockedSlot& t) {
+                     for (int i = 0; i < 100; ++i) {
+                       t.Put(0, "e" + std::to_string(i), "v", i < 50 ? 1100 : 5000);
+                       t.Put(0, "p" + std::to_string(i), "v", 0);
+                     }
+                   }).ok());
+  EXPECT_EQ(store.SlotsWithExpiry(), std::vector<Slot>{1});
+  clock.now = 2000;
+  int expired = 0;
+  for (int round = 0; round < 100; ++round) expired += store.ExpireSome(1, 20).expired;
+  EXPECT_EQ(expired, 50);
+  EXPECT_EQ(store.KeyCount(), 150);
 }
 
 }  // namespace
