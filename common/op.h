@@ -22,7 +22,8 @@
 //   kIncrBy       yes  arg1 = delta                       INTEGER, or ERROR "ERR value is not an
 //                                                         integer or out of range" / "ERR
 //                                                         increment or decrement would overflow"
-//   kIncrByFloat  yes  value = increment as text          BULK (Redis's %.17Lg form), or ERROR
+//   kIncrByFloat  yes  value = increment as text          BULK (Redis 7's "%.17Lf" with trailing
+//                                                         zeros cut), or ERROR
 //   kGetRange     yes  arg1 = start, arg2 = end           BULK ("" when absent)
 //   kSetRange     yes  arg1 = offset, value               INTEGER new length
 //   kExpire       yes  expire_at_ms, flags (kNx|kXx|kGt|kLt)  INTEGER 1 or 0; a time in the past

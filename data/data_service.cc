@@ -1,7 +1,10 @@
 #include "data/data_service.h"
 
+#include <limits>
+
 #include "common/logging.h"
 #include "common/rpc/error_mapping.h"
+#include "common/rpc/op_codec.h"
 
 namespace dkv::data {
 
@@ -57,16 +60,56 @@ void DataService::stats(rpc::DataNodeStats& stats) {
   stats.epoch = summary.highest_epoch;
 }
 
+void DataService::execute(std::vector<rpc::Reply>& replies, const rpc::Fence& fence,
+                          const std::vector<rpc::Op>& ops) {
+  Result<SlotOwnership::Batch> batch = ownership_->FenceBatch(fence.epoch, fence.map_version);
+  ThrowIfError(batch.status());
+  replies.clear();
+  replies.reserve(ops.size());
+  std::vector<Slot> slots;
+  for (const rpc::Op& wire : ops) {
+    // A copy: Thrift hands the request over as a const reference.
+    const Op op = rpc::FromThrift(rpc::Op(wire));
+    Status owned = SlotsOf(*batch, op, &slots);
+    replies.push_back(
+        rpc::ToThrift(owned.ok() ? executor_.Execute(op, slots) : Reply::Failed(owned)));
+  }
+}
+
+Status DataService::SlotsOf(const SlotOwnership::Batch& batch, const Op& op,
+                            std::vector<Slot>* slots) {
+  slots->clear();
+  Slot slot = 0;
+  switch (RoutingOf(op.code)) {
+    case OpRouting::kEveryNode:
+      return Status::OK();
+    case OpRouting::kBySlot:
+      if (op.arg1 < 0 || op.arg1 > std::numeric_limits<Slot>::max()) {
+        return Status::InvalidArgument("slot " + std::to_string(op.arg1) + " is out of range");
+      }
+      slots->push_back(static_cast<Slot>(op.arg1));
+      return batch.CheckSlot(slots->back());
+    case OpRouting::kByKey:
+      break;
+  }
+  if (op.code != OpCode::kMSetNx) {
+    slots->push_back(0);
+    return batch.CheckKey(op.key, &slots->back());
+  }
+  // Every key of an MSETNX must be owned here: it is atomic on one node.
+  for (size_t i = 0; i < op.args.size(); i += 2) {
+    DKV_RETURN_NOT_OK(batch.CheckKey(op.args[i], &slot));
+    slots->push_back(slot);
+  }
+  return Status::OK();
+}
+
 namespace {
 [[noreturn]] void NotImplemented(const char* what) {
   throw rpc::ToThrift(Status::Internal(std::string(what) + " is not implemented yet"));
 }
 }  // namespace
 
-void DataService::execute(std::vector<rpc::Reply>&, const rpc::Fence&,
-                          const std::vector<rpc::Op>&) {
-  NotImplemented("execute");
-}
 void DataService::migrate_slots(const rpc::Fence&, int64_t, const std::vector<int32_t>&,
                                 const std::string&, const std::string&) {
   NotImplemented("migrate_slots");

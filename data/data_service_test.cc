@@ -4,6 +4,7 @@
 
 #include "common/coord/memory_coordinator.h"
 #include "common/rpc/metadata_codec.h"
+#include "common/rpc/op_codec.h"
 
 namespace dkv::data {
 namespace {
@@ -129,6 +130,94 @@ TEST_F(DataServiceTest, StatsReportOwnershipAndKeys) {
   EXPECT_EQ(stats.keys, 1);
   EXPECT_EQ(stats.map_version, 1);
   EXPECT_EQ(stats.epoch, 3);
+}
+
+
+std::vector<rpc::Op> ToWire(std::vector<Op> ops) { return rpc::ToThrift(std::move(ops)); }
+
+Op KeyOp(OpCode code, std::string key, std::string value = "") {
+  Op op;
+  op.code = code;
+  op.key = std::move(key);
+  op.value = std::move(value);
+  return op;
+}
+
+TEST_F(DataServiceTest, ExecuteAnswersEachOpAndRefusesOnlyUnownedOnes) {
+  const std::string mine = KeyIn(true);
+  const std::string theirs = KeyIn(false);
+  std::vector<rpc::Reply> wire;
+  service_->execute(wire, MakeFence(1, 1),
+                    ToWire({KeyOp(OpCode::kSet, mine, "v"), KeyOp(OpCode::kSet, theirs, "v"),
+                            KeyOp(OpCode::kIncrBy, mine), KeyOp(OpCode::kGet, mine)}));
+  std::vector<Reply> replies = rpc::FromThrift(std::move(wire));
+  ASSERT_EQ(replies.size(), 4u);
+  EXPECT_EQ(replies[0].str, "OK");
+  ASSERT_TRUE(replies[1].error.has_value());
+  EXPECT_EQ(*replies[1].error, Status::Code::kWrongNode);
+  EXPECT_EQ(replies[2].str, "ERR value is not an integer or out of range");
+  EXPECT_FALSE(replies[2].error.has_value());
+  EXPECT_EQ(replies[3].str, "v");
+  EXPECT_EQ(store_.KeyCount(), 1);
+}
+
+TEST_F(DataServiceTest, ExecuteMSetNxNeedsEveryKeyOwned) {
+  Op msetnx;
+  msetnx.code = OpCode::kMSetNx;
+  msetnx.args = {KeyIn(true), "1", KeyIn(false), "2"};
+  std::vector<rpc::Reply> wire;
+  service_->execute(wire, MakeFence(1, 1), ToWire({msetnx}));
+  std::vector<Reply> replies = rpc::FromThrift(std::move(wire));
+  ASSERT_EQ(replies.size(), 1u);
+  ASSERT_TRUE(replies[0].error.has_value());
+  EXPECT_EQ(*replies[0].error, Status::Code::kWrongNode);
+  EXPECT_EQ(store_.KeyCount(), 0);
+}
+
+TEST_F(DataServiceTest, ExecuteScanChecksTheSlotAndEveryNodeOpsNeedNone) {
+  service_->put(MakeFence(1, 1), KeyIn(true), "v");
+  Op scan;
+  scan.code = OpCode::kScan;
+  scan.arg1 = SlotOf(KeyIn(true), kSlots);
+  Op scan_theirs = scan;
+  scan_theirs.arg1 = 1;
+  Op scan_out_of_range = scan;
+  scan_out_of_range.arg1 = int64_t{1} << 40;
+  Op dbsize;
+  dbsize.code = OpCode::kDbSize;
+  std::vector<rpc::Reply> wire;
+  service_->execute(wire, MakeFence(1, 1), ToWire({scan, scan_theirs, scan_out_of_range, dbsize}));
+  std::vector<Reply> replies = rpc::FromThrift(std::move(wire));
+  ASSERT_EQ(replies.size(), 4u);
+  EXPECT_EQ(replies[0].elements, std::vector<std::string>{KeyIn(true)});
+  EXPECT_EQ(replies[1].error, Status::Code::kWrongNode);
+  EXPECT_EQ(replies[2].error, Status::Code::kInvalidArgument);
+  EXPECT_EQ(replies[3].integer, 1);
+}
+
+TEST_F(DataServiceTest, ExecuteWithAnOlderEpochFailsTheWholeCall) {
+  service_->put(MakeFence(2, 1), KeyIn(true), "v");  // epoch 2 seen
+  std::vector<rpc::Reply> wire;
+  EXPECT_EQ(ErrorOf([&] {
+              service_->execute(wire, MakeFence(1, 1), ToWire({KeyOp(OpCode::kGet, KeyIn(true))}));
+            }),
+            rpc::ErrorCode::STALE_EPOCH);
+}
+
+TEST_F(DataServiceTest, ExecuteOnAStaleRouteAnswersWrongNodePerOp) {
+  SlotMap map(kSlots);
+  for (Slot s = 0; s < kSlots; ++s) map.Assign(s, "d1");
+  map.set_version(2);
+  map.set_epoch(1);
+  ASSERT_TRUE(coordinator_.Set(paths_.slotmap(), rpc::EncodeSlotMap(map)).ok());
+  std::vector<rpc::Reply> wire;
+  service_->execute(wire, MakeFence(1, 2), ToWire({KeyOp(OpCode::kGet, KeyIn(true))}));
+  service_->execute(wire, MakeFence(1, 1),
+                    ToWire({KeyOp(OpCode::kGet, KeyIn(true)), KeyOp(OpCode::kGet, KeyIn(false))}));
+  std::vector<Reply> replies = rpc::FromThrift(std::move(wire));
+  ASSERT_EQ(replies.size(), 2u);
+  EXPECT_EQ(replies[0].error, Status::Code::kWrongNode);
+  EXPECT_EQ(replies[1].error, Status::Code::kWrongNode);
 }
 
 }  // namespace

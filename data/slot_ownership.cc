@@ -290,6 +290,33 @@ Status SlotOwnership::CheckKey(int64_t epoch, int64_t map_version, std::string_v
   return CheckSlot(*state, *slot);
 }
 
+Result<SlotOwnership::Batch> SlotOwnership::FenceBatch(int64_t epoch, int64_t map_version) {
+  Batch batch;
+  batch.owner_ = this;
+  Status s = Fence(epoch, map_version, &batch.state_);
+  if (s.IsWrongNode()) {
+    batch.route_ = std::move(s);
+  } else if (!s.ok()) {
+    return s;
+  }
+  return batch;
+}
+
+Status SlotOwnership::Batch::CheckSlot(Slot slot) const {
+  DKV_RETURN_NOT_OK(route_);
+  return owner_->CheckSlot(*state_, slot);
+}
+
+Status SlotOwnership::Batch::CheckKey(std::string_view key, Slot* slot) const {
+  DKV_RETURN_NOT_OK(route_);
+  const int32_t slot_count = state_->map.slot_count();
+  if (slot_count == 0) {
+    return Status::WrongNode("data node " + state_->node_id + " has no slot map yet");
+  }
+  *slot = SlotOf(key, slot_count);
+  return owner_->CheckSlot(*state_, *slot);
+}
+
 SlotOwnership::Summary SlotOwnership::GetSummary() const {
   std::shared_ptr<const State> state = Snapshot();
   Summary summary;

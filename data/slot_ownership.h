@@ -39,11 +39,14 @@
 #include "common/slot.h"
 #include "common/slot_map.h"
 #include "data/store.h"
+#include "dkv/result.h"
 #include "dkv/status.h"
 
 namespace dkv::data {
 
 class SlotOwnership {
+  struct State;  // below
+
  public:
   // `coordinator` and `store` are not owned and must outlive this object.
   SlotOwnership(coord::Coordinator* coordinator, coord::ClusterPaths paths, Store* store);
@@ -72,6 +75,27 @@ class SlotOwnership {
   // As Check, for the slot of `key` under the map the decision is made with (*slot receives it).
   // Before any map has been read the slot count is unknown, and the answer is WRONG_NODE.
   Status CheckKey(int64_t epoch, int64_t map_version, std::string_view key, Slot* slot);
+
+  // The fence of a batch of ops (DataNode.execute), taken once so that every op of the batch is
+  // judged under the same map: Batch checks each op's slot (step 4, or the stale-route WRONG_NODE
+  // of step 3 for every op). Valid as long as the caller keeps it; thread-compatible.
+  class Batch {
+   public:
+    // OK, WRONG_NODE (stale route, no map yet, or not owned), INVALID_ARGUMENT (out of range).
+    Status CheckSlot(Slot slot) const;
+    // As CheckSlot for the slot of `key` under the batch's map (*slot receives it).
+    Status CheckKey(std::string_view key, Slot* slot) const;
+
+   private:
+    friend class SlotOwnership;
+    const SlotOwnership* owner_ = nullptr;
+    std::shared_ptr<const State> state_;
+    Status route_;  // the stale-route WRONG_NODE, or OK
+  };
+
+  // Steps 1-3 of the fence for a batch: STALE_EPOCH or UNAVAILABLE fail the whole batch; a stale
+  // route is left for Batch::CheckSlot to answer per op. Thread-safe.
+  Result<Batch> FenceBatch(int64_t epoch, int64_t map_version);
 
   // A consistent view for stats(). Thread-safe.
   struct Summary {
