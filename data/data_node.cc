@@ -10,6 +10,7 @@
 #include "common/logging.h"
 #include "common/rpc/metadata_codec.h"
 #include "common/rpc/rpc_server.h"
+#include "data/active_expiry.h"
 #include "data/data_service.h"
 #include "data/slot_ownership.h"
 #include "data/store.h"
@@ -73,6 +74,8 @@ Status DataNode::StartImpl() {
                             "cannot create " + paths_.data());
 
   store_ = std::make_unique<Store>();
+  active_expiry_ = std::make_unique<ActiveExpiry>(store_.get());
+  active_expiry_->Start();
   ownership_ = std::make_unique<SlotOwnership>(coordinator_.get(), paths_, store_.get());
   service_ = std::make_shared<DataService>(ownership_.get(), store_.get(), options_.limits);
   // Until SlotOwnership::Start below, every call is refused with WRONG_NODE (no slot map yet).
@@ -222,6 +225,7 @@ void DataNode::Shutdown() {
   coordinator_.reset();  // closes the session
   service_.reset();
   ownership_.reset();
+  active_expiry_.reset();  // joins its thread before the store goes
   store_.reset();
   if (!id_.empty()) DKV_LOG(INFO) << "data node " << id_ << " stopped";
 }

@@ -3,7 +3,8 @@
 // data/<id> carrying its advertised address, which is how the master finds it.
 //
 // Lifecycle: construct, Start() once, Shutdown() once (or let the destructor do it).
-// Threads: RpcServer's connection threads run the handler; the coordinator's event thread runs the
+// Threads: RpcServer's connection threads run the handler; ActiveExpiry's thread reclaims expired
+// keys; the coordinator's event thread runs the
 // slot map and epoch watches and the session listener, which hands session events to this object's
 // own session thread (re-registering after an expiry may have to wait out a lingering znode, which
 // must not block the event thread). Start and Shutdown are called from one thread.
@@ -30,6 +31,7 @@ class RpcServer;
 
 namespace dkv::data {
 
+class ActiveExpiry;
 class DataService;
 class SlotOwnership;
 class Store;
@@ -92,6 +94,7 @@ class DataNode {
   HostPort advertised_;
   MemberInfo member_;
   std::unique_ptr<Store> store_;
+  std::unique_ptr<ActiveExpiry> active_expiry_;
   std::unique_ptr<SlotOwnership> ownership_;
   std::shared_ptr<DataService> service_;
   std::unique_ptr<rpc::RpcServer> rpc_server_;
