@@ -150,14 +150,17 @@ class RpcPool {
   // connection (or a new one, unopened) that the caller alone uses until it gives it back. Give it
   // back only between calls; Close() it first when a sent request's reply was not read.
   std::unique_ptr<RpcConnection<ClientT>> Borrow() EXCLUDES(mu_) {
-    {
-      MutexLock l(&mu_);
-      while (!idle_.empty()) {
-        auto conn = std::move(idle_.back());
+    while (true) {
+      std::unique_ptr<RpcConnection<ClientT>> conn;
+      {
+        MutexLock l(&mu_);
+        if (idle_.empty()) break;
+        conn = std::move(idle_.back());
         idle_.pop_back();
-        // A peer that restarted closed our idle connections; drop them rather than fail a call.
-        if (!conn->IsBroken()) return conn;
       }
+      // A peer that restarted closed our idle connections; drop them rather than fail a call.
+      // Checked outside the lock: the poll(2) must not hold up the other callers.
+      if (!conn->IsBroken()) return conn;
     }
     return std::make_unique<RpcConnection<ClientT>>(address_, options_);
   }

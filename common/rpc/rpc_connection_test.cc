@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
+#include <future>
 #include <thread>
 
 #include "common/rpc/rpc_server.h"
@@ -129,6 +131,24 @@ TEST(RpcServerTest, IdleConnectionIsClosedAndThePoolReconnects) {
   ::close(fd);
   // The pooled connection was closed the same way; the next call opens a new one.
   ASSERT_TRUE(pool.Call([&](DataNodeClient& c) { existed = c.remove(Fence(), "k"); }).ok());
+}
+
+TEST(RpcServerTest, StopEndsOpenConnectionsAtOnce) {
+  auto handler = std::make_shared<EchoDataNode>();
+  auto server = Serve(handler);  // idle timeout: minutes
+  RpcConnection<DataNodeClient> idle({"127.0.0.1", server->port()}, RpcOptions{});
+  bool existed = false;
+  // Served once, so accepted: its server thread now sleeps reading the next request.
+  ASSERT_TRUE(idle.Call([&](DataNodeClient& c) { existed = c.remove(Fence(), "k"); }).ok());
+  auto stopped = std::async(std::launch::async, [&] { server->Stop(); });
+  ASSERT_EQ(stopped.wait_for(std::chrono::seconds(20)), std::future_status::ready)
+      << "Stop waited for the idle connection";
+  // And the server closed it.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!idle.IsBroken() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(idle.IsBroken());
 }
 
 TEST(RpcServerTest, BindingAPortInUseFailsWithIoError) {

@@ -6,8 +6,10 @@
 #include <thrift/server/TThreadedServer.h>
 #include <thrift/transport/TBufferTransports.h>
 #include <thrift/transport/TServerSocket.h>
+#include <thrift/transport/TSocket.h>
 
 #include <thread>
+#include <unordered_map>
 
 #include "common/logging.h"
 #include "common/mutex.h"
@@ -20,11 +22,80 @@ using apache::thrift::protocol::TBinaryProtocolFactory;
 using apache::thrift::server::TThreadedServer;
 using apache::thrift::transport::TBufferedTransportFactory;
 using apache::thrift::transport::TServerSocket;
+using apache::thrift::transport::TSocket;
 
 namespace {
 
 // No request of ours carries a list; a bound stops a corrupt length from allocating.
 constexpr int32_t kMaxContainerSize = 1 << 16;
+
+// The open connections of one server, so that Stop can end them. Thrift's own way (interruptable
+// children) makes every read of every connection a poll(2) on the socket and an interrupt pipe
+// before the recv(2): a syscall per request. Without it a connection thread sleeps in recv itself,
+// and Stop wakes it by shutting its socket down (the read sees end-of-file).
+class ConnectionRegistry {
+ public:
+  void Add(const void* connection, THRIFT_SOCKET fd) EXCLUDES(mu_) {
+    MutexLock l(&mu_);
+    if (stopping_) ::shutdown(fd, SHUT_RDWR);  // accepted while stopping: ends at its first read
+    fds_.emplace(connection, fd);
+  }
+
+  // Called before the connection's socket is closed, so ShutdownAll never touches a closed (or
+  // reused) descriptor.
+  void Remove(const void* connection) EXCLUDES(mu_) {
+    MutexLock l(&mu_);
+    fds_.erase(connection);
+  }
+
+  // Ends every connection, now and accepted from now on.
+  void ShutdownAll() EXCLUDES(mu_) {
+    MutexLock l(&mu_);
+    stopping_ = true;
+    for (const auto& [connection, fd] : fds_) ::shutdown(fd, SHUT_RDWR);
+  }
+
+ private:
+  Mutex mu_;
+  std::unordered_map<const void*, THRIFT_SOCKET> fds_ GUARDED_BY(mu_);
+  bool stopping_ GUARDED_BY(mu_) = false;
+};
+
+// A served connection that is in the registry from accept until it is closed.
+class RegisteredSocket : public TSocket {
+ public:
+  RegisteredSocket(THRIFT_SOCKET fd, std::shared_ptr<ConnectionRegistry> registry)
+      : TSocket(fd), registry_(std::move(registry)) {
+    registry_->Add(this, fd);
+  }
+  ~RegisteredSocket() override { registry_->Remove(this); }  // before ~TSocket closes it
+
+  void close() override {
+    registry_->Remove(this);
+    TSocket::close();
+  }
+
+ private:
+  const std::shared_ptr<ConnectionRegistry> registry_;
+};
+
+// A TServerSocket whose connections are RegisteredSockets, not interruptable ones.
+class RegisteringServerSocket : public TServerSocket {
+ public:
+  RegisteringServerSocket(const std::string& host, int port,
+                          std::shared_ptr<ConnectionRegistry> registry)
+      : TServerSocket(host, port), registry_(std::move(registry)) {
+    setInterruptableChildren(false);
+  }
+
+ protected:
+  std::shared_ptr<TSocket> createSocket(THRIFT_SOCKET client) override {
+    return std::make_shared<RegisteredSocket>(client, registry_);
+  }
+
+ private:
+  const std::shared_ptr<ConnectionRegistry> registry_;
+};
 
 }  // namespace
 
@@ -34,7 +105,8 @@ class RpcServer::Impl {
  public:
   Impl(const HostPort& listen, std::shared_ptr<apache::thrift::TProcessor> processor,
        int32_t max_string_bytes, std::chrono::milliseconds idle_timeout)
-      : socket_(std::make_shared<TServerSocket>(listen.host, listen.port)),
+      : registry_(std::make_shared<ConnectionRegistry>()),
+        socket_(std::make_shared<RegisteringServerSocket>(listen.host, listen.port, registry_)),
         server_(processor, socket_, std::make_shared<TBufferedTransportFactory>(),
                 std::make_shared<TBinaryProtocolFactory>(max_string_bytes, kMaxContainerSize, false,
                                                          true)) {
@@ -87,11 +159,13 @@ class RpcServer::Impl {
 
   void Stop() {
     if (!thread_.joinable()) return;
-    server_.stop();
+    server_.stop();            // no more accepts; serve() returns once every connection has ended
+    registry_->ShutdownAll();  // ends them
     thread_.join();
   }
 
  private:
+  const std::shared_ptr<ConnectionRegistry> registry_;
   std::shared_ptr<TServerSocket> socket_;
   TThreadedServer server_;
   std::thread thread_;

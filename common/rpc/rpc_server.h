@@ -1,7 +1,9 @@
 // RpcServer: serves one Thrift service on a TCP address with a thread per connection
 // (TThreadedServer + TBufferedTransport + TBinaryProtocol: the fastest choice measured on this kind
-// of machine, see ../shared/TOOLCHAIN.md). The processor's handler is called from many threads at
-// once and must be thread-safe.
+// of machine, see ../shared/TOOLCHAIN.md). A connection's thread waits for its next request in
+// recv(2) itself, one syscall per request (not Thrift's interruptable poll-then-recv; Stop ends
+// connections by shutting their sockets down instead; docs/performance.md). The processor's
+// handler is called from many threads at once and must be thread-safe.
 #pragma once
 
 #include <thrift/TProcessor.h>
