@@ -6,6 +6,7 @@
 
 #include "client/client_impl.h"
 #include "common/limits.h"
+#include "common/op.h"
 
 namespace dkv::client {
 namespace {
@@ -23,6 +24,10 @@ Status CheckOptions(const ClientOptions& options) {
   if (options.timeout.count() <= 0) {
     return Status::InvalidArgument("timeout must be positive, not " +
                                    std::to_string(options.timeout.count()) + " ms");
+  }
+  if (options.db < 0 || options.db >= kDatabases) {
+    return Status::InvalidArgument("db " + std::to_string(options.db) + " is out of range 0.." +
+                                   std::to_string(kDatabases - 1));
   }
   if (options.session_timeout.count() <= 0) {
     return Status::InvalidArgument("session timeout must be positive, not " +
@@ -79,6 +84,14 @@ Status Client::Impl::CheckSizes(std::string_view key, const std::string_view* va
 Result<std::optional<std::string>> Client::Impl::Get(std::string_view key,
                                                      std::chrono::milliseconds timeout) {
   DKV_RETURN_NOT_OK(CheckSizes(key, nullptr));
+  if (options_.db != 0) {
+    Op op;
+    op.code = OpCode::kGet;
+    op.key = std::string(key);
+    DKV_ASSIGN_OR_RETURN(Reply reply, ExecuteOne("get", std::move(op), timeout));
+    if (reply.type == Reply::Type::kNil) return std::optional<std::string>();
+    return std::optional<std::string>(std::move(reply.str));
+  }
   std::optional<std::string> value;
   DKV_RETURN_NOT_OK(caller_.Run("get", Resolve(timeout),
                                 [&](MasterStub& m, std::chrono::milliseconds t, std::string* h) {
@@ -90,6 +103,7 @@ Result<std::optional<std::string>> Client::Impl::Get(std::string_view key,
 Status Client::Impl::Set(std::string_view key, std::string_view value,
                          std::chrono::milliseconds timeout) {
   DKV_RETURN_NOT_OK(CheckSizes(key, &value));
+  if (options_.db != 0) return Set(key, value, SetOptions(), timeout).status();
   return caller_.Run("set", Resolve(timeout),
                      [&](MasterStub& m, std::chrono::milliseconds t, std::string* h) {
                        return m.Put(key, value, t, h);
@@ -98,6 +112,13 @@ Status Client::Impl::Set(std::string_view key, std::string_view value,
 
 Result<bool> Client::Impl::Remove(std::string_view key, std::chrono::milliseconds timeout) {
   DKV_RETURN_NOT_OK(CheckSizes(key, nullptr));
+  if (options_.db != 0) {
+    Op op;
+    op.code = OpCode::kDel;
+    op.key = std::string(key);
+    DKV_ASSIGN_OR_RETURN(Reply reply, ExecuteOne("remove", std::move(op), timeout));
+    return reply.integer == 1;
+  }
   bool existed = false;
   DKV_RETURN_NOT_OK(caller_.Run("remove", Resolve(timeout),
                                 [&](MasterStub& m, std::chrono::milliseconds t, std::string* h) {
@@ -110,6 +131,12 @@ void Client::Impl::UnsafeSet(std::string_view key, std::string_view value,
                              std::chrono::milliseconds timeout) {
   // By definition nobody learns whether this worked: the status is dropped on purpose.
   if (!CheckSizes(key, &value).ok()) return;
+  // The oneway RPC has no db: in another keyspace this is an ordinary Set whose outcome is
+  // dropped, which keeps the promise (no error reported, the write may be lost).
+  if (options_.db != 0) {
+    (void)Set(key, value, timeout);
+    return;
+  }
   (void)caller_.RunOnce(Resolve(timeout), [&](MasterStub& m, std::chrono::milliseconds t,
                                               std::string*) { return m.UnsafePut(key, value, t); });
 }
@@ -165,6 +192,40 @@ void Client::UnsafeSet(std::string_view key, std::string_view value,
 }
 Result<ClusterStatus> Client::GetStatus(std::chrono::milliseconds timeout) {
   return impl_->GetStatus(timeout);
+}
+Result<bool> Client::Set(std::string_view key, std::string_view value, const SetOptions& options,
+                         std::chrono::milliseconds timeout) {
+  return impl_->Set(key, value, options, timeout);
+}
+Result<KeyTtl> Client::Ttl(std::string_view key, std::chrono::milliseconds timeout) {
+  return impl_->Ttl(key, timeout);
+}
+Result<bool> Client::Expire(std::string_view key, std::chrono::milliseconds ttl,
+                            std::chrono::milliseconds timeout) {
+  return impl_->Expire(key, ttl, timeout);
+}
+Result<bool> Client::Persist(std::string_view key, std::chrono::milliseconds timeout) {
+  return impl_->Persist(key, timeout);
+}
+Result<int64_t> Client::IncrBy(std::string_view key, int64_t delta,
+                               std::chrono::milliseconds timeout) {
+  return impl_->IncrBy(key, delta, timeout);
+}
+Result<int64_t> Client::Append(std::string_view key, std::string_view value,
+                               std::chrono::milliseconds timeout) {
+  return impl_->Append(key, value, timeout);
+}
+Result<std::vector<std::optional<std::string>>> Client::MGet(const std::vector<std::string>& keys,
+                                                             std::chrono::milliseconds timeout) {
+  return impl_->MGet(keys, timeout);
+}
+Status Client::MSet(const std::vector<std::pair<std::string, std::string>>& pairs,
+                    std::chrono::milliseconds timeout) {
+  return impl_->MSet(pairs, timeout);
+}
+Result<ScanPage> Client::Scan(uint64_t cursor, const ScanOptions& options,
+                              std::chrono::milliseconds timeout) {
+  return impl_->Scan(cursor, options, timeout);
 }
 const ClientOptions& Client::options() const { return impl_->options(); }
 

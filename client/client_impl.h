@@ -2,23 +2,31 @@
 // session (Coordinator), the MasterFinder, this client's registration in clients/ and the
 // RetryingCaller; the public methods forward here.
 //
+// Get/Set/Remove/UnsafeSet in db 0 use their own RPCs (get, put, remove, unsafe_put); every other
+// keyspace operation, and those in another db, go through Dkv.execute (client_keyspace.cc).
+//
 // Create() is also the seam for tests: they pass a MemoryCoordinator and fake MasterStubs.
 //
 // Thread-safe, as Client. The session listener runs on the coordinator's event thread and holds the
 // finder and the registration weakly, so it is harmless once the Impl is gone.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "client/client_registration.h"
 #include "client/master_finder.h"
 #include "client/master_stub.h"
 #include "client/retrying_caller.h"
 #include "common/coord/coordinator.h"
+#include "common/op.h"
 #include "dkv/client.h"
 
 namespace dkv::client {
@@ -42,6 +50,23 @@ class Client::Impl {
   void UnsafeSet(std::string_view key, std::string_view value, std::chrono::milliseconds timeout);
   Result<ClusterStatus> GetStatus(std::chrono::milliseconds timeout);
 
+  // Keyspace operations (client_keyspace.cc), as Client's.
+  Result<bool> Set(std::string_view key, std::string_view value, const SetOptions& options,
+                   std::chrono::milliseconds timeout);
+  Result<KeyTtl> Ttl(std::string_view key, std::chrono::milliseconds timeout);
+  Result<bool> Expire(std::string_view key, std::chrono::milliseconds ttl,
+                      std::chrono::milliseconds timeout);
+  Result<bool> Persist(std::string_view key, std::chrono::milliseconds timeout);
+  Result<int64_t> IncrBy(std::string_view key, int64_t delta, std::chrono::milliseconds timeout);
+  Result<int64_t> Append(std::string_view key, std::string_view value,
+                         std::chrono::milliseconds timeout);
+  Result<std::vector<std::optional<std::string>>> MGet(const std::vector<std::string>& keys,
+                                                       std::chrono::milliseconds timeout);
+  Status MSet(const std::vector<std::pair<std::string, std::string>>& pairs,
+              std::chrono::milliseconds timeout);
+  Result<ScanPage> Scan(uint64_t cursor, const ScanOptions& options,
+                        std::chrono::milliseconds timeout);
+
   const ClientOptions& options() const { return options_; }
   // The registration's znode path, for tests.
   std::string registration_path() const { return registration_->path(); }
@@ -56,11 +81,22 @@ class Client::Impl {
   // (a value far over the limit would otherwise only break the connection). `value` may be null.
   Status CheckSizes(std::string_view key, const std::string_view* value);
 
+  // Runs `ops` (their db set to options_.db) in one Dkv.execute call, retried as every call is;
+  // an op the master did not execute (Reply::error) fails the attempt with its Status, so an
+  // UNAVAILABLE one is retried like a failed connection. `op` names the call in messages.
+  Result<std::vector<Reply>> Execute(const char* op, std::vector<Op> ops,
+                                     std::chrono::milliseconds timeout);
+  // Execute for one op.
+  Result<Reply> ExecuteOne(const char* op, Op one, std::chrono::milliseconds timeout);
+  // The cluster's slot count (fixed for its life), asked from the master once.
+  Result<int32_t> SlotCount(std::chrono::milliseconds timeout);
+
   const ClientOptions options_;
   const std::shared_ptr<coord::Coordinator> coordinator_;
   const std::shared_ptr<MasterFinder> finder_;
   const std::shared_ptr<ClientRegistration> registration_;
   RetryingCaller caller_;
+  std::atomic<int32_t> slot_count_{0};  // 0 until SlotCount has asked
 };
 
 }  // namespace dkv::client

@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
+#include <set>
 #include <thread>
 
 #include "client/client_impl.h"
@@ -30,10 +32,11 @@ class ClientTest : public ::testing::Test {
     EXPECT_TRUE(server_->CreateAll("/dkv/default").ok());
   }
 
-  std::unique_ptr<Client> NewClient(milliseconds timeout = milliseconds(2000)) {
+  std::unique_ptr<Client> NewClient(milliseconds timeout = milliseconds(2000), int32_t db = 0) {
     coordinator_ = std::make_shared<coord::MemoryCoordinator>(tree_);
     ClientOptions options;
     options.timeout = timeout;
+    options.db = db;
     auto client = Client::Impl::Create(options, coordinator_, cluster_->Factory(),
                                        RetryBackoff{milliseconds(5), milliseconds(20)});
     EXPECT_TRUE(client.ok()) << client.status().ToString();
@@ -243,6 +246,199 @@ TEST_F(ClientTest, ManyThreadsShareOneClient) {
   EXPECT_EQ(ok.load(), 400);
 }
 
+// ---- Keyspace operations: the ops sent through Dkv.execute and how replies come back ----
+
+int64_t NowUnixMs() {
+  return std::chrono::duration_cast<milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+TEST_F(ClientTest, SetWithOptionsSendsConditionAndAbsoluteExpiryInTheClientsDb) {
+  ElectMaster("127.0.0.1:7001");
+  cluster_->SetOpHandler([](const Op&) { return Reply::Ok(); });
+  auto client = NewClient(milliseconds(2000), 3);
+  SetOptions options;
+  options.condition = SetOptions::Condition::kIfAbsent;
+  options.ttl = milliseconds(60000);
+  const int64_t before = NowUnixMs();
+  auto stored = client->Set("k", "v", options);
+  ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+  EXPECT_TRUE(*stored);
+  const std::vector<Op> ops = cluster_->executed_ops();
+  ASSERT_EQ(ops.size(), 1u);
+  EXPECT_EQ(ops[0].code, OpCode::kSet);
+  EXPECT_EQ(ops[0].db, 3);
+  EXPECT_EQ(ops[0].key, "k");
+  EXPECT_EQ(ops[0].value, "v");
+  EXPECT_EQ(ops[0].flags, kNx);
+  EXPECT_GE(ops[0].expire_at_ms, before + 60000);
+  EXPECT_LE(ops[0].expire_at_ms, NowUnixMs() + 60000);
+
+  options = SetOptions();
+  options.condition = SetOptions::Condition::kIfPresent;
+  options.keep_ttl = true;
+  ASSERT_TRUE(client->Set("k", "w", options).ok());
+  EXPECT_EQ(cluster_->executed_ops().back().flags, kXx | kKeepTtl);
+  EXPECT_EQ(cluster_->executed_ops().back().expire_at_ms, 0);
+}
+
+TEST_F(ClientTest, SetRefusedByItsConditionIsFalse) {
+  ElectMaster("127.0.0.1:7001");
+  cluster_->SetOpHandler([](const Op&) { return Reply::Nil(); });
+  auto client = NewClient();
+  SetOptions options;
+  options.condition = SetOptions::Condition::kIfPresent;
+  auto stored = client->Set("k", "v", options);
+  ASSERT_TRUE(stored.ok());
+  EXPECT_FALSE(*stored);
+}
+
+TEST_F(ClientTest, BadSetOptionsFailWithoutBeingSent) {
+  ElectMaster("127.0.0.1:7001");
+  auto client = NewClient();
+  SetOptions options;
+  options.ttl = milliseconds(0);
+  EXPECT_EQ(client->Set("k", "v", options).status().code(), Status::Code::kInvalidArgument);
+  options.ttl = milliseconds(10);
+  options.keep_ttl = true;
+  EXPECT_EQ(client->Set("k", "v", options).status().code(), Status::Code::kInvalidArgument);
+  EXPECT_TRUE(cluster_->executed_ops().empty());
+}
+
+TEST_F(ClientTest, TtlTellsAbsentKeyNoExpiryAndTimeLeftApart) {
+  ElectMaster("127.0.0.1:7001");
+  cluster_->SetOpHandler([](const Op& op) {
+    EXPECT_EQ(op.code, OpCode::kPTtl);
+    return Reply::Integer(op.key == "gone" ? -2 : op.key == "forever" ? -1 : 1500);
+  });
+  auto client = NewClient();
+  auto gone = client->Ttl("gone");
+  ASSERT_TRUE(gone.ok());
+  EXPECT_FALSE(gone->exists);
+  EXPECT_FALSE(gone->remaining.has_value());
+  auto forever = client->Ttl("forever");
+  ASSERT_TRUE(forever.ok());
+  EXPECT_TRUE(forever->exists);
+  EXPECT_FALSE(forever->remaining.has_value());
+  auto soon = client->Ttl("soon");
+  ASSERT_TRUE(soon.ok());
+  EXPECT_TRUE(soon->exists);
+  EXPECT_EQ(soon->remaining, milliseconds(1500));
+}
+
+TEST_F(ClientTest, ExpireAndPersistReportWhetherTheyApplied) {
+  ElectMaster("127.0.0.1:7001");
+  cluster_->SetOpHandler([](const Op& op) { return Reply::Integer(op.key == "k" ? 1 : 0); });
+  auto client = NewClient();
+  const int64_t before = NowUnixMs();
+  EXPECT_EQ(*client->Expire("k", milliseconds(5000)), true);
+  EXPECT_EQ(cluster_->executed_ops().back().code, OpCode::kExpire);
+  EXPECT_GE(cluster_->executed_ops().back().expire_at_ms, before + 5000);
+  EXPECT_EQ(*client->Expire("other", milliseconds(5000)), false);
+  // A ttl <= 0 sends a time already past, which deletes the key.
+  EXPECT_EQ(*client->Expire("k", milliseconds(0)), true);
+  EXPECT_LT(cluster_->executed_ops().back().expire_at_ms, NowUnixMs());
+  EXPECT_EQ(*client->Persist("k"), true);
+  EXPECT_EQ(cluster_->executed_ops().back().code, OpCode::kPersist);
+  EXPECT_EQ(*client->Persist("other"), false);
+}
+
+TEST_F(ClientTest, IncrByReturnsTheNewValueAndANonIntegerIsInvalidArgument) {
+  ElectMaster("127.0.0.1:7001");
+  cluster_->SetOpHandler([](const Op& op) {
+    if (op.key == "text") return Reply::Error("ERR value is not an integer or out of range");
+    return Reply::Integer(40 + op.arg1);
+  });
+  auto client = NewClient();
+  EXPECT_EQ(*client->IncrBy("n", 2), 42);
+  EXPECT_EQ(cluster_->executed_ops().back().code, OpCode::kIncrBy);
+  auto bad = client->IncrBy("text", 1);
+  EXPECT_EQ(bad.status().code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(bad.status().message(), "incrby 'text': value is not an integer or out of range");
+}
+
+TEST_F(ClientTest, AppendReturnsTheNewLength) {
+  ElectMaster("127.0.0.1:7001");
+  cluster_->SetOpHandler(
+      [](const Op& op) { return Reply::Integer(static_cast<int64_t>(op.value.size()) + 3); });
+  auto client = NewClient();
+  EXPECT_EQ(*client->Append("k", "ab"), 5);
+  EXPECT_EQ(cluster_->executed_ops().back().code, OpCode::kAppend);
+}
+
+TEST_F(ClientTest, MGetAndMSetAreOneCallAnsweredInOrder) {
+  ElectMaster("127.0.0.1:7001");
+  cluster_->SetOpHandler([](const Op& op) {
+    if (op.code == OpCode::kSet) return Reply::Ok();
+    return op.key == "b" ? Reply::Nil() : Reply::Bulk(op.key + "!");
+  });
+  auto client = NewClient();
+  ASSERT_TRUE(client->MSet({{"a", "1"}, {"b", "2"}}).ok());
+  const int calls = cluster_->calls();
+  auto values = client->MGet({"a", "b", "c"});
+  ASSERT_TRUE(values.ok()) << values.status().ToString();
+  EXPECT_EQ(cluster_->calls(), calls + 1);
+  EXPECT_EQ(*values, (std::vector<std::optional<std::string>>{"a!", std::nullopt, "c!"}));
+  EXPECT_TRUE(client->MGet({})->empty());
+}
+
+TEST_F(ClientTest, OpTheMasterDidNotExecuteIsRetriedWhenUnavailable) {
+  ElectMaster("127.0.0.1:7001");
+  std::atomic<int> attempts{0};
+  cluster_->SetOpHandler([&](const Op&) {
+    return ++attempts == 1 ? Reply::Failed(Status::Unavailable("data node down")) : Reply::Ok();
+  });
+  auto client = NewClient();
+  auto stored = client->Set("k", "v", SetOptions());
+  ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+  EXPECT_EQ(attempts.load(), 2);
+  // Other codes come back at once.
+  cluster_->SetOpHandler([](const Op&) { return Reply::Failed(Status::NoDataNodes("none")); });
+  EXPECT_TRUE(client->Set("k", "v", SetOptions()).status().IsNoDataNodes());
+}
+
+TEST_F(ClientTest, ScanWalksEverySlotOnceAndEndsWithCursorZero) {
+  ElectMaster("127.0.0.1:7001");  // FakeCluster's status reports 16 slots
+  cluster_->SetOpHandler([](const Op& op) {
+    EXPECT_EQ(op.code, OpCode::kScan);
+    EXPECT_EQ(op.value, "k*");
+    return Reply::Array({"k" + std::to_string(op.arg1)});
+  });
+  auto client = NewClient();
+  std::set<std::string> seen;
+  uint64_t cursor = 0;
+  int pages = 0;
+  do {
+    auto page = client->Scan(cursor, ScanOptions{"k*", 3});
+    ASSERT_TRUE(page.ok()) << page.status().ToString();
+    for (const std::string& key : page->keys) EXPECT_TRUE(seen.insert(key).second) << key;
+    cursor = page->cursor;
+    ++pages;
+  } while (cursor != 0 && pages < 100);
+  EXPECT_EQ(seen.size(), 16u);
+  EXPECT_EQ(cursor, 0u);
+  EXPECT_GT(pages, 1);
+  EXPECT_EQ(client->Scan(16).status().code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(client->Scan(0, ScanOptions{"", 0}).status().code(), Status::Code::kInvalidArgument);
+}
+
+TEST_F(ClientTest, GetSetRemoveInAnotherDbGoThroughExecute) {
+  ElectMaster("127.0.0.1:7001");
+  cluster_->SetOpHandler([](const Op& op) {
+    EXPECT_EQ(op.db, 5);
+    if (op.code == OpCode::kGet) return Reply::Bulk("v");
+    if (op.code == OpCode::kDel) return Reply::Integer(1);
+    return Reply::Ok();
+  });
+  auto client = NewClient(milliseconds(2000), 5);
+  ASSERT_TRUE(client->Set("k", "v").ok());
+  EXPECT_EQ(**client->Get("k"), "v");
+  EXPECT_EQ(*client->Remove("k"), true);
+  EXPECT_EQ(cluster_->executed_ops().size(), 3u);
+  EXPECT_EQ(cluster_->Peek("k"), std::nullopt);  // the db-0 RPCs were not used
+}
+
 TEST(ClientConnectTest, BadOptionsAreInvalidArgument) {
   ClientOptions options;
   options.timeout = milliseconds(0);
@@ -250,6 +446,11 @@ TEST(ClientConnectTest, BadOptionsAreInvalidArgument) {
   options = ClientOptions();
   options.cluster = "a/b";
   EXPECT_EQ(Client::Connect(options).status().code(), Status::Code::kInvalidArgument);
+  for (int32_t db : {-1, 16}) {
+    options = ClientOptions();
+    options.db = db;
+    EXPECT_EQ(Client::Connect(options).status().code(), Status::Code::kInvalidArgument);
+  }
 }
 
 TEST(ClientConnectTest, UnreachableZooKeeperFailsWithinTheTimeoutNamingIt) {

@@ -5,11 +5,13 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "client/master_stub.h"
 #include "common/mutex.h"
@@ -39,6 +41,15 @@ class FakeCluster : public std::enable_shared_from_this<FakeCluster> {
   void FailCalls(Status status) {
     MutexLock l(&mu_);
     fail_ = std::move(status);
+  }
+  // Dkv.execute on the master answers each op with `handler` (NIL without one) and records it.
+  void SetOpHandler(std::function<Reply(const Op&)> handler) {
+    MutexLock l(&mu_);
+    op_handler_ = std::move(handler);
+  }
+  std::vector<Op> executed_ops() {
+    MutexLock l(&mu_);
+    return executed_ops_;
   }
   int calls() const { return calls_.load(); }
   int unsafe_puts() const { return unsafe_puts_.load(); }
@@ -103,6 +114,11 @@ class FakeCluster : public std::enable_shared_from_this<FakeCluster> {
       });
     }
 
+    Status Execute(const std::vector<Op>& ops, std::vector<Reply>* replies,
+                   std::chrono::milliseconds, std::string* hint) override {
+      return cluster_->Execute(address_, hint, ops, replies);
+    }
+
    private:
     const std::shared_ptr<FakeCluster> cluster_;
     const HostPort address_;
@@ -112,15 +128,33 @@ class FakeCluster : public std::enable_shared_from_this<FakeCluster> {
   Status Serve(const HostPort& address, std::string* hint, Fn fn) {
     ++calls_;
     MutexLock l(&mu_);
+    DKV_RETURN_NOT_OK(Admit(address, hint));
+    fn(data_);
+    return Status::OK();
+  }
+
+  Status Execute(const HostPort& address, std::string* hint, const std::vector<Op>& ops,
+                 std::vector<Reply>* replies) {
+    ++calls_;
+    MutexLock l(&mu_);
+    DKV_RETURN_NOT_OK(Admit(address, hint));
+    replies->clear();
+    for (const Op& op : ops) {
+      executed_ops_.push_back(op);
+      replies->push_back(op_handler_ ? op_handler_(op) : Reply::Nil());
+    }
+    return Status::OK();
+  }
+
+  // Whether `address` serves a call now: down, a standby (NOT_MASTER), failing, or the master.
+  Status Admit(const HostPort& address, std::string* hint) REQUIRES(mu_) {
     const std::string a = address.ToString();
     if (down_.count(a)) return Status::Unavailable("connection to " + a + " failed: refused");
     if (a != master_) {
       *hint = hints_ ? master_ : "";
       return Status::NotMaster(a + " is a standby");
     }
-    if (!fail_.ok()) return fail_;
-    fn(data_);
-    return Status::OK();
+    return fail_;
   }
 
   std::atomic<int> calls_{0};
@@ -131,6 +165,8 @@ class FakeCluster : public std::enable_shared_from_this<FakeCluster> {
   bool hints_ GUARDED_BY(mu_) = true;
   Status fail_ GUARDED_BY(mu_);
   std::map<std::string, std::string> data_ GUARDED_BY(mu_);
+  std::function<Reply(const Op&)> op_handler_ GUARDED_BY(mu_);
+  std::vector<Op> executed_ops_ GUARDED_BY(mu_);
 };
 
 }  // namespace dkv::client

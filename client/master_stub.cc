@@ -4,6 +4,7 @@
 
 #include <utility>
 
+#include "common/rpc/op_codec.h"
 #include "common/rpc/rpc_connection.h"
 #include "gen-cpp/Dkv.h"
 
@@ -92,6 +93,23 @@ class RpcMasterStub : public MasterStub {
     DKV_RETURN_NOT_OK(
         pool_.Call(WithHint(master_hint, [&](rpc::DkvClient& c) { c.status(reply); }), timeout));
     *status = FromThrift(reply);
+    return Status::OK();
+  }
+
+  Status Execute(const std::vector<Op>& ops, std::vector<Reply>* replies,
+                 std::chrono::milliseconds timeout, std::string* master_hint) override {
+    std::vector<rpc::Op> request;
+    request.reserve(ops.size());
+    for (const Op& op : ops) request.push_back(rpc::ToThrift(Op(op)));
+    std::vector<rpc::Reply> reply;
+    DKV_RETURN_NOT_OK(pool_.Call(
+        WithHint(master_hint, [&](rpc::DkvClient& c) { c.execute(reply, request); }), timeout));
+    if (reply.size() != ops.size()) {
+      return Status::Internal(pool_.address().ToString() + " answered " +
+                              std::to_string(reply.size()) + " replies to " +
+                              std::to_string(ops.size()) + " ops");
+    }
+    *replies = rpc::FromThrift(std::move(reply));
     return Status::OK();
   }
 

@@ -9,8 +9,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/host_port.h"
+#include "common/op.h"
 #include "dkv/client.h"
 #include "dkv/status.h"
 
@@ -37,6 +39,9 @@ class MasterStub {
                            std::chrono::milliseconds timeout) = 0;
   virtual Status GetStatus(ClusterStatus* status, std::chrono::milliseconds timeout,
                            std::string* master_hint) = 0;
+  // Dkv.execute: *replies gets one Reply per op, in order (INTERNAL if the count differs).
+  virtual Status Execute(const std::vector<Op>& ops, std::vector<Reply>* replies,
+                         std::chrono::milliseconds timeout, std::string* master_hint) = 0;
 };
 
 // Makes the stub for a master address. Called with no lock held; may be called concurrently.

@@ -32,6 +32,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "dkv/result.h"
@@ -48,10 +49,49 @@ struct ClientOptions {
   std::chrono::milliseconds timeout{5000};
   // ZooKeeper session timeout (the ZooKeeper server clamps it to 2..20 of its ticks).
   std::chrono::milliseconds session_timeout{4000};
+  // The keyspace every call works in, 0..15 (Redis's SELECT): keyspaces are separate, the same
+  // key may hold different values in each.
+  int32_t db = 0;
 };
 
 // Passed as a call's `timeout`: use ClientOptions::timeout. Any timeout <= 0 means the same.
 inline constexpr std::chrono::milliseconds kDefaultTimeout{0};
+
+// ---- Keyspace operations beyond get/set/remove (Redis's string and key commands) ----
+
+// How Client::Set(key, value, SetOptions) stores.
+struct SetOptions {
+  enum class Condition {
+    kAlways,
+    kIfAbsent,   // only if the key does not exist (Redis NX)
+    kIfPresent,  // only if the key exists (Redis XX)
+  };
+  Condition condition = Condition::kAlways;
+  // Expire the key this long after the call (> 0); none: the key does not expire.
+  std::optional<std::chrono::milliseconds> ttl;
+  // Keep the key's current expiry instead of clearing it (Redis KEEPTTL); not with `ttl`.
+  bool keep_ttl = false;
+};
+
+// A key's time to live (Client::Ttl).
+struct KeyTtl {
+  bool exists = false;  // false: no such key (Redis's TTL -2)
+  // Time left; empty when the key exists without an expiry (Redis's -1) or does not exist.
+  std::optional<std::chrono::milliseconds> remaining;
+};
+
+// One page of Client::Scan.
+struct ScanPage {
+  std::vector<std::string> keys;
+  // Pass to the next Scan call; 0 once the whole keyspace has been covered.
+  uint64_t cursor = 0;
+};
+
+struct ScanOptions {
+  std::string match;  // a Redis glob pattern (*, ?, [a-z], \x); empty: every key
+  // How many keys a page should hold (Redis's COUNT hint): a page may hold fewer or more.
+  int32_t count = 10;
+};
 
 // A snapshot of the cluster as its master sees it (Client::GetStatus; `dkv status`).
 struct ClusterStatus {
@@ -122,6 +162,51 @@ class Client {
 
   // The cluster's members and slot assignment, as the master sees them.
   Result<ClusterStatus> GetStatus(std::chrono::milliseconds timeout = kDefaultTimeout);
+
+  // ---- Keyspace operations (Redis's string and key commands; each on options().db) ----
+  // A key's operation executes atomically on the data node that owns it. Multi-key calls (MGet,
+  // MSet) are not atomic across keys. Expiry times are computed from this machine's clock (as
+  // the Redis front end does from the server's): keep clocks in sync for TTLs to be exact.
+  // Errors as above, plus INVALID_ARGUMENT for bad options (a negative TTL, ttl with keep_ttl, a
+  // count < 1, db outside 0..15 at Connect) and for a Redis error the operation met (e.g. IncrBy
+  // on a value that is not an integer), its message as Redis words it without the "ERR ".
+
+  // Stores `value` under `key` as `options` say. True if stored, false if the condition refused
+  // it (the key existed for kIfAbsent, did not for kIfPresent).
+  Result<bool> Set(std::string_view key, std::string_view value, const SetOptions& options,
+                   std::chrono::milliseconds timeout = kDefaultTimeout);
+  // The time left before `key` expires (see KeyTtl).
+  Result<KeyTtl> Ttl(std::string_view key, std::chrono::milliseconds timeout = kDefaultTimeout);
+  // Makes `key` expire `ttl` from now (a ttl <= 0 deletes it, as Redis's EXPIRE). True if the key
+  // exists (its expiry was set), false if it does not.
+  Result<bool> Expire(std::string_view key, std::chrono::milliseconds ttl,
+                      std::chrono::milliseconds timeout = kDefaultTimeout);
+  // Removes `key`'s expiry. True if it had one, false if it had none or does not exist.
+  Result<bool> Persist(std::string_view key, std::chrono::milliseconds timeout = kDefaultTimeout);
+  // Adds `delta` to the integer stored at `key` (a missing key counts as 0) and returns the new
+  // value. INVALID_ARGUMENT "value is not an integer or out of range" when the value is not a
+  // 64-bit decimal integer, "increment or decrement would overflow" on overflow; the value is
+  // left as it was.
+  Result<int64_t> IncrBy(std::string_view key, int64_t delta,
+                         std::chrono::milliseconds timeout = kDefaultTimeout);
+  // Appends `value` to the value at `key` (creating it) and returns the new length.
+  Result<int64_t> Append(std::string_view key, std::string_view value,
+                         std::chrono::milliseconds timeout = kDefaultTimeout);
+  // The values of `keys`, in order; std::nullopt for a missing key. One call to the master.
+  Result<std::vector<std::optional<std::string>>> MGet(
+      const std::vector<std::string>& keys, std::chrono::milliseconds timeout = kDefaultTimeout);
+  // Stores every (key, value) pair. One call to the master, not atomic: when it fails, some
+  // pairs may have been stored.
+  Status MSet(const std::vector<std::pair<std::string, std::string>>& pairs,
+              std::chrono::milliseconds timeout = kDefaultTimeout);
+  // A page of the keyspace's keys matching options.match, starting at `cursor` (0 for the first
+  // page). The cursor walks the cluster's slots, so iterating until it comes back 0 returns every
+  // key that existed throughout exactly once, whatever moves between data nodes meanwhile; keys
+  // written or removed during the scan may or may not appear (Redis's SCAN guarantees). Keys come
+  // in slot order. `timeout` bounds each call to the master (a page may take several).
+  // INVALID_ARGUMENT for a cursor past the cluster's last slot.
+  Result<ScanPage> Scan(uint64_t cursor, const ScanOptions& options = ScanOptions(),
+                        std::chrono::milliseconds timeout = kDefaultTimeout);
 
   // The options this client was connected with.
   const ClientOptions& options() const;

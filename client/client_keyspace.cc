@@ -1,0 +1,243 @@
+// Client::Impl's keyspace operations (SET with options, TTL, EXPIRE, PERSIST, INCRBY, APPEND,
+// MGET, MSET, SCAN): each builds Ops (common/op.h), runs them in one Dkv.execute call through the
+// RetryingCaller, and reads the Redis-shaped Replies back into the public types.
+#include <algorithm>
+#include <chrono>
+#include <iterator>
+#include <string>
+#include <utility>
+
+#include "client/client_impl.h"
+
+namespace dkv::client {
+namespace {
+
+// A scan page starts with this many slots per call and doubles them while pages come back short,
+// so a sparse keyspace is crossed in few calls and a dense one does not return far over `count`.
+constexpr int32_t kScanFirstSlots = 8;
+constexpr int32_t kScanMaxSlots = 512;
+
+int64_t NowUnixMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Op KeyOp(OpCode code, std::string_view key) {
+  Op op;
+  op.code = code;
+  op.key = std::string(key);
+  return op;
+}
+
+// A reply of the wrong shape is a bug on the far side.
+Status Unexpected(const char* op, const Reply& reply) {
+  return Status::Internal(std::string(op) + ": unexpected reply of type " +
+                          std::to_string(static_cast<int>(reply.type)));
+}
+
+// A Redis error reply ("ERR value is not an integer or out of range") as INVALID_ARGUMENT naming
+// the call and key, without Redis's "ERR " prefix.
+Status RedisError(const char* op, std::string_view key, const Reply& reply) {
+  std::string_view text = reply.str;
+  if (text.substr(0, 4) == "ERR ") text.remove_prefix(4);
+  return Status::InvalidArgument(std::string(op) + " '" + std::string(key) +
+                                 "': " + std::string(text));
+}
+
+// The INTEGER of a reply, or the error it carries.
+Result<int64_t> IntegerOf(const char* op, std::string_view key, const Reply& reply) {
+  if (reply.type == Reply::Type::kError) return RedisError(op, key, reply);
+  if (reply.type != Reply::Type::kInteger) return Unexpected(op, reply);
+  return reply.integer;
+}
+
+}  // namespace
+
+Result<std::vector<Reply>> Client::Impl::Execute(const char* op, std::vector<Op> ops,
+                                                 std::chrono::milliseconds timeout) {
+  for (Op& o : ops) o.db = options_.db;
+  std::vector<Reply> replies;
+  DKV_RETURN_NOT_OK(caller_.Run(op, Resolve(timeout),
+                                [&](MasterStub& m, std::chrono::milliseconds t, std::string* h) {
+                                  DKV_RETURN_NOT_OK(m.Execute(ops, &replies, t, h));
+                                  for (const Reply& r : replies) {
+                                    if (r.error) return r.ToStatus();
+                                  }
+                                  return Status::OK();
+                                }));
+  return replies;
+}
+
+Result<Reply> Client::Impl::ExecuteOne(const char* op, Op one, std::chrono::milliseconds timeout) {
+  std::vector<Op> ops;
+  ops.push_back(std::move(one));
+  DKV_ASSIGN_OR_RETURN(std::vector<Reply> replies, Execute(op, std::move(ops), timeout));
+  return std::move(replies.front());
+}
+
+Result<int32_t> Client::Impl::SlotCount(std::chrono::milliseconds timeout) {
+  if (int32_t known = slot_count_.load(); known > 0) return known;
+  DKV_ASSIGN_OR_RETURN(ClusterStatus status, GetStatus(timeout));
+  if (status.slot_count <= 0) return Status::Internal("the master reported no slots");
+  slot_count_.store(status.slot_count);
+  return status.slot_count;
+}
+
+Result<bool> Client::Impl::Set(std::string_view key, std::string_view value,
+                               const SetOptions& options, std::chrono::milliseconds timeout) {
+  if (options.ttl && options.ttl->count() <= 0) {
+    return Status::InvalidArgument("set: ttl must be positive, not " +
+                                   std::to_string(options.ttl->count()) + " ms");
+  }
+  if (options.ttl && options.keep_ttl) {
+    return Status::InvalidArgument("set: a ttl and keep_ttl exclude each other");
+  }
+  DKV_RETURN_NOT_OK(CheckSizes(key, &value));
+  Op op = KeyOp(OpCode::kSet, key);
+  op.value = std::string(value);
+  if (options.ttl) op.expire_at_ms = NowUnixMs() + options.ttl->count();
+  if (options.keep_ttl) op.flags |= kKeepTtl;
+  if (options.condition == SetOptions::Condition::kIfAbsent) op.flags |= kNx;
+  if (options.condition == SetOptions::Condition::kIfPresent) op.flags |= kXx;
+  DKV_ASSIGN_OR_RETURN(Reply reply, ExecuteOne("set", std::move(op), timeout));
+  switch (reply.type) {
+    case Reply::Type::kStatus:
+      return true;
+    case Reply::Type::kNil:
+      return false;
+    case Reply::Type::kError:
+      return RedisError("set", key, reply);
+    default:
+      return Unexpected("set", reply);
+  }
+}
+
+Result<KeyTtl> Client::Impl::Ttl(std::string_view key, std::chrono::milliseconds timeout) {
+  DKV_RETURN_NOT_OK(CheckSizes(key, nullptr));
+  DKV_ASSIGN_OR_RETURN(Reply reply, ExecuteOne("ttl", KeyOp(OpCode::kPTtl, key), timeout));
+  DKV_ASSIGN_OR_RETURN(int64_t ms, IntegerOf("ttl", key, reply));
+  KeyTtl ttl;
+  ttl.exists = ms != -2;
+  if (ms >= 0) ttl.remaining = std::chrono::milliseconds(ms);
+  return ttl;
+}
+
+Result<bool> Client::Impl::Expire(std::string_view key, std::chrono::milliseconds ttl,
+                                  std::chrono::milliseconds timeout) {
+  DKV_RETURN_NOT_OK(CheckSizes(key, nullptr));
+  Op op = KeyOp(OpCode::kExpire, key);
+  const int64_t now = NowUnixMs();
+  // A ttl <= 0 deletes the key: any time already past does (op.h).
+  op.expire_at_ms = ttl.count() > 0 ? now + ttl.count() : now - 1;
+  DKV_ASSIGN_OR_RETURN(Reply reply, ExecuteOne("expire", std::move(op), timeout));
+  DKV_ASSIGN_OR_RETURN(int64_t set, IntegerOf("expire", key, reply));
+  return set == 1;
+}
+
+Result<bool> Client::Impl::Persist(std::string_view key, std::chrono::milliseconds timeout) {
+  DKV_RETURN_NOT_OK(CheckSizes(key, nullptr));
+  DKV_ASSIGN_OR_RETURN(Reply reply, ExecuteOne("persist", KeyOp(OpCode::kPersist, key), timeout));
+  DKV_ASSIGN_OR_RETURN(int64_t removed, IntegerOf("persist", key, reply));
+  return removed == 1;
+}
+
+Result<int64_t> Client::Impl::IncrBy(std::string_view key, int64_t delta,
+                                     std::chrono::milliseconds timeout) {
+  DKV_RETURN_NOT_OK(CheckSizes(key, nullptr));
+  Op op = KeyOp(OpCode::kIncrBy, key);
+  op.arg1 = delta;
+  DKV_ASSIGN_OR_RETURN(Reply reply, ExecuteOne("incrby", std::move(op), timeout));
+  return IntegerOf("incrby", key, reply);
+}
+
+Result<int64_t> Client::Impl::Append(std::string_view key, std::string_view value,
+                                     std::chrono::milliseconds timeout) {
+  DKV_RETURN_NOT_OK(CheckSizes(key, &value));
+  Op op = KeyOp(OpCode::kAppend, key);
+  op.value = std::string(value);
+  DKV_ASSIGN_OR_RETURN(Reply reply, ExecuteOne("append", std::move(op), timeout));
+  return IntegerOf("append", key, reply);
+}
+
+Result<std::vector<std::optional<std::string>>> Client::Impl::MGet(
+    const std::vector<std::string>& keys, std::chrono::milliseconds timeout) {
+  std::vector<Op> ops;
+  ops.reserve(keys.size());
+  for (const std::string& key : keys) {
+    DKV_RETURN_NOT_OK(CheckSizes(key, nullptr));
+    ops.push_back(KeyOp(OpCode::kGet, key));
+  }
+  std::vector<std::optional<std::string>> values;
+  if (ops.empty()) return values;
+  DKV_ASSIGN_OR_RETURN(std::vector<Reply> replies, Execute("mget", std::move(ops), timeout));
+  values.reserve(replies.size());
+  for (Reply& reply : replies) {
+    if (reply.type == Reply::Type::kNil) {
+      values.emplace_back();
+    } else if (reply.type == Reply::Type::kBulk) {
+      values.emplace_back(std::move(reply.str));
+    } else {
+      return Unexpected("mget", reply);
+    }
+  }
+  return values;
+}
+
+Status Client::Impl::MSet(const std::vector<std::pair<std::string, std::string>>& pairs,
+                          std::chrono::milliseconds timeout) {
+  std::vector<Op> ops;
+  ops.reserve(pairs.size());
+  for (const auto& [key, value] : pairs) {
+    const std::string_view v = value;
+    DKV_RETURN_NOT_OK(CheckSizes(key, &v));
+    Op op = KeyOp(OpCode::kSet, key);
+    op.value = value;
+    ops.push_back(std::move(op));
+  }
+  if (ops.empty()) return Status::OK();
+  DKV_ASSIGN_OR_RETURN(std::vector<Reply> replies, Execute("mset", std::move(ops), timeout));
+  for (size_t i = 0; i < replies.size(); ++i) {
+    if (replies[i].type == Reply::Type::kError)
+      return RedisError("mset", pairs[i].first, replies[i]);
+  }
+  return Status::OK();
+}
+
+Result<ScanPage> Client::Impl::Scan(uint64_t cursor, const ScanOptions& options,
+                                    std::chrono::milliseconds timeout) {
+  if (options.count < 1) {
+    return Status::InvalidArgument("scan: count must be at least 1, not " +
+                                   std::to_string(options.count));
+  }
+  DKV_ASSIGN_OR_RETURN(int32_t slots, SlotCount(timeout));
+  if (cursor >= static_cast<uint64_t>(slots)) {
+    return Status::InvalidArgument("scan: cursor " + std::to_string(cursor) +
+                                   " is past the last slot (" + std::to_string(slots - 1) + ")");
+  }
+  ScanPage page;
+  auto slot = static_cast<int32_t>(cursor);
+  int32_t batch = kScanFirstSlots;
+  while (slot < slots && page.keys.size() < static_cast<size_t>(options.count)) {
+    std::vector<Op> ops;
+    const int32_t end = std::min(slots, slot + batch);
+    for (int32_t s = slot; s < end; ++s) {
+      Op op;
+      op.code = OpCode::kScan;
+      op.arg1 = s;
+      op.value = options.match;
+      ops.push_back(std::move(op));
+    }
+    DKV_ASSIGN_OR_RETURN(std::vector<Reply> replies, Execute("scan", std::move(ops), timeout));
+    for (Reply& reply : replies) {
+      if (reply.type != Reply::Type::kArray) return Unexpected("scan", reply);
+      std::move(reply.elements.begin(), reply.elements.end(), std::back_inserter(page.keys));
+    }
+    slot = end;
+    batch = std::min(batch * 2, kScanMaxSlots);
+  }
+  page.cursor = slot < slots ? static_cast<uint64_t>(slot) : 0;
+  return page;
+}
+
+}  // namespace dkv::client
