@@ -31,10 +31,11 @@ ClusterStatus FromThrift(const rpc::ClusterStatus& in) {
   ClusterStatus out;
   out.cluster = in.cluster;
   if (!in.master.server_id.empty() || !in.master.address.empty()) {
-    out.master = ClusterStatus::Master{in.master.server_id, in.master.address, in.master.epoch};
+    out.master = ClusterStatus::Master{in.master.server_id, in.master.address, in.master.epoch,
+                                       in.master.resp_address};
   }
   for (const rpc::MemberRecord& s : in.standbys) {
-    out.standbys.push_back({s.id, s.address});
+    out.standbys.push_back({s.id, s.address, s.resp_address});
   }
   for (const rpc::DataNodeStatus& d : in.data_nodes) {
     out.data_nodes.push_back({d.id, d.address, d.slots, d.keys});

@@ -39,7 +39,8 @@ std::string FormatStatusJson(const ClusterStatus& status) {
   if (status.master) {
     out << "{\"id\":" << JsonQuote(status.master->id)
         << ",\"address\":" << JsonQuote(status.master->address)
-        << ",\"epoch\":" << status.master->epoch << "}";
+        << ",\"epoch\":" << status.master->epoch
+        << ",\"resp_address\":" << JsonQuote(status.master->resp_address) << "}";
   } else {
     out << "null";
   }
@@ -47,7 +48,8 @@ std::string FormatStatusJson(const ClusterStatus& status) {
   for (size_t i = 0; i < status.standbys.size(); ++i) {
     const auto& s = status.standbys[i];
     out << (i ? "," : "") << "{\"id\":" << JsonQuote(s.id)
-        << ",\"address\":" << JsonQuote(s.address) << "}";
+        << ",\"address\":" << JsonQuote(s.address)
+        << ",\"resp_address\":" << JsonQuote(s.resp_address) << "}";
   }
   out << "],\"data_nodes\":[";
   for (size_t i = 0; i < status.data_nodes.size(); ++i) {

@@ -8,8 +8,8 @@ namespace {
 ClusterStatus Sample() {
   ClusterStatus s;
   s.cluster = "default";
-  s.master = ClusterStatus::Master{"srv-0000000001", "10.0.0.1:7000", 3};
-  s.standbys.push_back({"srv-0000000002", "10.0.0.2:7000"});
+  s.master = ClusterStatus::Master{"srv-0000000001", "10.0.0.1:7000", 3, "10.0.0.1:6379"};
+  s.standbys.push_back({"srv-0000000002", "10.0.0.2:7000", ""});
   s.data_nodes.push_back({"d1", "10.0.0.3:7100", 512, 10});
   s.data_nodes.push_back({"d2", "10.0.0.4:7100", 512, -1});
   s.clients = 2;
@@ -21,7 +21,8 @@ ClusterStatus Sample() {
 TEST(StatusFormatTest, JsonHasThePromisedFields) {
   EXPECT_EQ(FormatStatusJson(Sample()),
             R"({"cluster":"default","master":{"id":"srv-0000000001","address":"10.0.0.1:7000",)"
-            R"("epoch":3},"standbys":[{"id":"srv-0000000002","address":"10.0.0.2:7000"}],)"
+            R"("epoch":3,"resp_address":"10.0.0.1:6379"},"standbys":[{"id":"srv-0000000002",)"
+            R"("address":"10.0.0.2:7000","resp_address":""}],)"
             R"("data_nodes":[{"id":"d1","address":"10.0.0.3:7100","slots":512,"keys":10},)"
             R"({"id":"d2","address":"10.0.0.4:7100","slots":512,"keys":-1}],)"
             R"("clients":2,"slot_count":1024,"slot_map_version":7,"lost_slots":0,)"

@@ -14,7 +14,8 @@ struct MemberInfo {
   std::string id;       // servers: the znode name (srv-<seq>); data nodes: the stable --id
   std::string address;  // advertised Thrift host:port
   int32_t pid = 0;
-  std::string host;  // host name of the machine it runs on
+  std::string host;               // host name of the machine it runs on
+  std::string resp_address = {};  // servers: advertised RESP host:port; empty when RESP is off
 };
 
 // A connected client, in clients/.
@@ -28,7 +29,8 @@ struct MasterInfo {
   std::string server_id;
   std::string address;
   int64_t epoch = 0;
-  Limits limits;  // the key and value limits the master enforces
+  Limits limits;                  // the key and value limits the master enforces
+  std::string resp_address = {};  // the master's advertised RESP host:port; empty when RESP is off
 };
 
 }  // namespace dkv

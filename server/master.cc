@@ -143,8 +143,8 @@ Status Master::RaiseEpoch() {
 }
 
 Status Master::WriteMasterNode(const std::string& server_id) {
-  const std::string data =
-      rpc::EncodeMaster(MasterInfo{server_id, config_.address, epoch_, config_.limits});
+  const std::string data = rpc::EncodeMaster(
+      MasterInfo{server_id, config_.address, epoch_, config_.limits, config_.resp_address});
   Status s = coord_->Create(paths_.master(), data, coord::NodeMode::kEphemeral);
   if (s.IsAlreadyExists()) {
     // Left by a previous master whose session is closing; ours replaces it.

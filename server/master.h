@@ -39,6 +39,7 @@ struct MasterConfig {
   Limits limits;                     // published in the master znode
   int32_t new_cluster_slots = 1024;  // slot count used only when the cluster has no slot map yet
   std::chrono::milliseconds data_grace{0};  // how long a departed data node keeps its slots
+  std::string resp_address = {};  // advertised RESP address, published in the master znode
 };
 
 class Master {

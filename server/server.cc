@@ -12,9 +12,11 @@ namespace dkv::server {
 Server::Server(ServerOptions options)
     : options_(std::move(options)),
       paths_(options_.cluster),
-      router_(options_.limits, [timeout = options_.data_call_timeout](const HostPort& address) {
-        return NewThriftDataChannel(address, timeout);
-      }) {}
+      router_(options_.limits,
+              [timeout = options_.data_call_timeout](const HostPort& address) {
+                return NewThriftDataChannel(address, timeout);
+              }),
+      forwarder_(options_.data_call_timeout) {}
 
 Server::~Server() { Shutdown(); }
 
@@ -39,11 +41,26 @@ Status Server::Start() {
       HostPort advertised,
       AdvertisedAddress(options_.advertise, options_.listen.host, rpc_server_->port()));
   advertised_ = advertised.ToString();
+  if (options_.resp_port > 0) {
+    RespServerOptions resp;
+    resp.listen = HostPort{options_.listen.host, static_cast<uint16_t>(options_.resp_port)};
+    resp.io_threads = options_.resp_threads;
+    // One argument may be as large as the largest key or value, plus room for a SETRANGE offset.
+    resp.limits.max_bulk_bytes =
+        std::max(options_.limits.max_key_bytes, options_.limits.max_value_bytes);
+    DKV_ASSIGN_OR_RETURN(resp_server_, RespServer::Start(resp, this));
+    DKV_ASSIGN_OR_RETURN(
+        HostPort resp_advertised,
+        AdvertisedAddress(options_.resp_advertise, options_.listen.host, resp_server_->port()));
+    resp_advertised_ = resp_advertised.ToString();
+  }
 
-  master_ = std::make_unique<Master>(
-      coord_.get(), paths_,
-      MasterConfig{advertised_, options_.limits, options_.slots, options_.data_grace}, &router_);
-  MemberInfo self{"", advertised_, static_cast<int32_t>(getpid()), LocalHostName()};
+  master_ = std::make_unique<Master>(coord_.get(), paths_,
+                                     MasterConfig{advertised_, options_.limits, options_.slots,
+                                                  options_.data_grace, resp_advertised_},
+                                     &router_);
+  MemberInfo self{"", advertised_, static_cast<int32_t>(getpid()), LocalHostName(),
+                  resp_advertised_};
   election_ = std::make_unique<Election>(coord_.get(), paths_, self, this);
   // Request threads may run from the moment the RpcServer started; they look at master_ and
   // election_ only once this is set (release/acquire).
@@ -51,7 +68,10 @@ Status Server::Start() {
   coord_->SetSessionListener([this](coord::SessionEvent e) { OnSessionEvent(e); });
   DKV_RETURN_NOT_OK(election_->Start());
   DKV_LOG(INFO) << "dkv-server listening on " << options_.listen.host << ":" << rpc_server_->port()
-                << ", advertised as " << advertised_ << ", cluster '" << options_.cluster << "'";
+                << ", advertised as " << advertised_ << ", cluster '" << options_.cluster << "'"
+                << (resp_server_ ? ", RESP on port " + std::to_string(resp_server_->port()) +
+                                       " advertised as " + resp_advertised_
+                                 : std::string());
   return Status::OK();
 }
 
@@ -63,6 +83,7 @@ void Server::Shutdown() {
   if (election_) election_->Leave();
   if (master_) master_->StepDown();
   if (rpc_server_) rpc_server_->Stop();
+  if (resp_server_) resp_server_->Stop();
   master_.reset();
   coord_.reset();
 }
@@ -85,6 +106,47 @@ Status Server::CheckServing(std::string* master_address) {
                              " at " + master.address);
   }
   return Status::NotMaster("this server is a standby; no master is known yet");
+}
+
+std::vector<Reply> Server::Execute(std::vector<Op> ops) {
+  std::string master_address;
+  Status s = CheckServing(&master_address);
+  if (s.ok()) return router_.Execute(std::move(ops));
+  const size_t n = ops.size();
+  if (s.IsNotMaster() && !master_address.empty()) {
+    auto replies = forwarder_.Execute(master_address, std::move(ops));
+    if (replies.ok()) return std::move(*replies);
+    s = replies.status();
+  }
+  return std::vector<Reply>(n, Reply::Failed(s));
+}
+
+int32_t Server::SlotCount() {
+  // A cluster's slot count never changes once its slot map exists: read it once.
+  const int32_t cached = slot_count_.load(std::memory_order_relaxed);
+  if (cached > 0 || !ready_.load(std::memory_order_acquire)) return cached;
+  auto node = coord_->Get(paths_.slotmap());
+  SlotMap map;
+  if (!node.ok() || !rpc::DecodeSlotMap(node->data, &map).ok()) return 0;
+  slot_count_.store(map.slot_count(), std::memory_order_relaxed);
+  return map.slot_count();
+}
+
+std::vector<std::pair<std::string, std::string>> Server::ClusterInfo() {
+  std::vector<std::pair<std::string, std::string>> info;
+  std::string master_address;
+  const bool serving = CheckServing(&master_address).ok();
+  info.emplace_back("dkv_cluster", options_.cluster);
+  info.emplace_back("dkv_role", serving ? "master" : "standby");
+  if (serving) {
+    Router::Summary routing = router_.Summarize();
+    info.emplace_back("dkv_slots", std::to_string(routing.slot_count));
+    info.emplace_back("dkv_slot_map_version", std::to_string(routing.map_version));
+    info.emplace_back("dkv_data_nodes", std::to_string(routing.data_nodes.size()));
+  } else {
+    info.emplace_back("dkv_master", master_address);
+  }
+  return info;
 }
 
 void Server::OnElected(const std::string& id) {

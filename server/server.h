@@ -1,9 +1,11 @@
 // Server: the dkv-server daemon. It joins servers/, takes part in the election, and serves the
 // client-facing Dkv Thrift service: as master it routes calls to data nodes (Router); as a
-// standby it answers NOT_MASTER with the master's address.
+// standby it answers NOT_MASTER with the master's address. With a RESP port it also speaks Redis's
+// protocol (RespServer): the master executes those commands, a standby forwards them to it.
 //
 // Lifecycle: construct, Start() once, Shutdown() once (or let the destructor do it).
-// Threads: Thrift request threads call CheckServing()/router(); the coordinator's event thread
+// Threads: Thrift request threads and RESP I/O threads call CheckServing()/router()/Execute(); the
+// coordinator's event thread
 // runs the election, the master's takeover and rebalancing, and the session listener.
 #pragma once
 
@@ -20,6 +22,9 @@
 #include "common/slot.h"
 #include "server/election.h"
 #include "server/master.h"
+#include "server/master_forwarder.h"
+#include "server/resp_backend.h"
+#include "server/resp_server.h"
 #include "server/router.h"
 
 namespace dkv::server {
@@ -35,9 +40,15 @@ struct ServerOptions {
   std::chrono::milliseconds data_call_timeout{5000};
   // How long a data node gone from data/ keeps its slots in case it comes back (see master.h).
   std::chrono::milliseconds data_grace{5000};
+  // The RESP2 front end (docs/resp.md): its port on the listen host (0: off), the address
+  // published for Redis clients (HOST or HOST:PORT; empty: derived as for `advertise`), and its
+  // I/O threads.
+  int resp_port = 0;
+  std::string resp_advertise;
+  int resp_threads = 4;
 };
 
-class Server : public Election::Listener {
+class Server : public Election::Listener, public RespBackend {
  public:
   explicit Server(ServerOptions options);
   ~Server() override;
@@ -61,9 +72,17 @@ class Server : public Election::Listener {
   const ServerOptions& options() const { return options_; }
   const std::string& advertised_address() const { return advertised_; }
 
+  // The advertised RESP address; empty when RESP is off.
+  const std::string& resp_address() const { return resp_advertised_; }
+
   // Election::Listener
   void OnElected(const std::string& id) override;
   void OnDemoted() override;
+
+  // RespBackend: the master executes with its router; a standby forwards to the master.
+  std::vector<Reply> Execute(std::vector<Op> ops) override;
+  int32_t SlotCount() override;
+  std::vector<std::pair<std::string, std::string>> ClusterInfo() override;
 
  private:
   void OnSessionEvent(coord::SessionEvent event);
@@ -71,11 +90,15 @@ class Server : public Election::Listener {
   const ServerOptions options_;
   const coord::ClusterPaths paths_;
   std::string advertised_;
+  std::string resp_advertised_;
   Router router_;
+  MasterForwarder forwarder_;
+  std::atomic<int32_t> slot_count_{0};  // cached by SlotCount(): fixed once a cluster has a map
   std::unique_ptr<coord::Coordinator> coord_;
   std::unique_ptr<Master> master_;
   std::unique_ptr<Election> election_;
   std::unique_ptr<rpc::RpcServer> rpc_server_;
+  std::unique_ptr<RespServer> resp_server_;
   // Set once master_ and election_ exist: request threads may start before that.
   std::atomic<bool> ready_{false};
   // False from a lost ZooKeeper connection until it is back: the fence that stops a master cut off

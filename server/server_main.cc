@@ -35,7 +35,14 @@ int main(int argc, char** argv) {
                                 "timeout of each call to a data node")(
       "data-grace-ms", po::value(&data_grace_ms)->default_value(data_grace_ms),
       "how long a data node that left keeps its slots in case it comes back (0: reassign at "
-      "once); when it does not, its slots go to the others empty and their keys are lost");
+      "once); when it does not, its slots go to the others empty and their keys are lost")(
+      "resp-port", po::value(&options.resp_port)->default_value(options.resp_port),
+      "port on the listen host to speak the Redis protocol (RESP2) on (0: off)")(
+      "resp-advertise", po::value(&options.resp_advertise),
+      "HOST or HOST:PORT published for Redis clients (default: derived as for --advertise, "
+      "with the RESP port)")("resp-threads",
+                             po::value(&options.resp_threads)->default_value(options.resp_threads),
+                             "I/O threads of the RESP front end");
   po::variables_map vm;
   if (auto exit_code = dkv::ParseCommandLine(
           argc, argv, &desc, {},
@@ -52,6 +59,12 @@ int main(int argc, char** argv) {
   if (cluster.session_timeout_ms <= 0) bad = "--session-timeout-ms must be positive";
   if (data_timeout_ms <= 0) bad = "--data-timeout-ms must be positive";
   if (data_grace_ms < 0) bad = "--data-grace-ms must not be negative";
+  if (options.resp_port < 0 || options.resp_port > 65535) {
+    bad = "--resp-port must be within 0..65535";
+  }
+  if (options.resp_threads < 1 || options.resp_threads > 64) {
+    bad = "--resp-threads must be within 1..64";
+  }
   if (options.limits.max_key_bytes == 0 || options.limits.max_key_bytes > kMaxBytes ||
       options.limits.max_value_bytes == 0 || options.limits.max_value_bytes > kMaxBytes) {
     bad = "--max-key-bytes and --max-value-bytes must be within 1..1073741824";

@@ -56,12 +56,14 @@ void ServerService::status(rpc::ClusterStatus& out) {
   out.master.server_id = status->master.server_id;
   out.master.address = status->master.address;
   out.master.epoch = status->master.epoch;
+  out.master.resp_address = status->master.resp_address;
   for (const MemberInfo& m : status->standbys) {
     rpc::MemberRecord r;
     r.id = m.id;
     r.address = m.address;
     r.pid = m.pid;
     r.host = m.host;
+    r.resp_address = m.resp_address;
     out.standbys.push_back(std::move(r));
   }
   for (const DataNodeStatus& d : status->data_nodes) {

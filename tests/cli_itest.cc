@@ -151,10 +151,11 @@ TEST_F(CliItest, StatusJsonHasEveryField) {
       << j;
   EXPECT_TRUE(has("\"master\":\\{\"id\":\"" + master->server_id + "\",\"address\":\"" +
                   std::regex_replace(master->address, std::regex("\\."), "\\.") +
-                  "\",\"epoch\":" + std::to_string(master->epoch) + "\\}"))
+                  "\",\"epoch\":" + std::to_string(master->epoch) + ",\"resp_address\":\"\"\\}"))
       << j;
   EXPECT_TRUE(
-      has("\"standbys\":\\[\\{\"id\":\"srv-[0-9]+\",\"address\":\"127\\.0\\.0\\.1:[0-9]+\"\\}\\]"))
+      has("\"standbys\":\\[\\{\"id\":\"srv-[0-9]+\",\"address\":\"127\\.0\\.0\\.1:[0-9]+\","
+          "\"resp_address\":\"\"\\}\\]"))
       << j;
   const std::string node =
       "\\{\"id\":\"d[12]\",\"address\":\"127\\.0\\.0\\.1:[0-9]+\",\"slots\":512,"

@@ -13,13 +13,14 @@ std::string EncodeMember(const MemberInfo& member) {
   t.address = member.address;
   t.pid = member.pid;
   t.host = member.host;
+  t.resp_address = member.resp_address;
   return Serialize(t);
 }
 
 Status DecodeMember(const std::string& bytes, MemberInfo* member) {
   MemberRecord t;
   DKV_RETURN_NOT_OK(Deserialize(bytes, "member info", &t));
-  *member = {t.id, t.address, t.pid, t.host};
+  *member = {t.id, t.address, t.pid, t.host, t.resp_address};
   return Status::OK();
 }
 
@@ -44,13 +45,14 @@ std::string EncodeMaster(const MasterInfo& master) {
   t.epoch = master.epoch;
   t.max_key_bytes = static_cast<int64_t>(master.limits.max_key_bytes);
   t.max_value_bytes = static_cast<int64_t>(master.limits.max_value_bytes);
+  t.resp_address = master.resp_address;
   return Serialize(t);
 }
 
 Status DecodeMaster(const std::string& bytes, MasterInfo* master) {
   MasterRecord t;
   DKV_RETURN_NOT_OK(Deserialize(bytes, "master info", &t));
-  *master = {t.server_id, t.address, t.epoch, Limits{}};
+  *master = {t.server_id, t.address, t.epoch, Limits{}, t.resp_address};
   // A record without limits (or with nonsense) leaves the defaults.
   if (t.max_key_bytes > 0) master->limits.max_key_bytes = static_cast<size_t>(t.max_key_bytes);
   if (t.max_value_bytes > 0) {

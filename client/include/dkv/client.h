@@ -96,13 +96,15 @@ struct ScanOptions {
 // A snapshot of the cluster as its master sees it (Client::GetStatus; `dkv status`).
 struct ClusterStatus {
   struct Master {
-    std::string id;       // server id, the servers/ znode name (srv-<seq>)
-    std::string address;  // its Thrift host:port
-    int64_t epoch = 0;    // the master epoch it raised when elected
+    std::string id;                 // server id, the servers/ znode name (srv-<seq>)
+    std::string address;            // its Thrift host:port
+    int64_t epoch = 0;              // the master epoch it raised when elected
+    std::string resp_address = {};  // its RESP host:port; empty when its RESP port is off
   };
   struct Standby {
     std::string id;
     std::string address;
+    std::string resp_address = {};
   };
   struct DataNode {
     std::string id;       // the node's stable --id

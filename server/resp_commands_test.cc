@@ -1,0 +1,138 @@
+#include "server/resp_commands.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+
+namespace dkv::server {
+namespace {
+
+// Records the batches it is given and answers each op with `answer(op)`.
+class RecordingBackend : public RespBackend {
+ public:
+  std::vector<Reply> Execute(std::vector<Op> ops) override {
+    std::vector<Reply> replies;
+    for (const Op& op : ops) replies.push_back(answer(op));
+    executed.insert(executed.end(), ops.begin(), ops.end());
+    return replies;
+  }
+  int32_t SlotCount() override { return 16; }
+  std::vector<std::pair<std::string, std::string>> ClusterInfo() override {
+    return {{"dkv_role", "master"}};
+  }
+
+  std::function<Reply(const Op&)> answer = [](const Op&) { return Reply::Ok(); };
+  std::vector<Op> executed;
+};
+
+class RespCommandsTest : public ::testing::Test {
+ protected:
+  // Plans and finishes one command (its ops executed by the backend); returns the RESP reply.
+  std::string Run(std::vector<std::string> args) {
+    std::vector<Op> batch;
+    PlannedCommand command;
+    commands_.Plan(args, &session_, &batch, &command);
+    ops_ = batch;
+    std::vector<Reply> replies = backend_.Execute(std::move(batch));
+    std::string out;
+    commands_.Finish(command, replies, &out);
+    return out;
+  }
+
+  RecordingBackend backend_;
+  RespStats stats_;
+  RespCommands commands_{&backend_, &stats_, 6379};
+  RespSession session_;
+  std::vector<Op> ops_;  // the last command's ops
+};
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+TEST_F(RespCommandsTest, ConnectionCommandsAreAnsweredWithoutOps) {
+  EXPECT_EQ(Run({"PING"}), "+PONG\r\n");
+  EXPECT_EQ(Run({"ping", "hi"}), "$2\r\nhi\r\n");
+  EXPECT_EQ(Run({"ECHO", "x"}), "$1\r\nx\r\n");
+  EXPECT_EQ(Run({"CLIENT", "GETNAME"}), "$-1\r\n");
+  EXPECT_EQ(Run({"CLIENT", "SETNAME", "me"}), "+OK\r\n");
+  EXPECT_EQ(Run({"CLIENT", "GETNAME"}), "$2\r\nme\r\n");
+  EXPECT_EQ(Run({"HELLO", "3"}), "-NOPROTO unsupported protocol version\r\n");
+  EXPECT_TRUE(backend_.executed.empty());
+  EXPECT_EQ(Run({"QUIT"}), "+OK\r\n");
+  EXPECT_TRUE(session_.closing);
+}
+
+TEST_F(RespCommandsTest, ErrorsHaveRedisTexts) {
+  EXPECT_EQ(Run({"nosuch", "a", "b"}),
+            "-ERR unknown command 'nosuch', with args beginning with: 'a' 'b' \r\n");
+  EXPECT_EQ(Run({"GET"}), "-ERR wrong number of arguments for 'get' command\r\n");
+  EXPECT_EQ(Run({"SET", "k", "v", "NX", "XX"}), "-ERR syntax error\r\n");
+  EXPECT_EQ(Run({"SET", "k", "v", "EX", "0"}), "-ERR invalid expire time in 'set' command\r\n");
+  EXPECT_EQ(Run({"INCRBY", "k", "01"}), "-ERR value is not an integer or out of range\r\n");
+  EXPECT_EQ(Run({"SELECT", "16"}), "-ERR DB index is out of range\r\n");
+  EXPECT_TRUE(backend_.executed.empty());
+}
+
+TEST_F(RespCommandsTest, RelativeExpiryBecomesAbsoluteWithThisClock) {
+  const int64_t before = NowMs();
+  Run({"SET", "k", "v", "EX", "100"});
+  ASSERT_EQ(ops_.size(), 1u);
+  EXPECT_GE(ops_[0].expire_at_ms, before + 100000);
+  EXPECT_LE(ops_[0].expire_at_ms, NowMs() + 100000);
+  Run({"PEXPIREAT", "k", "12345"});
+  EXPECT_EQ(ops_[0].code, OpCode::kExpire);
+  EXPECT_EQ(ops_[0].expire_at_ms, 12345);
+}
+
+TEST_F(RespCommandsTest, SelectChoosesTheDatabaseOfLaterOps) {
+  Run({"SELECT", "7"});
+  Run({"GET", "k"});
+  EXPECT_EQ(ops_[0].db, 7);
+}
+
+TEST_F(RespCommandsTest, MultiKeyCommandsMergeTheirOpsReplies) {
+  backend_.answer = [](const Op& op) {
+    if (op.code == OpCode::kGet) return op.key == "a" ? Reply::Bulk("1") : Reply::Nil();
+    return Reply::Integer(1);
+  };
+  EXPECT_EQ(Run({"MGET", "a", "b"}), "*2\r\n$1\r\n1\r\n$-1\r\n");
+  EXPECT_EQ(Run({"DEL", "a", "b", "c"}), ":3\r\n");
+  EXPECT_EQ(ops_.size(), 3u);
+}
+
+TEST_F(RespCommandsTest, AFailedOpIsTheCommandsReply) {
+  backend_.answer = [](const Op&) { return Reply::Failed(Status::Unavailable("no master")); };
+  EXPECT_EQ(Run({"MGET", "a", "b"}), "-ERR UNAVAILABLE: no master\r\n");
+}
+
+TEST_F(RespCommandsTest, TtlRoundsMillisecondsAsRedis) {
+  backend_.answer = [](const Op&) { return Reply::Integer(1500); };
+  EXPECT_EQ(Run({"TTL", "k"}), ":2\r\n");
+  backend_.answer = [](const Op&) { return Reply::Integer(-2); };
+  EXPECT_EQ(Run({"TTL", "k"}), ":-2\r\n");
+}
+
+TEST_F(RespCommandsTest, ScanWalksCountSlotsFromTheCursor) {
+  backend_.answer = [](const Op& op) { return Reply::Array({"key" + std::to_string(op.arg1)}); };
+  EXPECT_EQ(Run({"SCAN", "10", "COUNT", "4", "MATCH", "key*"}),
+            "*2\r\n$2\r\n14\r\n*4\r\n$5\r\nkey10\r\n$5\r\nkey11\r\n$5\r\nkey12\r\n$5\r\nkey13\r\n");
+  EXPECT_EQ(ops_[0].value, "key*");
+  // The last page: cursor 0.
+  EXPECT_EQ(Run({"SCAN", "14", "COUNT", "10"}).substr(0, 11), "*2\r\n$1\r\n0\r\n");
+  EXPECT_EQ(ops_.size(), 2u);
+  EXPECT_EQ(Run({"SCAN", "x"}), "-ERR invalid cursor\r\n");
+}
+
+TEST_F(RespCommandsTest, SetnxAnswersWhetherItSet) {
+  backend_.answer = [](const Op&) { return Reply::Nil(); };
+  EXPECT_EQ(Run({"SETNX", "k", "v"}), ":0\r\n");
+  EXPECT_EQ(ops_[0].flags, kNx);
+  backend_.answer = [](const Op&) { return Reply::Ok(); };
+  EXPECT_EQ(Run({"SETNX", "k", "v"}), ":1\r\n");
+}
+
+}  // namespace
+}  // namespace dkv::server
