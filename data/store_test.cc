@@ -6,6 +6,7 @@
 #include <atomic>
 #include <string>
 #include <thread>
+#include <unordered_set>
 #include <vector>
 
 namespace dkv::data {
@@ -353,6 +354,68 @@ TEST(StoreTest, ExpireSomeDeletesOnlyExpiredKeys) {
   for (int round = 0; round < 100; ++round) expired += store.ExpireSome(1, 20).expired;
   EXPECT_EQ(expired, 50);
   EXPECT_EQ(store.KeyCount(), 150);
+}
+
+TEST(StoreTest, KeysListedAfterStartTrackingPlusDirtyKeysCoverEveryWrite) {
+  // The copy protocol of a slot move: StartTracking, list the keys, then take the dirty set. A
+  // writer racing with it must not slip a key past both.
+  for (int round = 0; round < 20; ++round) {
+    Store store;
+    store.AddSlot(1);
+    std::atomic<int> written{0};
+    std::thread writer([&] {
+      for (int i = 0; i < 2000; ++i) {
+        ASSERT_TRUE(store.Set(1, std::to_string(i), "v").ok());
+        written = i + 1;
+      }
+    });
+    while (written.load() < 100 * (round % 10)) std::this_thread::yield();
+    store.StartTracking(1);
+    std::vector<DbKey> listed = store.SlotKeys(1);
+    writer.join();
+    std::vector<DbKey> dirty = store.TakeDirty(1);
+    std::unordered_set<std::string> seen;
+    for (const DbKey& k : listed) seen.insert(k.key);
+    for (const DbKey& k : dirty) seen.insert(k.key);
+    ASSERT_EQ(seen.size(), 2000u) << "round " << round;
+  }
+}
+
+TEST(StoreTest, DeletionsByExpiryAreTrackedToo) {
+  FakeClock clock;
+  Store store(clock.AsClock());
+  store.AddSlot(1);
+  ASSERT_TRUE(store.Access(1, true, [](LockedSlot& t) {
+                     t.Put(0, "lazy", "v", 1100);
+                     t.Put(0, "active", "v", 1100);
+                   }).ok());
+  store.StartTracking(1);
+  clock.now = 2000;
+  bool found = true;
+  std::string value;
+  ASSERT_TRUE(store.Get(1, "lazy", &found, &value).ok());
+  EXPECT_FALSE(found);
+  while (store.ExpireSome(1, 20).expired == 0) {
+  }
+  std::vector<DbKey> dirty = store.TakeDirty(1);
+  EXPECT_EQ(dirty.size(), 2u);
+}
+
+TEST(StoreTest, FlushingOneDatabaseOfALargeTableLeavesExactlyTheOthers) {
+  Store store;
+  store.AddSlot(0);
+  ASSERT_TRUE(store.Access(0, true, [](LockedSlot& t) {
+                     for (int i = 0; i < 20000; ++i) t.Put(i % 3, std::to_string(i), "v", 0);
+                   }).ok());
+  int64_t erased = 0;
+  ASSERT_TRUE(store.ForEachSlot(true, [&](Slot, LockedSlot& t) { erased += t.EraseAll(1); }).ok());
+  EXPECT_EQ(erased, 6667);
+  EXPECT_EQ(store.KeyCount(), 20000 - 6667);
+  ASSERT_TRUE(store.Access(0, false, [](LockedSlot& t) {
+                     EXPECT_EQ(t.CountInDb(1), 0);
+                     EXPECT_EQ(t.CountInDb(0), 6667);
+                     EXPECT_EQ(t.Keys(2, [](std::string_view) { return true; }).size(), 6666u);
+                   }).ok());
 }
 
 }  // namespace

@@ -149,11 +149,12 @@ size_t Table::FreeSlotFor(uint64_t hash) const {
   return pos;
 }
 
-void Table::Account(const char* entry, int sign) {
+void Table::Account(const char* entry, bool added) {
   const Layout l = Decode(entry);
-  size_ += sign;
-  by_db_[static_cast<size_t>(l.db)] += sign;
-  if (l.has_expiry) expiring_ += sign;
+  const int64_t delta = added ? 1 : -1;
+  size_ = added ? size_ + 1 : size_ - 1;
+  by_db_[static_cast<size_t>(l.db)] += delta;
+  if (l.has_expiry) expiring_ = added ? expiring_ + 1 : expiring_ - 1;
 }
 
 void Table::Reserve() {
@@ -201,8 +202,8 @@ size_t Table::Put(int32_t db, std::string_view key, std::string_view value,
     // The new block is written before the old one is freed: `value` may point into it.
     char* entry = NewEntry(db, key, value.size(), expire_at_ms, &value_bytes);
     if (!value.empty()) std::memcpy(value_bytes, value.data(), value.size());
-    Account(old, -1);
-    Account(entry, +1);
+    Account(old, false);
+    Account(entry, true);
     buckets_[pos] = WordOf(entry, buckets_[pos]);
     std::free(old);
     return pos;
@@ -213,13 +214,13 @@ size_t Table::Put(int32_t db, std::string_view key, std::string_view value,
   if (!value.empty()) std::memcpy(value_bytes, value.data(), value.size());
   pos = FreeSlotFor(hash);
   buckets_[pos] = WordOf(entry, hash);
-  Account(entry, +1);
+  Account(entry, true);
   return pos;
 }
 
 void Table::Erase(size_t pos) {
   char* entry = EntryOf(buckets_[pos]);
-  Account(entry, -1);
+  Account(entry, false);
   std::free(entry);
   // Backward-shift deletion: pull later entries of the probe run into the hole when their home
   // bucket allows it, so lookups never need tombstones.
@@ -260,8 +261,8 @@ void Table::SetExpiry(size_t pos, int64_t expire_at_ms) {
   char* entry = NewEntry(l.db, std::string_view(old + l.key_offset, l.key_len), l.value_len,
                          expire_at_ms, &value_bytes);
   if (l.value_len != 0) std::memcpy(value_bytes, old + l.key_offset + l.key_len, l.value_len);
-  Account(old, -1);
-  Account(entry, +1);
+  Account(old, false);
+  Account(entry, true);
   buckets_[pos] = WordOf(entry, buckets_[pos]);
   std::free(old);
 }

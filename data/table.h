@@ -93,7 +93,8 @@ class Table {
   void Rehash(size_t capacity);
   // The position of the first empty bucket on the probe path of `hash`.
   size_t FreeSlotFor(uint64_t hash) const;
-  void Account(const char* entry, int sign);
+  // Counts the entry in (added) or out of size_, by_db_ and expiring_.
+  void Account(const char* entry, bool added);
 
   uint64_t* buckets_ = nullptr;  // owned; null while empty
   size_t mask_ = 0;              // capacity - 1
