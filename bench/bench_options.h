@@ -28,6 +28,7 @@ struct BenchOptions {
   uint64_t keys = 100000;
   size_t key_size = 16;
   size_t value_size = 64;
+  int batch = 16;  // keys per mget and mset call
   KeyDistribution distribution = KeyDistribution::kUniform;
   double zipf_theta = 0.99;
 

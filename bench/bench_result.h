@@ -24,7 +24,7 @@ struct OpStats {
   std::array<uint64_t, kStatusCodeCount> errors{};
   // The message of the last error seen for each code (empty if none), to show what went wrong.
   std::array<std::string, kStatusCodeCount> last_error;
-  uint64_t get_misses = 0;  // gets that found no value (also in `ops`)
+  uint64_t get_misses = 0;  // keys a get or mget found no value for (those calls are in `ops`)
   LatencyHistogram latency;
 
   uint64_t error_count() const {

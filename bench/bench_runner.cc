@@ -50,16 +50,47 @@ void CountError(const Status& s, OpStats* stats) {
   stats->last_error[code] = s.message();
 }
 
-// Runs one call of `op`; returns its status and sets *miss for a get that found nothing.
+// The keys (and for mset the values) of one mget or mset call. Per worker thread, reused from call
+// to call, so after the first call filling it allocates nothing.
+struct Batch {
+  std::vector<std::string> keys;
+  std::vector<std::pair<std::string, std::string>> pairs;
+};
+
+void FillBatch(OpType op, int size, const KeyChooser& chooser, KeyFormatter* formatter,
+               const ValueSource& values, Rng* rng, Batch* batch) {
+  if (op == OpType::kMGet) {
+    batch->keys.resize(size);
+    for (std::string& key : batch->keys) key.assign(formatter->Format(chooser.Next(rng)));
+  } else {
+    batch->pairs.resize(size);
+    for (auto& [key, value] : batch->pairs) {
+      key.assign(formatter->Format(chooser.Next(rng)));
+      value.assign(values.Next(rng));
+    }
+  }
+}
+
+// Runs one call of `op` (a batch op on *batch); returns its status and sets *misses to the keys a
+// get or mget found no value for.
 Status RunOp(client::Client* client, OpType op, std::string_view key, std::string_view value,
-             bool* miss) {
+             const Batch& batch, uint64_t* misses) {
   switch (op) {
     case OpType::kGet: {
       Result<std::optional<std::string>> r = client->Get(key);
       if (!r.ok()) return r.status();
-      *miss = !r->has_value();
+      *misses = r->has_value() ? 0 : 1;
       return Status::OK();
     }
+    case OpType::kMGet: {
+      Result<std::vector<std::optional<std::string>>> r = client->MGet(batch.keys);
+      if (!r.ok()) return r.status();
+      *misses = static_cast<uint64_t>(
+          std::count_if(r->begin(), r->end(), [](const auto& v) { return !v.has_value(); }));
+      return Status::OK();
+    }
+    case OpType::kMSet:
+      return client->MSet(batch.pairs);
     case OpType::kSet:
       return client->Set(key, value);
     case OpType::kUnsafeSet:
@@ -78,6 +109,7 @@ void WorkerLoop(const BenchOptions& options, const KeyChooser& chooser, KeyForma
                 Worker* worker) {
   uint64_t done = 0;
   uint64_t errors = 0;
+  Batch batch;
   while (true) {
     const int phase = control->phase.load(std::memory_order_acquire);
     if (phase == kStop) break;
@@ -87,19 +119,23 @@ void WorkerLoop(const BenchOptions& options, const KeyChooser& chooser, KeyForma
       break;
     }
     const OpType op = options.mix.Pick(rng.Next());
-    const std::string_view key = formatter.Format(chooser.Next(&rng));
-    const std::string_view value =
-        op == OpType::kSet || op == OpType::kUnsafeSet ? values.Next(&rng) : std::string_view();
-    bool miss = false;
+    std::string_view key, value;
+    if (IsBatch(op)) {
+      FillBatch(op, options.batch, chooser, &formatter, values, &rng, &batch);
+    } else {
+      key = formatter.Format(chooser.Next(&rng));
+      if (op == OpType::kSet || op == OpType::kUnsafeSet) value = values.Next(&rng);
+    }
+    uint64_t misses = 0;
     const Clock::time_point start = Clock::now();
-    const Status s = RunOp(client, op, key, value, &miss);
+    const Status s = RunOp(client, op, key, value, batch, &misses);
     const Clock::time_point end = Clock::now();
     // A call started in the warm-up is not measured, even if it ends after the switch.
     if (!measured) continue;
     OpStats& stats = worker->stats[static_cast<int>(op)];
     if (s.ok()) {
       ++stats.ops;
-      if (miss) ++stats.get_misses;
+      stats.get_misses += misses;
       stats.latency.Record(ElapsedNs(start, end));
     } else {
       CountError(s, &stats);

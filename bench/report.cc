@@ -85,8 +85,11 @@ void PrintTable(const BenchOptions& options, const BenchResult& result, std::ost
       << std::min(options.clients, options.threads)
       << (options.clients == 1 ? " client" : " clients") << ", mix " << options.mix.ToString()
       << ", " << options.keys << " keys of " << options.key_size << " B, values of "
-      << options.value_size << " B, " << DistributionText(options) << ", seed " << options.seed
-      << "\n";
+      << options.value_size << " B, " << DistributionText(options);
+  if (options.mix.weight(OpType::kMGet) > 0 || options.mix.weight(OpType::kMSet) > 0) {
+    out << ", " << options.batch << " keys per mget/mset";
+  }
+  out << ", seed " << options.seed << "\n";
   if (options.preload) {
     out << "preload: " << result.preload_ops << " keys set in "
         << Format("%.2f", result.preload_elapsed_s) << " s, " << result.preload_errors << " errors"
@@ -104,8 +107,15 @@ void PrintTable(const BenchOptions& options, const BenchResult& result, std::ost
     PrintTableRow(OpName(static_cast<OpType>(op)), result.by_op[op], result.elapsed_s, out);
   }
   PrintTableRow("all", result.all, result.elapsed_s, out);
+  if (options.mix.weight(OpType::kGet) > 0 || options.mix.weight(OpType::kMGet) > 0) out << "\n";
   if (options.mix.weight(OpType::kGet) > 0) {
-    out << "\nget misses: " << result.all.get_misses << " of " << result.by_op[0].ops << " gets\n";
+    const OpStats& gets = result.by_op[static_cast<int>(OpType::kGet)];
+    out << "get misses: " << gets.get_misses << " of " << gets.ops << " gets\n";
+  }
+  if (options.mix.weight(OpType::kMGet) > 0) {
+    const OpStats& mgets = result.by_op[static_cast<int>(OpType::kMGet)];
+    out << "mget misses: " << mgets.get_misses << " of " << mgets.ops * options.batch
+        << " keys\n";
   }
   if (result.all.error_count() > 0) {
     out << "\nerrors by code:\n";
@@ -134,6 +144,7 @@ void PrintJson(const BenchOptions& options, const BenchResult& result, std::ostr
   json += ",\"keys\":" + std::to_string(options.keys);
   json += ",\"key_size\":" + std::to_string(options.key_size);
   json += ",\"value_size\":" + std::to_string(options.value_size);
+  json += ",\"batch\":" + std::to_string(options.batch);
   json += std::string(",\"distribution\":\"") +
           (options.distribution == KeyDistribution::kUniform ? "uniform" : "zipfian") + "\"";
   json += ",\"zipf_theta\":" + JsonNumber(options.zipf_theta);

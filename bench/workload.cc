@@ -9,7 +9,8 @@
 namespace dkv::bench {
 namespace {
 
-constexpr std::array<const char*, kOpTypeCount> kOpNames = {"get", "set", "unsafe_set", "remove"};
+constexpr std::array<const char*, kOpTypeCount> kOpNames = {"get", "set", "unsafe_set", "remove",
+                                                           "mget", "mset"};
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);

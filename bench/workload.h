@@ -19,12 +19,15 @@
 
 namespace dkv::bench {
 
-// The operations of the C++ client API that dkv-bench drives. (mget/mset batches come with the
-// batch API of the Redis-protocol issue.)
-enum class OpType { kGet = 0, kSet = 1, kUnsafeSet = 2, kRemove = 3 };
-inline constexpr int kOpTypeCount = 4;
+// The operations of the C++ client API that dkv-bench drives. kMGet and kMSet are one call
+// carrying a batch of keys (BenchOptions::batch).
+enum class OpType { kGet = 0, kSet = 1, kUnsafeSet = 2, kRemove = 3, kMGet = 4, kMSet = 5 };
+inline constexpr int kOpTypeCount = 6;
 
-// "get", "set", "unsafe_set", "remove": the names used by --mix and in reports.
+// True for the operations that carry a batch of keys.
+inline bool IsBatch(OpType op) { return op == OpType::kMGet || op == OpType::kMSet; }
+
+// "get", "set", "unsafe_set", "remove", "mget", "mset": the names used by --mix and in reports.
 const char* OpName(OpType op);
 
 // A small, fast pseudo-random generator (SplitMix64): good enough to pick keys and operations,

@@ -22,6 +22,17 @@ TEST(OpMixTest, ParsesNamesAndWeights) {
   EXPECT_EQ(mix->ToString(), "get=80,set=15,remove=5");
 }
 
+TEST(OpMixTest, ParsesBatchOperations) {
+  auto mix = OpMix::Parse("mget=3,mset=1");
+  ASSERT_TRUE(mix.ok()) << mix.status().ToString();
+  EXPECT_EQ(mix->weight(OpType::kMGet), 3u);
+  EXPECT_EQ(mix->weight(OpType::kMSet), 1u);
+  EXPECT_TRUE(IsBatch(OpType::kMGet));
+  EXPECT_TRUE(IsBatch(OpType::kMSet));
+  EXPECT_FALSE(IsBatch(OpType::kGet));
+  EXPECT_EQ(mix->ToString(), "mget=3,mset=1");
+}
+
 TEST(OpMixTest, RejectsBadMixes) {
   for (const char* bad : {"", "get", "get=", "get=-1", "get=x", "fetch=1", "get=1,get=2",
                           "get=0,set=0", "get=10000000"}) {
