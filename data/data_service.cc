@@ -1,6 +1,7 @@
 #include "data/data_service.h"
 
 #include <limits>
+#include <unordered_set>
 
 #include "common/logging.h"
 #include "common/rpc/error_mapping.h"
@@ -67,12 +68,23 @@ void DataService::execute(std::vector<rpc::Reply>& replies, const rpc::Fence& fe
   replies.clear();
   replies.reserve(ops.size());
   std::vector<Slot> slots;
+  // Slots an op of this batch was refused on with MOVING. The master sends such an op again later,
+  // so every later op on those slots is refused too: none may run before it (a pipelined SET then
+  // GET would read the old value; a write let through after the pause ended would be overwritten).
+  std::unordered_set<Slot> moving;
   for (const rpc::Op& wire : ops) {
     // A copy: Thrift hands the request over as a const reference.
     const Op op = rpc::FromThrift(rpc::Op(wire));
     Status owned = SlotsOf(*batch, op, &slots);
-    replies.push_back(
-        rpc::ToThrift(owned.ok() ? executor_.Execute(op, slots) : Reply::Failed(owned)));
+    for (Slot slot : slots) {
+      if (owned.ok() && moving.count(slot) != 0) {
+        owned = Status::Moving("slot " + std::to_string(slot) +
+                               " is being moved: an earlier op of this batch was refused, retry");
+      }
+    }
+    Reply reply = owned.ok() ? executor_.Execute(op, slots) : Reply::Failed(owned);
+    if (reply.error == Status::Code::kMoving) moving.insert(slots.begin(), slots.end());
+    replies.push_back(rpc::ToThrift(std::move(reply)));
   }
 }
 

@@ -35,6 +35,8 @@ class DataService : public rpc::DataNodeIf {
 
   // Fenced once for the batch (STALE_EPOCH or UNAVAILABLE fail the whole call); then each op's
   // slot is checked (WRONG_NODE in its Reply, the others still execute) and the op executed.
+  // Once an op is refused with MOVING, every later op of the batch on its slots is refused with
+  // MOVING too, so that the master, which sends them again, keeps their order.
   void execute(std::vector<rpc::Reply>& replies, const rpc::Fence& fence,
                const std::vector<rpc::Op>& ops) override;
 

@@ -220,5 +220,20 @@ TEST_F(DataServiceTest, ExecuteOnAStaleRouteAnswersWrongNodePerOp) {
   EXPECT_EQ(replies[1].error, Status::Code::kWrongNode);
 }
 
+TEST_F(DataServiceTest, ExecuteRefusesEveryLaterOpOnASlotOnceOneWasRefusedMoving) {
+  // The master routes a MOVING op again later; a later op of the batch on the same slot must not
+  // run before it (a pipelined SET then GET would read the old value).
+  const std::string key = KeyIn(true);
+  service_->put(MakeFence(1, 1), key, "old");
+  store_.PauseWrites(SlotOf(key, kSlots));
+  std::vector<rpc::Reply> wire;
+  service_->execute(wire, MakeFence(1, 1),
+                    ToWire({KeyOp(OpCode::kSet, key, "new"), KeyOp(OpCode::kGet, key)}));
+  std::vector<Reply> replies = rpc::FromThrift(std::move(wire));
+  ASSERT_EQ(replies.size(), 2u);
+  EXPECT_EQ(replies[0].error, Status::Code::kMoving);
+  EXPECT_EQ(replies[1].error, Status::Code::kMoving);
+}
+
 }  // namespace
 }  // namespace dkv::data
