@@ -745,7 +745,8 @@ void Scan(Ctx& c) {
   }
   const int32_t slots = SlotsToWalk(c);
   if (slots == 0) return;
-  const int64_t end = std::min<int64_t>(slots, cursor + std::max<int64_t>(count, 1));
+  // Compared before adding: cursor + count may overflow.
+  const int64_t end = cursor >= slots - count ? slots : cursor + count;
   c.command->finish = Finish::kScan;
   c.command->text = end >= slots ? "0" : std::to_string(end);
   for (int64_t slot = cursor; strings && slot < end; ++slot) {

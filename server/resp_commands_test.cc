@@ -126,6 +126,12 @@ TEST_F(RespCommandsTest, ScanWalksCountSlotsFromTheCursor) {
   EXPECT_EQ(Run({"SCAN", "x"}), "-ERR invalid cursor\r\n");
 }
 
+TEST_F(RespCommandsTest, ScanWithAHugeCountEndsTheIteration) {
+  backend_.answer = [](const Op&) { return Reply::Array({}); };
+  EXPECT_EQ(Run({"SCAN", "3", "COUNT", "9223372036854775807"}), "*2\r\n$1\r\n0\r\n*0\r\n");
+  EXPECT_EQ(ops_.size(), 13u);  // slots 3..15
+}
+
 TEST_F(RespCommandsTest, SetnxAnswersWhetherItSet) {
   backend_.answer = [](const Op&) { return Reply::Nil(); };
   EXPECT_EQ(Run({"SETNX", "k", "v"}), ":0\r\n");
