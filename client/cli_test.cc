@@ -8,6 +8,7 @@
 
 #include "client/client_impl.h"
 #include "client/fake_cluster.h"
+#include "client/shell.h"
 #include "common/coord/memory_coordinator.h"
 #include "common/metadata.h"
 #include "common/rpc/metadata_codec.h"
@@ -36,15 +37,42 @@ class CliTest : public ::testing::Test {
     options.command = command;
     options.args = std::move(args);
     options.json = json;
+    return Run(std::move(options), in);
+  }
+
+  int Run(CliOptions options, const std::string& in = "") {
     options.client.timeout = std::chrono::milliseconds(200);
     std::istringstream input(in);
     out_.str("");
     err_.str("");
-    return RunCli(options, input, out_, err_, [this](const ClientOptions& o) {
+    return RunCli(options, input, out_, err_, Connect());
+  }
+
+  ConnectFn Connect() {
+    return [this](const ClientOptions& o) {
       ++connects_;
       return Client::Impl::Create(o, std::make_shared<coord::MemoryCoordinator>(tree_),
                                   cluster_->Factory());
-    });
+    };
+  }
+
+  // Runs the shell on `lines`; words are parsed as the command and its arguments (no options).
+  int Shell(const std::string& lines) {
+    std::istringstream input(lines);
+    std::unique_ptr<LineReader> reader = NewStreamLineReader(input);
+    out_.str("");
+    err_.str("");
+    ClientOptions client;
+    client.timeout = std::chrono::milliseconds(200);
+    return RunShell(
+        client, *reader,
+        [](const std::vector<std::string>& words) -> Result<CliOptions> {
+          CliOptions options;
+          options.command = words[0];
+          options.args.assign(words.begin() + 1, words.end());
+          return options;
+        },
+        out_, err_, Connect());
   }
 
   std::shared_ptr<coord::MemoryTree> tree_;
@@ -124,6 +152,154 @@ TEST_F(CliTest, ErrorsGoToStderrWithTheCodeNameAndExitTwo) {
   cluster_->SetDown("127.0.0.1:7001", true);
   EXPECT_EQ(Run("get", {"k"}), kExitError);
   EXPECT_EQ(err_.str().rfind("dkv: UNAVAILABLE: ", 0), 0u) << err_.str();
+}
+
+CliOptions Command(const std::string& command, std::vector<std::string> args) {
+  CliOptions options;
+  options.command = command;
+  options.args = std::move(args);
+  return options;
+}
+
+TEST_F(CliTest, CommandOptionsApplyOnlyToTheirCommands) {
+  CliOptions options = Command("get", {"k"});
+  options.ttl_ms = 100;
+  EXPECT_EQ(Run(options), kExitError);
+  EXPECT_NE(err_.str().find("--ttl-ms does not apply to get"), std::string::npos) << err_.str();
+  options = Command("set", {"k", "v"});
+  options.match = "x";
+  EXPECT_EQ(Run(options), kExitError);
+  options = Command("set", {"k", "v"});
+  options.nx = options.xx = true;
+  EXPECT_EQ(Run(options), kExitError);
+  options = Command("set", {"k", "v"});
+  options.ttl_ms = 0;
+  EXPECT_EQ(Run(options), kExitError);
+  options = Command("scan", {});
+  options.count = 0;
+  EXPECT_EQ(Run(options), kExitError);
+  EXPECT_EQ(Run("mset", {"a", "1", "b"}), kExitError);
+  EXPECT_NE(err_.str().find("KEY VALUE pairs"), std::string::npos) << err_.str();
+  EXPECT_EQ(Run("expire", {"k", "soon"}), kExitError);
+  EXPECT_NE(err_.str().find("MS 'soon' is not a 64-bit decimal integer"), std::string::npos);
+  EXPECT_EQ(Run("incrby", {"k", "1.5"}), kExitError);
+  EXPECT_EQ(connects_, 0);
+}
+
+TEST_F(CliTest, SetWithTtlAndConditionExitsOneWhenRefused) {
+  cluster_->SetOpHandler([](const Op& op) { return op.key == "new" ? Reply::Ok() : Reply::Nil(); });
+  CliOptions options = Command("set", {"new", "v"});
+  options.ttl_ms = 1000;
+  options.nx = true;
+  EXPECT_EQ(Run(options), kExitOk);
+  EXPECT_EQ(cluster_->executed_ops().back().flags, kNx);
+  EXPECT_GT(cluster_->executed_ops().back().expire_at_ms, 0);
+  options.args = {"old", "v"};
+  EXPECT_EQ(Run(options), kExitAbsent);
+  EXPECT_EQ(out_.str(), "");
+}
+
+TEST_F(CliTest, TtlPrintsMillisecondsLeftOrMinusOneAndExitsOneForAbsentKey) {
+  cluster_->SetOpHandler([](const Op& op) {
+    return Reply::Integer(op.key == "gone" ? -2 : op.key == "forever" ? -1 : 2500);
+  });
+  EXPECT_EQ(Run("ttl", {"soon"}), kExitOk);
+  EXPECT_EQ(out_.str(), "2500\n");
+  EXPECT_EQ(Run("ttl", {"forever"}), kExitOk);
+  EXPECT_EQ(out_.str(), "-1\n");
+  EXPECT_EQ(Run("ttl", {"gone"}), kExitAbsent);
+  EXPECT_EQ(out_.str(), "");
+}
+
+TEST_F(CliTest, ExpireAndPersistExitOneWhenNothingApplied) {
+  cluster_->SetOpHandler([](const Op& op) { return Reply::Integer(op.key == "k" ? 1 : 0); });
+  EXPECT_EQ(Run("expire", {"k", "1000"}), kExitOk);
+  EXPECT_EQ(Run("expire", {"other", "1000"}), kExitAbsent);
+  EXPECT_EQ(Run("persist", {"k"}), kExitOk);
+  EXPECT_EQ(Run("persist", {"other"}), kExitAbsent);
+}
+
+TEST_F(CliTest, IncrAndAppendPrintTheResultAndANonIntegerExitsTwo) {
+  cluster_->SetOpHandler([](const Op& op) {
+    if (op.key == "text") return Reply::Error("ERR value is not an integer or out of range");
+    return Reply::Integer(op.code == OpCode::kAppend ? 7 : 10 + op.arg1);
+  });
+  EXPECT_EQ(Run("incr", {"n"}), kExitOk);
+  EXPECT_EQ(out_.str(), "11\n");
+  EXPECT_EQ(Run("incrby", {"n", "-4"}), kExitOk);
+  EXPECT_EQ(out_.str(), "6\n");
+  EXPECT_EQ(Run("append", {"s", "abc"}), kExitOk);
+  EXPECT_EQ(out_.str(), "7\n");
+  EXPECT_EQ(Run("incr", {"text"}), kExitError);
+  EXPECT_EQ(err_.str(),
+            "dkv: INVALID_ARGUMENT: incrby 'text': value is not an integer or out of range\n");
+}
+
+TEST_F(CliTest, MGetPrintsALinePerKeyAndExitsOneIfAnyIsAbsent) {
+  cluster_->SetOpHandler([](const Op& op) {
+    if (op.code == OpCode::kSet) return Reply::Ok();
+    return op.key == "b" ? Reply::Nil() : Reply::Bulk(op.key + "!");
+  });
+  EXPECT_EQ(Run("mset", {"a", "1", "c", "3"}), kExitOk);
+  EXPECT_EQ(cluster_->executed_ops().size(), 2u);
+  EXPECT_EQ(Run("mget", {"a", "c"}), kExitOk);
+  EXPECT_EQ(out_.str(), "a!\nc!\n");
+  EXPECT_EQ(Run("mget", {"a", "b", "c"}), kExitAbsent);
+  EXPECT_EQ(out_.str(), "a!\n\nc!\n");
+}
+
+TEST_F(CliTest, ScanPrintsEveryMatchingKey) {
+  cluster_->SetOpHandler([](const Op& op) {
+    EXPECT_EQ(op.value, "user:*");
+    return op.arg1 % 5 == 0 ? Reply::Array({"user:" + std::to_string(op.arg1)}) : Reply::Array({});
+  });
+  CliOptions options = Command("scan", {});
+  options.match = "user:*";
+  options.count = 1;
+  EXPECT_EQ(Run(options), kExitOk);
+  EXPECT_EQ(out_.str(), "user:0\nuser:5\nuser:10\nuser:15\n");  // the fake has 16 slots
+}
+
+TEST_F(CliTest, ShellRunsEachLineOnOneConnection) {
+  EXPECT_EQ(Shell("set a 1\nset \"b c\" 'd e'\n\nget a\nGET \"b c\"\nget nope\nremove a\n"),
+            kExitOk);
+  EXPECT_EQ(out_.str(), "1\nd e\n(exit 1)\n");
+  EXPECT_EQ(err_.str(), "");
+  EXPECT_EQ(connects_, 1);
+  EXPECT_EQ(cluster_->Peek("b c"), "d e");
+}
+
+TEST_F(CliTest, ShellReportsBadLinesAndGoesOn) {
+  EXPECT_EQ(Shell("set \"a\nfrobnicate\nget\nset k -\nshell\nset k v\n"), kExitOk);
+  EXPECT_EQ(err_.str(),
+            "dkv: unbalanced quotes in 'set \"a'\n"
+            "dkv: unknown command 'frobnicate' (try help frobnicate)\n"
+            "dkv: missing argument: usage: dkv get KEY (try help get)\n"
+            "dkv: INVALID_ARGUMENT: VALUE '-' (stdin) cannot be used in the shell\n"
+            "dkv: already in the shell\n");
+  EXPECT_EQ(cluster_->Peek("k"), "v");
+}
+
+TEST_F(CliTest, ShellHelpListsEveryCommandWithoutConnecting) {
+  EXPECT_EQ(Shell("help\n"), kExitOk);
+  for (const CliCommand& command : CliCommands()) {
+    if (std::string(command.name) == "shell") continue;
+    EXPECT_NE(out_.str().find(std::string("  ") + command.syntax + "\n      " + command.summary),
+              std::string::npos)
+        << command.name;
+  }
+  EXPECT_NE(out_.str().find("quit, exit"), std::string::npos);
+  EXPECT_EQ(Shell("help ttl\nhelp nosuch\n"), kExitOk);
+  EXPECT_EQ(out_.str(), "  ttl KEY\n      " + std::string(FindCliCommand("ttl")->summary) + "\n");
+  EXPECT_EQ(err_.str(), "dkv: no command 'nosuch' (try help)\n");
+  EXPECT_EQ(connects_, 0);
+}
+
+TEST_F(CliTest, ShellStopsAtQuitOrExit) {
+  EXPECT_EQ(Shell("set a 1\nquit\nset a 2\n"), kExitOk);
+  EXPECT_EQ(cluster_->Peek("a"), "1");
+  EXPECT_EQ(Shell("EXIT\nset a 3\n"), kExitOk);
+  EXPECT_EQ(cluster_->Peek("a"), "1");
 }
 
 TEST_F(CliTest, ConnectFailureExitsTwo) {

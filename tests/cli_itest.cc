@@ -3,6 +3,7 @@
 // ZooKeeper, and the errors it reports, against real processes and a real ZooKeeper.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <regex>
 #include <string>
@@ -194,8 +195,8 @@ TEST_F(CliItest, UnknownCommandPrintsUsageAndExits2) {
   CommandResult r = Cli(cluster, {"frobnicate", "a"});
   EXPECT_TRUE(IsUsage(r)) << r.ToString();
   EXPECT_NE(std::string::npos, r.err.find("frobnicate")) << r.err;
-  r = Raw({}, milliseconds(10000));
-  EXPECT_TRUE(IsUsage(r)) << "no command: " << r.ToString();
+  r = Raw({"shell", "extra"}, milliseconds(10000));
+  EXPECT_TRUE(IsUsage(r)) << r.ToString();
   r = Raw({"--no-such-option", "get", "a"}, milliseconds(10000));
   EXPECT_EQ(2, r.exit_code) << r.ToString();
 }
@@ -310,6 +311,107 @@ TEST_F(CliItest, FailsWithUnavailableAtItsDeadlineWhenNoMasterIsElected) {
   EXPECT_EQ(2, r->exit_code) << r->ToString();
   EXPECT_EQ(0u, r->err.rfind("dkv: UNAVAILABLE: ", 0)) << r->ToString();
   EXPECT_LT(r->elapsed, milliseconds(2500)) << r->ToString();
+}
+
+TEST_F(CliItest, KeyspaceCommandsExitCodesAndOutput) {
+  MiniCluster cluster(Options());
+  ASSERT_NO_FATAL_FAILURE(StartCluster(cluster, 1, 2));
+
+  // set with a TTL; ttl prints what is left, -1 without expiry; exit 1 for an absent key.
+  CommandResult r = Cli(cluster, {"set", "t", "v", "--ttl-ms", "600000"});
+  ASSERT_EQ(0, r.exit_code) << r.ToString();
+  r = Cli(cluster, {"ttl", "t"});
+  ASSERT_EQ(0, r.exit_code) << r.ToString();
+  const long long left = std::stoll(r.out);
+  EXPECT_GT(left, 500000);
+  EXPECT_LE(left, 600000);
+  EXPECT_EQ(0, Cli(cluster, {"persist", "t"}).exit_code);
+  EXPECT_EQ(1, Cli(cluster, {"persist", "t"}).exit_code);
+  EXPECT_EQ("-1\n", Cli(cluster, {"ttl", "t"}).out);
+  r = Cli(cluster, {"ttl", "missing"});
+  EXPECT_EQ(1, r.exit_code) << r.ToString();
+  EXPECT_EQ("", r.out);
+  EXPECT_EQ(1, Cli(cluster, {"expire", "missing", "1000"}).exit_code);
+
+  // --nx / --xx: exit 1 when refused.
+  EXPECT_EQ(1, Cli(cluster, {"set", "t", "w", "--nx"}).exit_code);
+  EXPECT_EQ(0, Cli(cluster, {"set", "t", "w", "--xx"}).exit_code);
+  EXPECT_EQ(1, Cli(cluster, {"set", "fresh", "w", "--xx"}).exit_code);
+  EXPECT_EQ("w\n", Cli(cluster, {"get", "t"}).out);
+
+  // A key given a short expiry is gone after it.
+  ASSERT_EQ(0, Cli(cluster, {"expire", "t", "200"}).exit_code);
+  EXPECT_TRUE(WaitFor(
+                  [&] {
+                    return Cli(cluster, {"get", "t"}).exit_code == 1;
+                  },
+                  milliseconds(10000))
+                  .ok());
+
+  // incr / incrby / append print the result; a non-integer value is an error, exit 2.
+  EXPECT_EQ("1\n", Cli(cluster, {"incr", "n"}).out);
+  EXPECT_EQ("-9\n", Cli(cluster, {"incrby", "n", "--", "-10"}).out);
+  EXPECT_EQ("5\n", Cli(cluster, {"append", "s", "hello"}).out);
+  EXPECT_EQ("11\n", Cli(cluster, {"append", "s", " world"}).out);
+  r = Cli(cluster, {"incr", "s"});
+  EXPECT_EQ(2, r.exit_code) << r.ToString();
+  EXPECT_EQ("dkv: INVALID_ARGUMENT: incrby 's': value is not an integer or out of range",
+            LastLine(r.err));
+
+  // mset / mget: a line per key, exit 1 if any is absent.
+  EXPECT_EQ(0, Cli(cluster, {"mset", "m1", "a", "m2", "b"}).exit_code);
+  r = Cli(cluster, {"mget", "m1", "nope", "m2"});
+  EXPECT_EQ(1, r.exit_code) << r.ToString();
+  EXPECT_EQ("a\n\nb\n", r.out);
+
+  // scan walks every slot: every m* key once.
+  r = Cli(cluster, {"scan", "--match", "m*", "--count", "1"});
+  ASSERT_EQ(0, r.exit_code) << r.ToString();
+  std::vector<std::string> keys;
+  for (size_t start = 0, nl; (nl = r.out.find('\n', start)) != std::string::npos; start = nl + 1) {
+    keys.push_back(r.out.substr(start, nl - start));
+  }
+  std::sort(keys.begin(), keys.end());
+  EXPECT_EQ(keys, (std::vector<std::string>{"m1", "m2"}));
+
+  // --db: keyspaces are separate.
+  EXPECT_EQ(0, Cli(cluster, {"--db", "3", "set", "m1", "three"}).exit_code);
+  EXPECT_EQ("three\n", Cli(cluster, {"--db", "3", "get", "m1"}).out);
+  EXPECT_EQ("a\n", Cli(cluster, {"get", "m1"}).out);
+  EXPECT_EQ("m1\n", Cli(cluster, {"--db", "3", "scan"}).out);
+  r = Cli(cluster, {"--db", "16", "get", "m1"});
+  EXPECT_EQ(2, r.exit_code) << r.ToString();
+  EXPECT_NE(r.err.find("db 16 is out of range 0..15"), std::string::npos) << r.err;
+
+  // Options on the wrong command are usage errors.
+  EXPECT_TRUE(IsUsage(Cli(cluster, {"get", "m1", "--nx"})));
+}
+
+TEST_F(CliItest, ShellReadsCommandsFromAPipe) {
+  MiniCluster cluster(Options());
+  ASSERT_NO_FATAL_FAILURE(StartCluster(cluster, 1, 1));
+
+  CommandResult r = Cli(cluster, {"shell"},
+                        "set \"a key\" 'a value' --ttl-ms 60000\n"
+                        "get \"a key\"\n"
+                        "incrby n 5\n"
+                        "get nope\n"
+                        "bogus\n"
+                        "help ttl\n"
+                        "quit\n"
+                        "set never reached\n");
+  EXPECT_EQ(0, r.exit_code) << r.ToString();
+  EXPECT_EQ(
+      "a value\n5\n(exit 1)\n  ttl KEY\n"
+      "      print the milliseconds before KEY expires, -1 if never (exit 1 if absent)\n",
+      r.out);
+  EXPECT_EQ("dkv: unknown command 'bogus' (try help bogus)", LastLine(r.err));
+  EXPECT_EQ(1, Cli(cluster, {"get", "never"}).exit_code);
+
+  // No command at all is the shell too.
+  r = Cli(cluster, {}, "get \"a key\"\n");
+  EXPECT_EQ(0, r.exit_code) << r.ToString();
+  EXPECT_EQ("a value\n", r.out);
 }
 
 }  // namespace
