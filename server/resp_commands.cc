@@ -192,9 +192,12 @@ void Hello(Ctx& c) {
       }
       c.session->name = c.args[++next];
     } else if (Is(c.args[next], "AUTH") && next + 2 < c.args.size()) {
-      return c.Error(
-          "ERR AUTH <password> called without any password configured for the "
-          "default user. Are you sure your configuration is correct?");
+      // dkv has no users: as a Redis without a password, the default user gets in with any
+      // password, and every other user name is refused.
+      if (c.args[next + 1] != "default") {
+        return c.Error("WRONGPASS invalid username-password pair or user is disabled.");
+      }
+      next += 2;
     } else {
       return c.Error("ERR Syntax error in HELLO option '" + c.args[next] + "'");
     }

@@ -60,6 +60,9 @@ TEST_F(RespCommandsTest, ConnectionCommandsAreAnsweredWithoutOps) {
   EXPECT_EQ(Run({"CLIENT", "SETNAME", "me"}), "+OK\r\n");
   EXPECT_EQ(Run({"CLIENT", "GETNAME"}), "$2\r\nme\r\n");
   EXPECT_EQ(Run({"HELLO", "3"}), "-NOPROTO unsupported protocol version\r\n");
+  EXPECT_EQ(Run({"HELLO", "2", "AUTH", "bob", "pw"}),
+            "-WRONGPASS invalid username-password pair or user is disabled.\r\n");
+  EXPECT_EQ(Run({"HELLO", "2", "AUTH", "default", "pw"}).substr(0, 5), "*14\r\n");
   EXPECT_TRUE(backend_.executed.empty());
   EXPECT_EQ(Run({"QUIT"}), "+OK\r\n");
   EXPECT_TRUE(session_.closing);
