@@ -22,6 +22,11 @@ namespace {
 // How much one connection may have read in one round before the others get their turn.
 constexpr size_t kReadBudget = 256 * 1024;
 constexpr int kMaxEvents = 256;
+// Once a round's batch holds this many ops, the connections still ready wait for the next round
+// (epoll reports them again), so a batch stays under RpcServer's list bound: at most this, plus
+// what one connection plans from one read (kReadBudget, and one command of up to
+// RequestLimits::max_array_elements arguments completed by it).
+constexpr size_t kMaxRoundOps = 64 * 1024;
 
 // epoll tags that are not connections.
 char kListenTag;
@@ -196,7 +201,7 @@ void RespServer::Run(IoThread* io) {
       } else {
         auto* conn = static_cast<RespConnection*>(tag);
         if (events[i].events & EPOLLOUT) conn->Flush();
-        if (events[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+        if ((events[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && batch.size() < kMaxRoundOps) {
           commands += conn->ReadAndPlan(commands_, &batch, kReadBudget);
         }
         active.push_back(conn);

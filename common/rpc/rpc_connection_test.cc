@@ -34,6 +34,9 @@ class EchoDataNode : public DataNodeNull {
   bool remove(const Fence&, const std::string&) override { return true; }
   void unsafe_put(const Fence&, const std::string&, const std::string&) override { ++unsafe_; }
   void stats(DataNodeStats& stats) override { stats.keys = unsafe_; }
+  void execute(std::vector<Reply>& replies, const Fence&, const std::vector<Op>& ops) override {
+    replies.assign(ops.size(), Reply());
+  }
 
   std::atomic<int> unsafe_{0};
 };
@@ -107,6 +110,18 @@ TEST(RpcServerTest, OversizedStringClosesTheConnectionAndTheServerKeepsServing) 
   bool existed = false;
   ASSERT_TRUE(pool.Call([&](DataNodeClient& c) { existed = c.remove(Fence(), "k"); }).ok());
   EXPECT_TRUE(existed);
+}
+
+TEST(RpcServerTest, ExecuteCarriesABatchOfMoreThan65536Ops) {
+  // One RESP round or one client MGET can batch this many ops for one node.
+  auto handler = std::make_shared<EchoDataNode>();
+  auto server = Serve(handler);
+  RpcPool<DataNodeClient> pool({"127.0.0.1", server->port()}, RpcOptions{});
+  std::vector<Op> ops(100000);
+  std::vector<Reply> replies;
+  Status s = pool.Call([&](DataNodeClient& c) { c.execute(replies, Fence(), ops); });
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(replies.size(), ops.size());
 }
 
 TEST(RpcServerTest, IdleConnectionIsClosedAndThePoolReconnects) {

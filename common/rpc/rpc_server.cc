@@ -26,8 +26,11 @@ using apache::thrift::transport::TSocket;
 
 namespace {
 
-// No request of ours carries a list; a bound stops a corrupt length from allocating.
-constexpr int32_t kMaxContainerSize = 1 << 16;
+// The longest list a request may carry. Dkv.execute and DataNode.execute carry one Op per command
+// of a batch: an MGET of a million keys (the RESP front end's argument limit) or a RESP round (see
+// RespServer) must fit. The bound stops a corrupt length from allocating more than that many
+// elements (Thrift sizes a list before reading it).
+constexpr int32_t kMaxContainerSize = 1 << 21;
 
 // The open connections of one server, so that Stop can end them. Thrift's own way (interruptable
 // children) makes every read of every connection a poll(2) on the socket and an interrupt pipe
