@@ -33,4 +33,10 @@ struct MasterInfo {
   std::string resp_address = {};  // the master's advertised RESP host:port; empty when RESP is off
 };
 
+// draining/<node-id>: a request that the data node's slots move away (docs/migration.md).
+struct DrainInfo {
+  int64_t requested_at_ms = 0;  // Unix time in ms
+  bool leave_when_done = true;  // the master tells the node to leave once it owns no slot
+};
+
 }  // namespace dkv

@@ -74,6 +74,20 @@ Status DecodeEpoch(const std::string& bytes, int64_t* epoch) {
   return Status::OK();
 }
 
+std::string EncodeDrain(const DrainInfo& drain) {
+  DrainRecord t;
+  t.requested_at_ms = drain.requested_at_ms;
+  t.leave_when_done = drain.leave_when_done;
+  return Serialize(t);
+}
+
+Status DecodeDrain(const std::string& bytes, DrainInfo* drain) {
+  DrainRecord t;
+  DKV_RETURN_NOT_OK(Deserialize(bytes, "drain record", &t));
+  *drain = {t.requested_at_ms, t.leave_when_done};
+  return Status::OK();
+}
+
 std::string EncodeSlotMap(const SlotMap& map) {
   SlotMapRecord t;
   t.epoch = map.epoch();

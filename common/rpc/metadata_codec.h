@@ -24,6 +24,9 @@ Status DecodeMaster(const std::string& bytes, MasterInfo* master);
 std::string EncodeEpoch(int64_t epoch);
 Status DecodeEpoch(const std::string& bytes, int64_t* epoch);
 
+std::string EncodeDrain(const DrainInfo& drain);
+Status DecodeDrain(const std::string& bytes, DrainInfo* drain);
+
 std::string EncodeSlotMap(const SlotMap& map);
 // Also checks the map's shape: owners within range, one owner entry per slot.
 Status DecodeSlotMap(const std::string& bytes, SlotMap* map);

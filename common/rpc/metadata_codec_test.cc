@@ -56,5 +56,13 @@ TEST(MetadataCodecTest, MemberMasterEpochAndClientRoundTrip) {
   EXPECT_EQ(c2.pid, 5);
 }
 
+TEST(MetadataCodecTest, DrainRecordRoundTrips) {
+  DrainInfo drain{1700000000123, false}, back;
+  ASSERT_TRUE(DecodeDrain(EncodeDrain(drain), &back).ok());
+  EXPECT_EQ(back.requested_at_ms, 1700000000123);
+  EXPECT_FALSE(back.leave_when_done);
+  EXPECT_EQ(DecodeDrain("\xff\x01garbage", &back).code(), Status::Code::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace dkv::rpc
