@@ -1,13 +1,16 @@
 #include "client/cli.h"
 
+#include <algorithm>
 #include <charconv>
 #include <climits>
 #include <cstdint>
 #include <iostream>
 #include <iterator>
 #include <sstream>
+#include <thread>
 
 #include "client/status_format.h"
+#include "common/json.h"
 
 namespace dkv::client {
 
@@ -29,7 +32,12 @@ const char kCliUsage[] =
     "  mget KEY [KEY ...]            print the value of each KEY on a line (empty if absent)\n"
     "  mset KEY VALUE [KEY VALUE ...]  store every pair\n"
     "  scan [--match PATTERN] [--count N]  print every key (matching the glob PATTERN)\n"
-    "  status [--json]               the master, standbys, data nodes (slots, keys) and clients\n"
+    "  status [--json]               the master, standbys, data nodes (slots, keys), clients and\n"
+    "                                slot moves in progress\n"
+    "  node drain ID [--no-wait] [--json]  move every slot of data node ID (with its keys) to\n"
+    "                                the others, then have it leave; waits, showing progress,\n"
+    "                                unless --no-wait\n"
+    "  rebalance [--json]            start the slot moves that balance the data nodes\n"
     "  shell                         the interactive shell: one command per line, help, quit\n"
     "VALUE '-' reads the value from stdin (all of it, byte for byte). Put '--' before a KEY,\n"
     "VALUE or number that starts with '-'. --db N (0..15) selects the keyspace.\n"
@@ -69,6 +77,10 @@ const std::vector<CliCommand> kCommands = {
      "print every key, one per line (matching the glob PATTERN; N keys per call)"},
     {"status", 0, 0, "json", "status [--json]",
      "the master, standbys, data nodes (slots, keys) and clients"},
+    {"node", 2, 2, "no-wait json", "node drain ID [--no-wait] [--json]",
+     "move data node ID's slots, with their keys, to the others, then have it leave"},
+    {"rebalance", 0, 0, "json", "rebalance [--json]",
+     "start the slot moves that balance the data nodes"},
     {"shell", 0, 0, "", "shell", "the interactive shell (also: dkv with no command)"},
 };
 
@@ -117,6 +129,82 @@ int PrintInteger(const Result<int64_t>& n, std::ostream& out, std::ostream& err)
   return Flushed(out, err, kExitOk);
 }
 
+// What a drain looks like in one status: how many slots the node still owns (-1: it is gone from
+// the data nodes) and what is moving off it.
+struct DrainView {
+  int32_t slots_left = -1;
+  bool draining = false;
+  bool others = false;  // some other data node, not draining, can take its slots
+  int64_t keys_copied = 0;
+  int64_t keys_total = 0;
+  size_t moves = 0;
+};
+
+DrainView ViewDrain(const ClusterStatus& status, const std::string& id) {
+  DrainView view;
+  const auto& draining = status.draining_data_nodes;
+  view.draining = std::find(draining.begin(), draining.end(), id) != draining.end();
+  for (const auto& d : status.data_nodes) {
+    if (d.id == id) {
+      view.slots_left = d.slots;
+    } else if (std::find(draining.begin(), draining.end(), d.id) == draining.end()) {
+      view.others = true;
+    }
+  }
+  for (const auto& m : status.moves) {
+    if (m.from != id) continue;
+    ++view.moves;
+    view.keys_copied += m.keys_copied;
+    view.keys_total += m.keys_total;
+  }
+  return view;
+}
+
+// `node drain ID`: asks for the drain; unless --no-wait, follows it until the node left, printing
+// a line whenever its slot count changes (or one JSON object at the end).
+int RunDrain(Client& client, const CliOptions& options, std::ostream& out, std::ostream& err) {
+  const std::string& id = options.args[1];
+  Result<int32_t> slots = client.DrainDataNode(id);
+  if (!slots.ok()) return Fail(err, slots.status());
+  auto json = [&](bool left) {
+    out << "{\"node\":" << JsonQuote(id) << ",\"slots_to_move\":" << *slots
+        << ",\"left\":" << (left ? "true" : "false") << "}\n";
+  };
+  if (!options.json) out << id << ": draining, " << *slots << " slots to move\n" << std::flush;
+  if (options.no_wait) {
+    if (options.json) json(false);
+    return Flushed(out, err, kExitOk);
+  }
+  int32_t shown = *slots;
+  for (;;) {
+    Result<ClusterStatus> status = client.GetStatus();
+    if (!status.ok()) return Fail(err, status.status());
+    const DrainView view = ViewDrain(*status, id);
+    if (view.slots_left < 0 && !view.draining) break;  // it left, and the master saw it go
+    if (view.slots_left > 0 && !view.others) {
+      return Fail(err, Status::Unavailable("data node " + id + " still owns " +
+                                           std::to_string(view.slots_left) +
+                                           " slots and no other data node can take them"));
+    }
+    if (!options.json && view.slots_left >= 0 && view.slots_left != shown) {
+      shown = view.slots_left;
+      out << id << ": " << shown << " slots left";
+      if (view.moves > 0) {
+        out << ", " << view.moves << " moves running (" << view.keys_copied << "/"
+            << view.keys_total << " keys copied)";
+      }
+      out << "\n" << std::flush;
+    }
+    std::this_thread::sleep_for(options.drain_poll);
+  }
+  if (options.json) {
+    json(true);
+  } else {
+    out << id << ": drained, it left the cluster\n";
+  }
+  return Flushed(out, err, kExitOk);
+}
+
 bool Takes(const CliCommand& command, const std::string& flag) {
   std::istringstream flags(command.flags);
   std::string f;
@@ -148,6 +236,7 @@ Status CheckCommand(const CliOptions& options) {
   }
   const std::pair<bool, const char*> given[] = {
       {options.json, "json"},
+      {options.no_wait, "no-wait"},
       {options.ttl_ms.has_value(), "ttl-ms"},
       {options.nx, "nx"},
       {options.xx, "xx"},
@@ -170,6 +259,10 @@ Status CheckCommand(const CliOptions& options) {
   if (options.command == "mset" && n % 2 != 0) {
     return Status::InvalidArgument("mset needs KEY VALUE pairs: usage: dkv " +
                                    std::string(spec->syntax));
+  }
+  if (options.command == "node" && options.args[0] != "drain") {
+    return Status::InvalidArgument("unknown node command '" + options.args[0] +
+                                   "': usage: dkv " + spec->syntax);
   }
   if (options.command == "expire") return ParseInt64(options.args[1], "MS").status();
   if (options.command == "incrby") return ParseInt64(options.args[1], "DELTA").status();
@@ -272,6 +365,17 @@ int RunCommand(Client& client, const CliOptions& options, std::istream* in, std:
     Result<ClusterStatus> status = client.GetStatus();
     if (!status.ok()) return Fail(err, status.status());
     out << (options.json ? FormatStatusJson(*status) + "\n" : FormatStatusTable(*status));
+    return Flushed(out, err, kExitOk);
+  }
+  if (cmd == "node") return RunDrain(client, options, out, err);
+  if (cmd == "rebalance") {
+    Result<int32_t> slots = client.Rebalance();
+    if (!slots.ok()) return Fail(err, slots.status());
+    if (options.json) {
+      out << "{\"slots_to_move\":" << *slots << "}\n";
+    } else {
+      out << *slots << " slots to move\n";
+    }
     return Flushed(out, err, kExitOk);
   }
   return Fail(err, Status::InvalidArgument("'" + cmd + "' cannot run here"));

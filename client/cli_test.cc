@@ -75,6 +75,17 @@ class CliTest : public ::testing::Test {
         out_, err_, Connect());
   }
 
+  // Runs `dkv node drain ID` (with the flags).
+  int Drain(const std::string& id, bool no_wait, bool json) {
+    CliOptions options;
+    options.command = "node";
+    options.args = {"drain", id};
+    options.no_wait = no_wait;
+    options.json = json;
+    options.drain_poll = std::chrono::milliseconds(1);
+    return Run(std::move(options));
+  }
+
   std::shared_ptr<coord::MemoryTree> tree_;
   std::shared_ptr<FakeCluster> cluster_;
   std::ostringstream out_, err_;
@@ -313,6 +324,40 @@ TEST_F(CliTest, ConnectFailureExitsTwo) {
   });
   EXPECT_EQ(code, kExitError);
   EXPECT_EQ(err.str(), "dkv: UNAVAILABLE: ZooKeeper 10.9.9.9:2181: down\n");
+}
+
+TEST_F(CliTest, NodeDrainNoWaitSaysHowManySlotsMove) {
+  EXPECT_EQ(Drain("d1", true, false), kExitOk) << err_.str();
+  EXPECT_EQ(out_.str(), "d1: draining, 16 slots to move\n");
+  EXPECT_EQ(Drain("d1", true, true), kExitOk) << err_.str();
+  EXPECT_EQ(out_.str(), "{\"node\":\"d1\",\"slots_to_move\":16,\"left\":false}\n");
+}
+
+TEST_F(CliTest, NodeDrainOfAnUnknownNodeFailsWithNotFound) {
+  EXPECT_EQ(Drain("nope", true, false), kExitError);
+  EXPECT_NE(err_.str().find("NOT_FOUND"), std::string::npos) << err_.str();
+}
+
+TEST_F(CliTest, NodeDrainWaitingFailsWhenNoOtherDataNodeCanTakeTheSlots) {
+  // The fake cluster's only data node is d1.
+  EXPECT_EQ(Drain("d1", false, false), kExitError);
+  EXPECT_NE(err_.str().find("no other data node"), std::string::npos) << err_.str();
+}
+
+TEST_F(CliTest, NodeCommandsAndFlagsAreChecked) {
+  EXPECT_EQ(Run("node", {"frobnicate", "d1"}), kExitError);
+  EXPECT_NE(err_.str().find("unknown node command"), std::string::npos) << err_.str();
+  EXPECT_EQ(Run("node", {"drain"}), kExitError);
+  EXPECT_NE(err_.str().find("missing argument"), std::string::npos) << err_.str();
+  EXPECT_EQ(Run("get", {"k"}, "", true), kExitError);
+  EXPECT_EQ(connects_, 0);
+}
+
+TEST_F(CliTest, RebalancePrintsTheSlotsToMove) {
+  EXPECT_EQ(Run("rebalance", {}), kExitOk) << err_.str();
+  EXPECT_EQ(out_.str(), "0 slots to move\n");
+  EXPECT_EQ(Run("rebalance", {}, "", true), kExitOk) << err_.str();
+  EXPECT_EQ(out_.str(), "{\"slots_to_move\":0}\n");
 }
 
 }  // namespace

@@ -150,6 +150,25 @@ Result<ClusterStatus> Client::Impl::GetStatus(std::chrono::milliseconds timeout)
   return status;
 }
 
+Result<int32_t> Client::Impl::DrainDataNode(std::string_view id, bool leave_when_done,
+                                            std::chrono::milliseconds timeout) {
+  int32_t slots = 0;
+  DKV_RETURN_NOT_OK(caller_.Run("drain", Resolve(timeout),
+                                [&](MasterStub& m, std::chrono::milliseconds t, std::string* h) {
+                                  return m.Drain(id, leave_when_done, &slots, t, h);
+                                }));
+  return slots;
+}
+
+Result<int32_t> Client::Impl::Rebalance(std::chrono::milliseconds timeout) {
+  int32_t slots = 0;
+  DKV_RETURN_NOT_OK(caller_.Run("rebalance", Resolve(timeout),
+                                [&](MasterStub& m, std::chrono::milliseconds t, std::string* h) {
+                                  return m.Rebalance(&slots, t, h);
+                                }));
+  return slots;
+}
+
 // ---- Client ----
 
 Result<std::unique_ptr<Client>> Client::Connect(const ClientOptions& options) {
@@ -227,6 +246,16 @@ Result<ScanPage> Client::Scan(uint64_t cursor, const ScanOptions& options,
                               std::chrono::milliseconds timeout) {
   return impl_->Scan(cursor, options, timeout);
 }
+
+Result<int32_t> Client::DrainDataNode(std::string_view id, bool leave_when_done,
+                                      std::chrono::milliseconds timeout) {
+  return impl_->DrainDataNode(id, leave_when_done, timeout);
+}
+
+Result<int32_t> Client::Rebalance(std::chrono::milliseconds timeout) {
+  return impl_->Rebalance(timeout);
+}
+
 const ClientOptions& Client::options() const { return impl_->options(); }
 
 }  // namespace dkv::client

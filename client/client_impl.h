@@ -49,6 +49,9 @@ class Client::Impl {
   Result<bool> Remove(std::string_view key, std::chrono::milliseconds timeout);
   void UnsafeSet(std::string_view key, std::string_view value, std::chrono::milliseconds timeout);
   Result<ClusterStatus> GetStatus(std::chrono::milliseconds timeout);
+  Result<int32_t> DrainDataNode(std::string_view id, bool leave_when_done,
+                                std::chrono::milliseconds timeout);
+  Result<int32_t> Rebalance(std::chrono::milliseconds timeout);
 
   // Keyspace operations (client_keyspace.cc), as Client's.
   Result<bool> Set(std::string_view key, std::string_view value, const SetOptions& options,

@@ -226,6 +226,25 @@ TEST_F(ClientTest, GetStatusComesFromTheMaster) {
   EXPECT_EQ(status->master->address, "127.0.0.1:7001");
 }
 
+TEST_F(ClientTest, DrainAndRebalanceFollowNotMasterToTheMaster) {
+  ElectMaster("127.0.0.1:7001");
+  auto client = NewClient();
+  auto slots = client->DrainDataNode("d1");
+  ASSERT_TRUE(slots.ok()) << slots.status().ToString();
+  EXPECT_EQ(*slots, 16);
+  auto moves = client->Rebalance();
+  ASSERT_TRUE(moves.ok()) << moves.status().ToString();
+  EXPECT_EQ(*moves, 0);
+}
+
+TEST_F(ClientTest, DrainOfAnUnknownDataNodeIsNotFoundAtOnce) {
+  ElectMaster("127.0.0.1:7001");
+  auto client = NewClient();
+  const int before = cluster_->calls();
+  EXPECT_TRUE(client->DrainDataNode("nope").status().IsNotFound());
+  EXPECT_EQ(cluster_->calls() - before, 1);  // not retried
+}
+
 TEST_F(ClientTest, ManyThreadsShareOneClient) {
   ElectMaster("127.0.0.1:7001");
   auto client = NewClient();

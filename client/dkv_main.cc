@@ -21,7 +21,10 @@ namespace {
 
 // The commands' own options (CheckCommand says which command takes which), into *o.
 void AddCommandOptions(po::options_description* desc, dkv::client::CliOptions* o) {
-  desc->add_options()("json", po::bool_switch(&o->json), "status: print one JSON object")(
+  desc->add_options()("json", po::bool_switch(&o->json),
+                      "status, node drain, rebalance: print one JSON object")(
+      "no-wait", po::bool_switch(&o->no_wait),
+      "node drain: return once the drain is asked for, without waiting for it")(
       "ttl-ms", po::value<int64_t>()->notifier([o](int64_t v) { o->ttl_ms = v; }),
       "set: expire the key after this many ms")("nx", po::bool_switch(&o->nx),
                                                 "set: only if the key does not exist")(

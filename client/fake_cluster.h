@@ -113,6 +113,20 @@ class FakeCluster : public std::enable_shared_from_this<FakeCluster> {
         status->slot_count = 16;
       });
     }
+    // Data node "d1" owns all 16 slots; any other id is unknown.
+    Status Drain(std::string_view id, bool, int32_t* slots_to_move, std::chrono::milliseconds,
+                 std::string* hint) override {
+      Status found = id == "d1" ? Status::OK() : Status::NotFound("no live data node has that id");
+      Status s = cluster_->Serve(address_, hint, [&](std::map<std::string, std::string>&) {
+        *slots_to_move = 16;
+      });
+      return s.ok() ? found : s;
+    }
+    Status Rebalance(int32_t* slots_to_move, std::chrono::milliseconds,
+                     std::string* hint) override {
+      return cluster_->Serve(address_, hint,
+                             [&](std::map<std::string, std::string>&) { *slots_to_move = 0; });
+    }
 
     Status Execute(const std::vector<Op>& ops, std::vector<Reply>* replies,
                    std::chrono::milliseconds, std::string* hint) override {

@@ -45,6 +45,12 @@ ClusterStatus FromThrift(const rpc::ClusterStatus& in) {
   out.slot_map_version = in.slot_map_version;
   out.lost_slots = in.lost_slots;
   out.departed_data_nodes = in.departed_data_nodes;
+  for (const rpc::SlotMoveStatus& m : in.moves) {
+    out.moves.push_back({m.migration_id, m.from_node, m.to_node, m.slots, m.phase, m.keys_copied,
+                         m.keys_total, m.bytes_copied});
+  }
+  out.draining_data_nodes = in.draining_data_nodes;
+  out.moved_slots = in.moved_slots;
   return out;
 }
 
@@ -111,6 +117,26 @@ class RpcMasterStub : public MasterStub {
                               std::to_string(ops.size()) + " ops");
     }
     *replies = rpc::FromThrift(std::move(reply));
+    return Status::OK();
+  }
+
+  Status Drain(std::string_view id, bool leave_when_done, int32_t* slots_to_move,
+               std::chrono::milliseconds timeout, std::string* master_hint) override {
+    const std::string node(id);
+    rpc::DrainReply reply;
+    DKV_RETURN_NOT_OK(pool_.Call(
+        WithHint(master_hint, [&](rpc::DkvClient& c) { c.drain(reply, node, leave_when_done); }),
+        timeout));
+    *slots_to_move = reply.slots_to_move;
+    return Status::OK();
+  }
+
+  Status Rebalance(int32_t* slots_to_move, std::chrono::milliseconds timeout,
+                   std::string* master_hint) override {
+    rpc::RebalanceReply reply;
+    DKV_RETURN_NOT_OK(
+        pool_.Call(WithHint(master_hint, [&](rpc::DkvClient& c) { c.rebalance(reply); }), timeout));
+    *slots_to_move = reply.slots_to_move;
     return Status::OK();
   }
 

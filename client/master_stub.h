@@ -42,6 +42,11 @@ class MasterStub {
   // Dkv.execute: *replies gets one Reply per op, in order (INTERNAL if the count differs).
   virtual Status Execute(const std::vector<Op>& ops, std::vector<Reply>* replies,
                          std::chrono::milliseconds timeout, std::string* master_hint) = 0;
+  // *slots_to_move: what the master answered.
+  virtual Status Drain(std::string_view id, bool leave_when_done, int32_t* slots_to_move,
+                       std::chrono::milliseconds timeout, std::string* master_hint) = 0;
+  virtual Status Rebalance(int32_t* slots_to_move, std::chrono::milliseconds timeout,
+                           std::string* master_hint) = 0;
 };
 
 // Makes the stub for a master address. Called with no lock held; may be called concurrently.

@@ -31,6 +31,12 @@ std::string FormatTable(const std::vector<std::vector<std::string>>& rows,
   return out;
 }
 
+std::string JsonStrings(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (size_t i = 0; i < items.size(); ++i) out += (i ? "," : "") + JsonQuote(items[i]);
+  return out + "]";
+}
+
 }  // namespace
 
 std::string FormatStatusJson(const ClusterStatus& status) {
@@ -60,11 +66,18 @@ std::string FormatStatusJson(const ClusterStatus& status) {
   }
   out << "],\"clients\":" << status.clients << ",\"slot_count\":" << status.slot_count
       << ",\"slot_map_version\":" << status.slot_map_version
-      << ",\"lost_slots\":" << status.lost_slots << ",\"departed_data_nodes\":[";
-  for (size_t i = 0; i < status.departed_data_nodes.size(); ++i) {
-    out << (i ? "," : "") << JsonQuote(status.departed_data_nodes[i]);
+      << ",\"lost_slots\":" << status.lost_slots
+      << ",\"departed_data_nodes\":" << JsonStrings(status.departed_data_nodes) << ",\"moves\":[";
+  for (size_t i = 0; i < status.moves.size(); ++i) {
+    const auto& m = status.moves[i];
+    out << (i ? "," : "") << "{\"id\":" << m.id << ",\"from\":" << JsonQuote(m.from)
+        << ",\"to\":" << JsonQuote(m.to) << ",\"slots\":[";
+    for (size_t j = 0; j < m.slots.size(); ++j) out << (j ? "," : "") << m.slots[j];
+    out << "],\"phase\":" << JsonQuote(m.phase) << ",\"keys_copied\":" << m.keys_copied
+        << ",\"keys_total\":" << m.keys_total << ",\"bytes_copied\":" << m.bytes_copied << "}";
   }
-  out << "]}";
+  out << "],\"draining_data_nodes\":" << JsonStrings(status.draining_data_nodes)
+      << ",\"moved_slots\":" << status.moved_slots << "}";
   return out.str();
 }
 
@@ -94,6 +107,13 @@ std::string FormatStatusTable(const ClusterStatus& status) {
     head.push_back({i == 0 ? "departed" : "",
                     status.departed_data_nodes[i] + "  (gone; its slots wait for it)"});
   }
+  for (size_t i = 0; i < status.draining_data_nodes.size(); ++i) {
+    head.push_back({i == 0 ? "draining" : "",
+                    status.draining_data_nodes[i] + "  (its slots move to the others)"});
+  }
+  if (status.moved_slots > 0) {
+    head.push_back({"moved", std::to_string(status.moved_slots) + " slots moved with their keys"});
+  }
   std::string out = FormatTable(head, {false, false});
 
   out += "\n";
@@ -103,7 +123,17 @@ std::string FormatStatusTable(const ClusterStatus& status) {
     nodes.push_back(
         {d.id, d.address, std::to_string(d.slots), d.keys < 0 ? "?" : std::to_string(d.keys)});
   }
-  return out + FormatTable(nodes, {false, false, true, true});
+  out += FormatTable(nodes, {false, false, true, true});
+  if (status.moves.empty()) return out;
+
+  std::vector<std::vector<std::string>> moves = {
+      {"MOVE", "FROM", "TO", "SLOTS", "PHASE", "KEYS COPIED", "BYTES"}};
+  for (const auto& m : status.moves) {
+    moves.push_back({std::to_string(m.id), m.from, m.to, std::to_string(m.slots.size()), m.phase,
+                     std::to_string(m.keys_copied) + "/" + std::to_string(m.keys_total),
+                     std::to_string(m.bytes_copied)});
+  }
+  return out + "\n" + FormatTable(moves, {true, false, false, true, false, true, true});
 }
 
 }  // namespace dkv::client

@@ -4,7 +4,11 @@
 //   {"cluster": str, "master": {"id": str, "address": str, "epoch": int} | null,
 //    "standbys": [{"id": str, "address": str}],
 //    "data_nodes": [{"id": str, "address": str, "slots": int, "keys": int}],
-//    "clients": int, "slot_count": int, "slot_map_version": int}
+//    "clients": int, "slot_count": int, "slot_map_version": int, "lost_slots": int,
+//    "departed_data_nodes": [str],
+//    "moves": [{"id": int, "from": str, "to": str, "slots": [int], "phase": str,
+//               "keys_copied": int, "keys_total": int, "bytes_copied": int}],
+//    "draining_data_nodes": [str], "moved_slots": int}
 // `keys` is -1 for a data node that did not answer the master.
 #pragma once
 

@@ -26,7 +26,7 @@ TEST(StatusFormatTest, JsonHasThePromisedFields) {
             R"("data_nodes":[{"id":"d1","address":"10.0.0.3:7100","slots":512,"keys":10},)"
             R"({"id":"d2","address":"10.0.0.4:7100","slots":512,"keys":-1}],)"
             R"("clients":2,"slot_count":1024,"slot_map_version":7,"lost_slots":0,)"
-            R"("departed_data_nodes":[]})");
+            R"("departed_data_nodes":[],"moves":[],"draining_data_nodes":[],"moved_slots":0})");
 }
 
 TEST(StatusFormatTest, JsonWithoutMasterSaysNull) {
@@ -34,7 +34,33 @@ TEST(StatusFormatTest, JsonWithoutMasterSaysNull) {
   s.cluster = "c";
   EXPECT_EQ(FormatStatusJson(s),
             R"({"cluster":"c","master":null,"standbys":[],"data_nodes":[],"clients":0,)"
-            R"("slot_count":0,"slot_map_version":0,"lost_slots":0,"departed_data_nodes":[]})");
+            R"("slot_count":0,"slot_map_version":0,"lost_slots":0,"departed_data_nodes":[],)"
+            R"("moves":[],"draining_data_nodes":[],"moved_slots":0})");
+}
+
+ClusterStatus Draining() {
+  ClusterStatus s = Sample();
+  s.moves.push_back({4294967297, "d2", "d1", {3, 9}, "copying", 150, 400, 9600});
+  s.draining_data_nodes = {"d2"};
+  s.moved_slots = 128;
+  return s;
+}
+
+TEST(StatusFormatTest, JsonShowsMovesDrainingNodesAndMovedSlots) {
+  const std::string json = FormatStatusJson(Draining());
+  EXPECT_NE(json.find(R"("moves":[{"id":4294967297,"from":"d2","to":"d1","slots":[3,9],)"
+                      R"("phase":"copying","keys_copied":150,"keys_total":400,)"
+                      R"("bytes_copied":9600}],"draining_data_nodes":["d2"],"moved_slots":128})"),
+            std::string::npos)
+      << json;
+}
+
+TEST(StatusFormatTest, TableShowsMovesInProgressAndDrainingNodes) {
+  const std::string table = FormatStatusTable(Draining());
+  for (const char* want : {"draining", "d2  (its slots move to the others)", "128 slots moved",
+                           "MOVE", "4294967297", "copying", "150/400", "9600"}) {
+    EXPECT_NE(table.find(want), std::string::npos) << want << " missing from\n" << table;
+  }
 }
 
 TEST(StatusFormatTest, TableShowsEveryMemberWithSlotsAndKeys) {

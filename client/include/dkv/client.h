@@ -126,6 +126,21 @@ struct ClusterStatus {
   // Data nodes gone from ZooKeeper that still own slots, waiting out the grace period; calls to
   // their slots fail with UNAVAILABLE (and are retried) meanwhile.
   std::vector<std::string> departed_data_nodes;
+
+  // A batch of slots moving, with their keys, from one data node to another (docs/migration.md).
+  struct Move {
+    int64_t id = 0;             // migration id
+    std::string from;           // source data node id
+    std::string to;             // target data node id
+    std::vector<int32_t> slots;
+    std::string phase;          // "starting", "copying", "delta", "frozen", "committed", ...
+    int64_t keys_copied = 0;
+    int64_t keys_total = 0;     // keys in the slots when the copy started
+    int64_t bytes_copied = 0;
+  };
+  std::vector<Move> moves;                       // slot moves in progress
+  std::vector<std::string> draining_data_nodes;  // giving their slots away (Client::DrainDataNode)
+  int64_t moved_slots = 0;  // slots moved, with their keys, since the current master took over
 };
 
 class Client {
@@ -209,6 +224,20 @@ class Client {
   // INVALID_ARGUMENT for a cursor past the cluster's last slot.
   Result<ScanPage> Scan(uint64_t cursor, const ScanOptions& options = ScanOptions(),
                         std::chrono::milliseconds timeout = kDefaultTimeout);
+
+  // ---- Cluster administration (dkv node drain, dkv rebalance) ----
+
+  // Starts draining data node `id`: the master moves its slots, with their keys, to the other
+  // data nodes in the background, and then (if `leave_when_done`) tells it to exit. Returns the
+  // number of slots it owns now; watch GetStatus (draining_data_nodes, moves, its slot count) for
+  // progress. NOT_FOUND when no live data node has that id. Repeating it is harmless.
+  Result<int32_t> DrainDataNode(std::string_view id, bool leave_when_done = true,
+                                std::chrono::milliseconds timeout = kDefaultTimeout);
+
+  // Has the master recompute the balanced slot map over the live data nodes and start the moves
+  // it needs (normally it does so by itself whenever data nodes come and go). Returns the number
+  // of slots to move; 0 when the map is balanced.
+  Result<int32_t> Rebalance(std::chrono::milliseconds timeout = kDefaultTimeout);
 
   // The options this client was connected with.
   const ClientOptions& options() const;
