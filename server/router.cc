@@ -32,7 +32,8 @@ Status CheckOp(const Op& op, const Limits& limits) {
   if (RoutingOf(op.code) != OpRouting::kByKey) return Status::OK();
   DKV_RETURN_NOT_OK(CheckKey(op.key, limits));
   DKV_RETURN_NOT_OK(CheckValue(op.value, limits));
-  if (op.code == OpCode::kSetRange && op.arg1 >= 0 &&
+  // An empty SETRANGE changes nothing (Redis answers the length), whatever the offset.
+  if (op.code == OpCode::kSetRange && op.arg1 >= 0 && !op.value.empty() &&
       static_cast<uint64_t>(op.arg1) + op.value.size() > limits.max_value_bytes) {
     return Status::ValueTooLarge(
         "SETRANGE would make the value " + std::to_string(op.arg1 + op.value.size()) +

@@ -291,6 +291,19 @@ TEST_F(RouterTest, ExecuteRefusesOversizedKeysAndBadDbsPerOpBeforeSending) {
   EXPECT_EQ(channels_["h:7500"]->data.size(), 1u);
 }
 
+TEST_F(RouterTest, ExecuteSendsASetRangeOfNothingAtAHugeOffset) {
+  // Redis answers the current length: an empty SETRANGE writes nothing, so no size limit applies.
+  SlotMap map(16);
+  map.Rebalance({"d0"});
+  router_.Install(1, map, Members(1));
+  Op setrange = CodeOp(OpCode::kSetRange);
+  setrange.key = "k";
+  setrange.arg1 = INT64_MAX;
+  std::vector<Reply> replies = router_.Execute({setrange});
+  EXPECT_FALSE(replies[0].error);
+  EXPECT_EQ(channels_["h:7500"]->execute_calls, 1);
+}
+
 TEST_F(RouterTest, ExecuteRoutesAScanBySlotAndRefusesASlotOutOfRange) {
   SlotMap map(16);
   map.Rebalance({"d0"});
