@@ -666,8 +666,6 @@ void Type(Ctx& c) {
 }
 
 void ExpireGeneric(Ctx& c, TimeUnit unit) {
-  int64_t value = 0;
-  if (!c.Int(2, &value)) return;
   int32_t flags = 0;
   for (size_t i = 3; i < c.args.size(); ++i) {
     const std::string& opt = c.args[i];
@@ -689,6 +687,9 @@ void ExpireGeneric(Ctx& c, TimeUnit unit) {
   if ((flags & kGt) && (flags & kLt)) {
     return c.Error("ERR GT and LT options at the same time are not compatible");
   }
+  // As Redis 7.0: the options are checked before the time.
+  int64_t value = 0;
+  if (!c.Int(2, &value)) return;
   int64_t at_ms = 0;
   if (!ToAbsoluteMs(value, unit, &at_ms)) return c.InvalidExpire();
   Op& op = c.AddOp(OpCode::kExpire, std::move(c.args[1]));

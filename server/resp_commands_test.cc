@@ -76,6 +76,9 @@ TEST_F(RespCommandsTest, ErrorsHaveRedisTexts) {
   EXPECT_EQ(Run({"SET", "k", "v", "EX", "0"}), "-ERR invalid expire time in 'set' command\r\n");
   EXPECT_EQ(Run({"INCRBY", "k", "01"}), "-ERR value is not an integer or out of range\r\n");
   EXPECT_EQ(Run({"SELECT", "16"}), "-ERR DB index is out of range\r\n");
+  EXPECT_EQ(Run({"EXPIRE", "k", "abc", "FOO"}), "-ERR Unsupported option FOO\r\n");
+  EXPECT_EQ(Run({"EXPIRE", "k", "abc", "NX", "XX"}),
+            "-ERR NX and XX, GT or LT options at the same time are not compatible\r\n");
   EXPECT_TRUE(backend_.executed.empty());
 }
 
