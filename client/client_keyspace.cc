@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <iterator>
+#include <limits>
 #include <string>
 #include <utility>
 
@@ -21,6 +22,17 @@ int64_t NowUnixMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+// The Unix time `ttl` (positive) from now; INVALID_ARGUMENT when it does not fit an int64 of
+// milliseconds (Redis: "invalid expire time").
+Result<int64_t> ExpireAtMs(const char* op, std::chrono::milliseconds ttl) {
+  const int64_t now = NowUnixMs();
+  if (ttl.count() > std::numeric_limits<int64_t>::max() - now) {
+    return Status::InvalidArgument(std::string(op) + ": ttl of " + std::to_string(ttl.count()) +
+                                   " ms is too large");
+  }
+  return now + ttl.count();
 }
 
 Op KeyOp(OpCode code, std::string_view key) {
@@ -96,7 +108,9 @@ Result<bool> Client::Impl::Set(std::string_view key, std::string_view value,
   DKV_RETURN_NOT_OK(CheckSizes(key, &value));
   Op op = KeyOp(OpCode::kSet, key);
   op.value = std::string(value);
-  if (options.ttl) op.expire_at_ms = NowUnixMs() + options.ttl->count();
+  if (options.ttl) {
+    DKV_ASSIGN_OR_RETURN(op.expire_at_ms, ExpireAtMs("set", *options.ttl));
+  }
   if (options.keep_ttl) op.flags |= kKeepTtl;
   if (options.condition == SetOptions::Condition::kIfAbsent) op.flags |= kNx;
   if (options.condition == SetOptions::Condition::kIfPresent) op.flags |= kXx;
@@ -127,9 +141,12 @@ Result<bool> Client::Impl::Expire(std::string_view key, std::chrono::millisecond
                                   std::chrono::milliseconds timeout) {
   DKV_RETURN_NOT_OK(CheckSizes(key, nullptr));
   Op op = KeyOp(OpCode::kExpire, key);
-  const int64_t now = NowUnixMs();
   // A ttl <= 0 deletes the key: any time already past does (op.h).
-  op.expire_at_ms = ttl.count() > 0 ? now + ttl.count() : now - 1;
+  if (ttl.count() > 0) {
+    DKV_ASSIGN_OR_RETURN(op.expire_at_ms, ExpireAtMs("expire", ttl));
+  } else {
+    op.expire_at_ms = NowUnixMs() - 1;
+  }
   DKV_ASSIGN_OR_RETURN(Reply reply, ExecuteOne("expire", std::move(op), timeout));
   DKV_ASSIGN_OR_RETURN(int64_t set, IntegerOf("expire", key, reply));
   return set == 1;

@@ -363,6 +363,18 @@ TEST_F(ClientTest, ExpireAndPersistReportWhetherTheyApplied) {
   EXPECT_EQ(*client->Persist("other"), false);
 }
 
+TEST_F(ClientTest, ATtlBeyondTheLastRepresentableTimeIsInvalidArgument) {
+  ElectMaster("127.0.0.1:7001");
+  cluster_->SetOpHandler([](const Op&) { return Reply::Integer(1); });
+  auto client = NewClient();
+  EXPECT_EQ(client->Expire("k", milliseconds::max()).status().code(),
+            Status::Code::kInvalidArgument);
+  SetOptions options;
+  options.ttl = milliseconds::max();
+  EXPECT_EQ(client->Set("k", "v", options).status().code(), Status::Code::kInvalidArgument);
+  EXPECT_TRUE(cluster_->executed_ops().empty());
+}
+
 TEST_F(ClientTest, IncrByReturnsTheNewValueAndANonIntegerIsInvalidArgument) {
   ElectMaster("127.0.0.1:7001");
   cluster_->SetOpHandler([](const Op& op) {
