@@ -44,8 +44,8 @@ int64_t ActiveExpiry::RunCycle() {
   if (slots.empty()) return 0;
   std::sort(slots.begin(), slots.end());
   // Round-robin: start at the first slot at or after where the last cycle stopped.
-  const size_t first = static_cast<size_t>(
-      std::lower_bound(slots.begin(), slots.end(), next_slot_) - slots.begin());
+  const size_t first =
+      static_cast<size_t>(std::lower_bound(slots.begin(), slots.end(), next_slot_) - slots.begin());
   int64_t expired = 0;
   for (size_t n = 0; n < slots.size(); ++n) {
     const Slot slot = slots[(first + n) % slots.size()];

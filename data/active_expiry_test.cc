@@ -18,9 +18,9 @@ TEST(ActiveExpiryTest, CyclesDeleteExpiredKeysNobodyReadsAndKeepTheOthers) {
     const Slot slot = i % 8;
     // 3/4 of the keys expire at 2000, 1/8 later, 1/8 never.
     const int64_t expire_at_ms = i % 8 < 6 ? 2000 : (i % 8 == 6 ? 9000 : 0);
-    ASSERT_TRUE(store.Access(slot, true, [&](LockedSlot& t) {
-                       t.Put(0, "k" + std::to_string(i), "v", expire_at_ms);
-                     }).ok());
+    const Status s = store.Access(
+        slot, true, [&](LockedSlot& t) { t.Put(0, "k" + std::to_string(i), "v", expire_at_ms); });
+    ASSERT_TRUE(s.ok());
   }
   ActiveExpiry expiry(&store);
   EXPECT_EQ(expiry.RunCycle(), 0);  // nothing is expired yet
@@ -37,10 +37,11 @@ TEST(ActiveExpiryTest, CyclesDeleteExpiredKeysNobodyReadsAndKeepTheOthers) {
 TEST(ActiveExpiryTest, ThreadReclaimsAnUnreadKeyWithAShortTtl) {
   Store store;
   store.AddSlot(0);
-  ASSERT_TRUE(store.Access(0, true, [&](LockedSlot& t) {
-                     t.Put(0, "short", "v", store.NowMs() + 100);
-                     t.Put(0, "kept", "v", 0);
-                   }).ok());
+  const Status s = store.Access(0, true, [&](LockedSlot& t) {
+    t.Put(0, "short", "v", store.NowMs() + 100);
+    t.Put(0, "kept", "v", 0);
+  });
+  ASSERT_TRUE(s.ok());
   ActiveExpiry expiry(&store);
   expiry.Start();
   // Generous for loaded machines: the key expires after 100 ms, a cycle runs every 100 ms.

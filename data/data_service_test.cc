@@ -132,7 +132,6 @@ TEST_F(DataServiceTest, StatsReportOwnershipAndKeys) {
   EXPECT_EQ(stats.epoch, 3);
 }
 
-
 std::vector<rpc::Op> ToWire(std::vector<Op> ops) { return rpc::ToThrift(std::move(ops)); }
 
 Op KeyOp(OpCode code, std::string key, std::string value = "") {

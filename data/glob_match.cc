@@ -24,8 +24,7 @@ bool Match(const char* pattern, size_t pattern_len, const char* str, size_t str_
         }
         if (pattern_len == 1) return true;
         while (str_len != 0) {
-          if (Match(pattern + 1, pattern_len - 1, str, str_len, skip_longer_matches,
-                    nesting + 1)) {
+          if (Match(pattern + 1, pattern_len - 1, str, str_len, skip_longer_matches, nesting + 1)) {
             return true;
           }
           if (*skip_longer_matches) return false;

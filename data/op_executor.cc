@@ -62,13 +62,12 @@ uint64_t RandomNumber() {
 
 std::optional<Reply> OpExecutor::Validate(const Op& op) const {
   if (!KnownCode(op.code)) {
-    return Reply::Failed(Status::InvalidArgument(
-        "unknown op code " + std::to_string(static_cast<int32_t>(op.code))));
+    return Reply::Failed(Status::InvalidArgument("unknown op code " +
+                                                 std::to_string(static_cast<int32_t>(op.code))));
   }
   if (op.db < 0 || op.db >= kDatabases) {
-    return Reply::Failed(Status::InvalidArgument("db " + std::to_string(op.db) +
-                                                 " is out of range 0.." +
-                                                 std::to_string(kDatabases - 1)));
+    return Reply::Failed(Status::InvalidArgument(
+        "db " + std::to_string(op.db) + " is out of range 0.." + std::to_string(kDatabases - 1)));
   }
   if (op.code == OpCode::kMSetNx) {
     if (op.args.empty() || op.args.size() % 2 != 0) {
@@ -120,9 +119,8 @@ Reply OpExecutor::Execute(const Op& op, const std::vector<Slot>& slots) {
   }
   DKV_CHECK(slots.size() == 1);
   Reply reply;
-  Status s = store_->Access(slots[0], IsWrite(op.code), [&](LockedSlot& table) {
-    reply = ExecuteOnKey(op, table);
-  });
+  Status s = store_->Access(slots[0], IsWrite(op.code),
+                            [&](LockedSlot& table) { reply = ExecuteOnKey(op, table); });
   return s.ok() ? reply : Reply::Failed(s);
 }
 
@@ -264,8 +262,8 @@ Reply OpExecutor::GetRange(const Op& op, LockedSlot& table, size_t pos) const {
   if (end < 0) end = 0;
   if (end >= size) end = size - 1;
   if (start > end || size == 0) return Reply::Bulk("");
-  return Reply::Bulk(std::string(value.substr(static_cast<size_t>(start),
-                                              static_cast<size_t>(end - start + 1))));
+  return Reply::Bulk(
+      std::string(value.substr(static_cast<size_t>(start), static_cast<size_t>(end - start + 1))));
 }
 
 Reply OpExecutor::SetRange(const Op& op, LockedSlot& table, size_t pos) const {
@@ -308,7 +306,8 @@ Reply OpExecutor::MSetNx(const Op& op, const std::vector<Slot>& slots) {
         return;
       }
     }
-    for (size_t i = 0; i < slots.size(); ++i) t[i]->Put(op.db, op.args[2 * i], op.args[2 * i + 1], 0);
+    for (size_t i = 0; i < slots.size(); ++i)
+      t[i]->Put(op.db, op.args[2 * i], op.args[2 * i + 1], 0);
     reply = Reply::Integer(1);
   });
   return s.ok() ? reply : Reply::Failed(s);
@@ -319,9 +318,8 @@ Reply OpExecutor::Scan(const Op& op, Slot slot) {
   Status s = store_->Access(slot, /*write=*/false, [&](LockedSlot& table) {
     // As Redis's SCAN, "*" means every key without matching (which "" would fail).
     const bool all = op.value.empty() || op.value == "*";
-    keys = table.Keys(op.db, [&op, all](std::string_view key) {
-      return all || GlobMatch(op.value, key);
-    });
+    keys = table.Keys(op.db,
+                      [&op, all](std::string_view key) { return all || GlobMatch(op.value, key); });
   });
   return s.ok() ? Reply::Array(std::move(keys)) : Reply::Failed(s);
 }
@@ -334,8 +332,8 @@ Reply OpExecutor::DbSize(const Op& op) {
 }
 
 Reply OpExecutor::Flush(int32_t db) {
-  Status s = store_->ForEachSlot(/*write=*/true,
-                                 [db](Slot, LockedSlot& table) { table.EraseAll(db); });
+  Status s =
+      store_->ForEachSlot(/*write=*/true, [db](Slot, LockedSlot& table) { table.EraseAll(db); });
   return s.ok() ? Reply::Ok() : Reply::Failed(s);
 }
 

@@ -111,7 +111,7 @@ std::vector<std::string> LockedSlot::Keys(int32_t db,
   for (size_t pos = 0; pos < table_->bucket_count(); ++pos) {
     if (!table_->Occupied(pos)) continue;
     const EntryView v = table_->View(pos);
-    if (db >= 0 && v.db != db) continue;
+    if (v.db != db) continue;
     if (Expired(v.expire_at_ms)) {
       expired.push_back(DbKey{v.db, std::string(v.key)});
     } else if (keep(v.key)) {
@@ -139,18 +139,18 @@ int64_t LockedSlot::EraseAll(int32_t db) {
 }
 
 size_t LockedSlot::RandomPos(int32_t db, const std::function<uint64_t()>& random) const {
-  const int64_t count = db >= 0 ? table_->CountInDb(db) : static_cast<int64_t>(table_->size());
+  const int64_t count = table_->CountInDb(db);
   if (count == 0) return Table::kNone;
   const size_t buckets = table_->bucket_count();
   // Probing random buckets finds one of `db` quickly unless the database is a small share of the
   // table; then pick the n-th such entry by a scan.
   for (int attempt = 0; attempt < 64; ++attempt) {
     const size_t pos = random() % buckets;
-    if (table_->Occupied(pos) && (db < 0 || table_->View(pos).db == db)) return pos;
+    if (table_->Occupied(pos) && table_->View(pos).db == db) return pos;
   }
   int64_t n = static_cast<int64_t>(random() % static_cast<uint64_t>(count));
   for (size_t pos = 0; pos < buckets; ++pos) {
-    if (table_->Occupied(pos) && (db < 0 || table_->View(pos).db == db) && n-- == 0) return pos;
+    if (table_->Occupied(pos) && table_->View(pos).db == db && n-- == 0) return pos;
   }
   return Table::kNone;
 }
@@ -391,7 +391,8 @@ Status Store::ReadPart(Slot slot, int32_t db, const std::string& key, uint64_t o
   part->expire_at_ms = v.expire_at_ms;
   part->total_size = v.value.size();
   if (offset < v.value.size()) {
-    part->bytes.assign(v.value.substr(offset, std::min<uint64_t>(max_bytes, v.value.size() - offset)));
+    part->bytes.assign(
+        v.value.substr(offset, std::min<uint64_t>(max_bytes, v.value.size() - offset)));
   }
   return Status::OK();
 }
@@ -406,8 +407,7 @@ void Store::BeginImport(Slot slot) {
 }
 
 Status Store::ImportPart(Slot slot, int32_t db, const std::string& key, std::string_view bytes,
-                         uint64_t offset, uint64_t total_size, int64_t expire_at_ms,
-                         bool deleted) {
+                         uint64_t offset, uint64_t total_size, int64_t expire_at_ms, bool deleted) {
   DKV_RETURN_NOT_OK(CheckDb(db));
   if (!deleted && (offset > total_size || bytes.size() > total_size - offset)) {
     return Status::InvalidArgument("import part [" + std::to_string(offset) + ", +" +
@@ -452,9 +452,9 @@ bool Store::AdoptImport(Slot slot) {
   old = std::move(state->live);
   state->live = std::move(state->staged);
   state->expire_cursor = 0;
-  key_count_.fetch_add(static_cast<int64_t>(state->live->size()) -
-                           (old ? static_cast<int64_t>(old->size()) : 0),
-                       std::memory_order_relaxed);
+  key_count_.fetch_add(
+      static_cast<int64_t>(state->live->size()) - (old ? static_cast<int64_t>(old->size()) : 0),
+      std::memory_order_relaxed);
   return true;
 }
 

@@ -53,8 +53,8 @@ struct DbKeyHash {
 
 // One bounded part of a value, as ReadPart returns it.
 struct ValuePart {
-  bool found = false;       // false: absent or expired (the other fields are then empty)
-  std::string bytes;        // value bytes [offset, offset + max_bytes), fewer at the end
+  bool found = false;        // false: absent or expired (the other fields are then empty)
+  std::string bytes;         // value bytes [offset, offset + max_bytes), fewer at the end
   int64_t expire_at_ms = 0;  // 0: no expiry
   uint64_t total_size = 0;   // the whole value's size
 };
@@ -87,8 +87,7 @@ class LockedSlot {
   void SetExpiry(size_t pos, int64_t expire_at_ms);
   char* ResizeValue(size_t pos, size_t size);  // Table::ResizeValue
 
-  // Unexpired keys of `db` (all databases when db < 0) that `keep` accepts; expired ones met on
-  // the way are deleted.
+  // Unexpired keys of `db` that `keep` accepts; expired ones met on the way are deleted.
   std::vector<std::string> Keys(int32_t db, const std::function<bool(std::string_view)>& keep);
   // Deletes every key of `db` (of every database when db < 0); returns how many.
   int64_t EraseAll(int32_t db);

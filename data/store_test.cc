@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <functional>
 #include <string>
 #include <thread>
 #include <unordered_set>
@@ -11,6 +12,11 @@
 
 namespace dkv::data {
 namespace {
+
+// Runs `fn` on the locked table of `slot`; whether the access was granted.
+bool Apply(Store& store, Slot slot, bool write, const std::function<void(LockedSlot&)>& fn) {
+  return store.Access(slot, write, fn).ok();
+}
 
 std::string GetOrDie(Store& store, Slot slot, const std::string& key) {
   bool found = false;
@@ -199,7 +205,6 @@ TEST(StoreTest, DropSlotRacingWithWritersLeavesExactCount) {
   EXPECT_EQ(store.SlotKeyCount(2), 500);
 }
 
-
 constexpr int64_t kFarFuture = 9999999999999;  // Unix ms in the year 2286
 
 // A clock the test sets.
@@ -214,7 +219,7 @@ TEST(StoreTest, ExpiredKeyIsAbsentAndDeletedOnAccess) {
   FakeClock clock;
   Store store(clock.AsClock());
   store.AddSlot(1);
-  ASSERT_TRUE(store.Access(1, true, [](LockedSlot& t) { t.Put(0, "k", "v", 1500); }).ok());
+  ASSERT_TRUE(Apply(store, 1, true, [](LockedSlot& t) { t.Put(0, "k", "v", 1500); }));
   clock.now = 1500;  // at the expiry time the key still exists, as in Redis
   EXPECT_EQ(GetOrDie(store, 1, "k"), "v");
   clock.now = 1501;
@@ -249,7 +254,7 @@ TEST(StoreTest, TrackingRecordsEveryChangedKeyUntilTaken) {
   ASSERT_TRUE(store.Set(2, "before", "v").ok());
   store.StartTracking(2);
   ASSERT_TRUE(store.Set(2, "a", "v").ok());
-  ASSERT_TRUE(store.Access(2, true, [](LockedSlot& t) { t.Put(3, "b", "v", 0); }).ok());
+  ASSERT_TRUE(Apply(store, 2, true, [](LockedSlot& t) { t.Put(3, "b", "v", 0); }));
   bool existed = false;
   ASSERT_TRUE(store.Remove(2, "before", &existed).ok());
   std::vector<DbKey> dirty = store.TakeDirty(2);
@@ -270,10 +275,10 @@ TEST(StoreTest, SlotKeysAndReadPartStreamAValueInBoundedParts) {
   store.AddSlot(6);
   std::string big(1000, 'x');
   for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>('a' + i % 26);
-  ASSERT_TRUE(store.Access(6, true, [&](LockedSlot& t) {
-                     t.Put(1, "big", big, kFarFuture);
-                     t.Put(0, "small", "s", 0);
-                   }).ok());
+  ASSERT_TRUE(Apply(store, 6, true, [&](LockedSlot& t) {
+    t.Put(1, "big", big, kFarFuture);
+    t.Put(0, "small", "s", 0);
+  }));
   std::vector<DbKey> keys = store.SlotKeys(6);
   ASSERT_EQ(keys.size(), 2u);
 
@@ -304,8 +309,10 @@ TEST(StoreTest, ImportIsHiddenUntilAdoptedThenBecomesTheLiveTable) {
   EXPECT_FALSE(store.HasSlot(8));
   ASSERT_TRUE(store.ImportPart(8, 2, "big", "hello ", 0, 11, kFarFuture, false).ok());
   ASSERT_TRUE(store.ImportPart(8, 2, "big", "world", 6, 11, kFarFuture, false).ok());
-  EXPECT_TRUE(store.ImportPart(8, 2, "big", "toolong", 6, 11, kFarFuture, false).code() == Status::Code::kInvalidArgument);
-  EXPECT_TRUE(store.ImportPart(8, 2, "other", "x", 3, 11, 0, false).code() == Status::Code::kInvalidArgument);
+  EXPECT_TRUE(store.ImportPart(8, 2, "big", "toolong", 6, 11, kFarFuture, false).code() ==
+              Status::Code::kInvalidArgument);
+  EXPECT_TRUE(store.ImportPart(8, 2, "other", "x", 3, 11, 0, false).code() ==
+              Status::Code::kInvalidArgument);
   ASSERT_TRUE(store.ImportPart(8, 0, "gone", "x", 0, 1, 0, false).ok());
   ASSERT_TRUE(store.ImportPart(8, 0, "gone", "", 0, 0, 0, true).ok());
   ASSERT_TRUE(store.ImportPart(8, 0, "k", "v", 0, 1, 0, false).ok());
@@ -342,12 +349,12 @@ TEST(StoreTest, ExpireSomeDeletesOnlyExpiredKeys) {
   FakeClock clock;
   Store store(clock.AsClock());
   store.AddSlot(1);
-  ASSERT_TRUE(store.Access(1, true, [](LockedSlot& t) {
-                     for (int i = 0; i < 100; ++i) {
-                       t.Put(0, "e" + std::to_string(i), "v", i < 50 ? 1100 : 5000);
-                       t.Put(0, "p" + std::to_string(i), "v", 0);
-                     }
-                   }).ok());
+  ASSERT_TRUE(Apply(store, 1, true, [](LockedSlot& t) {
+    for (int i = 0; i < 100; ++i) {
+      t.Put(0, "e" + std::to_string(i), "v", i < 50 ? 1100 : 5000);
+      t.Put(0, "p" + std::to_string(i), "v", 0);
+    }
+  }));
   EXPECT_EQ(store.SlotsWithExpiry(), std::vector<Slot>{1});
   clock.now = 2000;
   int expired = 0;
@@ -385,10 +392,10 @@ TEST(StoreTest, DeletionsByExpiryAreTrackedToo) {
   FakeClock clock;
   Store store(clock.AsClock());
   store.AddSlot(1);
-  ASSERT_TRUE(store.Access(1, true, [](LockedSlot& t) {
-                     t.Put(0, "lazy", "v", 1100);
-                     t.Put(0, "active", "v", 1100);
-                   }).ok());
+  ASSERT_TRUE(Apply(store, 1, true, [](LockedSlot& t) {
+    t.Put(0, "lazy", "v", 1100);
+    t.Put(0, "active", "v", 1100);
+  }));
   store.StartTracking(1);
   clock.now = 2000;
   bool found = true;
@@ -404,18 +411,18 @@ TEST(StoreTest, DeletionsByExpiryAreTrackedToo) {
 TEST(StoreTest, FlushingOneDatabaseOfALargeTableLeavesExactlyTheOthers) {
   Store store;
   store.AddSlot(0);
-  ASSERT_TRUE(store.Access(0, true, [](LockedSlot& t) {
-                     for (int i = 0; i < 20000; ++i) t.Put(i % 3, std::to_string(i), "v", 0);
-                   }).ok());
+  ASSERT_TRUE(Apply(store, 0, true, [](LockedSlot& t) {
+    for (int i = 0; i < 20000; ++i) t.Put(i % 3, std::to_string(i), "v", 0);
+  }));
   int64_t erased = 0;
   ASSERT_TRUE(store.ForEachSlot(true, [&](Slot, LockedSlot& t) { erased += t.EraseAll(1); }).ok());
   EXPECT_EQ(erased, 6667);
   EXPECT_EQ(store.KeyCount(), 20000 - 6667);
-  ASSERT_TRUE(store.Access(0, false, [](LockedSlot& t) {
-                     EXPECT_EQ(t.CountInDb(1), 0);
-                     EXPECT_EQ(t.CountInDb(0), 6667);
-                     EXPECT_EQ(t.Keys(2, [](std::string_view) { return true; }).size(), 6666u);
-                   }).ok());
+  ASSERT_TRUE(Apply(store, 0, false, [](LockedSlot& t) {
+    EXPECT_EQ(t.CountInDb(1), 0);
+    EXPECT_EQ(t.CountInDb(0), 6667);
+    EXPECT_EQ(t.Keys(2, [](std::string_view) { return true; }).size(), 6666u);
+  }));
 }
 
 }  // namespace

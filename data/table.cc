@@ -78,8 +78,8 @@ int64_t ExpiryOf(const char* entry, const Layout& l) {
 }
 
 size_t BlockSize(size_t key_len, size_t value_len, bool has_expiry) {
-  return 1 + VarintLength(key_len) + VarintLength(value_len) +
-         (has_expiry ? sizeof(int64_t) : 0) + key_len + value_len;
+  return 1 + VarintLength(key_len) + VarintLength(value_len) + (has_expiry ? sizeof(int64_t) : 0) +
+         key_len + value_len;
 }
 
 // A new block for (db, key) with room for `value_len` value bytes, which the caller writes;
@@ -192,8 +192,7 @@ void Table::MaybeShrink() {
   Rehash(target);
 }
 
-size_t Table::Put(int32_t db, std::string_view key, std::string_view value,
-                  int64_t expire_at_ms) {
+size_t Table::Put(int32_t db, std::string_view key, std::string_view value, int64_t expire_at_ms) {
   DKV_CHECK(db >= 0 && db < kDatabases) << "db " << db;
   size_t pos = Find(db, key);
   char* value_bytes = nullptr;
@@ -282,8 +281,8 @@ char* Table::ResizeValue(size_t pos, size_t size) {
     PutVarint(p, size);
     value_bytes = entry + l.key_offset + l.key_len;
   } else {
-    entry = NewEntry(l.db, std::string_view(old + l.key_offset, l.key_len), size,
-                     ExpiryOf(old, l), &value_bytes);
+    entry = NewEntry(l.db, std::string_view(old + l.key_offset, l.key_len), size, ExpiryOf(old, l),
+                     &value_bytes);
     if (keep != 0) std::memcpy(value_bytes, old + l.key_offset + l.key_len, keep);
     std::free(old);
   }
