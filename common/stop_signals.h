@@ -8,6 +8,8 @@
 //   }
 #pragma once
 
+#include <chrono>
+
 namespace dkv {
 
 // Blocks SIGTERM and SIGINT in the calling thread (and so in threads it starts later), and
@@ -16,5 +18,8 @@ void BlockStopSignals();
 
 // Waits until SIGTERM or SIGINT arrives; returns its number.
 int WaitForStopSignal();
+
+// As WaitForStopSignal, for at most `timeout`; 0 when none arrived meanwhile.
+int WaitForStopSignal(std::chrono::milliseconds timeout);
 
 }  // namespace dkv

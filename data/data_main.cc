@@ -1,4 +1,6 @@
-// dkv-data: parses options into DataNodeOptions and runs a DataNode until SIGTERM/SIGINT.
+// dkv-data: parses options into DataNodeOptions and runs a DataNode until SIGTERM/SIGINT (which
+// drains it first, up to --drain-timeout-ms) or until the master tells it to leave.
+#include <chrono>
 #include <cstdint>
 #include <iostream>
 
@@ -15,6 +17,7 @@ int main(int argc, char** argv) {
   dkv::ClusterOptions cluster;
   dkv::data::DataNodeOptions options;
   std::string listen = "0.0.0.0:7500";
+  int64_t drain_timeout_ms = 30000;
   po::options_description desc("dkv-data options");
   dkv::AddClusterOptions(&desc, &cluster);
   desc.add_options()("id", po::value(&options.id),
@@ -30,7 +33,10 @@ int main(int argc, char** argv) {
       "largest key accepted")(
       "max-value-bytes",
       po::value(&options.limits.max_value_bytes)->default_value(options.limits.max_value_bytes),
-      "largest value accepted");
+      "largest value accepted")(
+      "drain-timeout-ms", po::value(&drain_timeout_ms)->default_value(drain_timeout_ms),
+      "on SIGTERM/SIGINT, how long to wait for the master to move this node's slots away "
+      "before exiting (0: exit at once; a second signal exits at once)");
   po::variables_map vm;
   if (auto exit_code = dkv::ParseCommandLine(
           argc, argv, &desc, {},
@@ -50,6 +56,10 @@ int main(int argc, char** argv) {
                  "positive\n";
     return dkv::kExitUsage;
   }
+  if (drain_timeout_ms < 0) {
+    std::cerr << "dkv-data: --drain-timeout-ms must not be negative\n";
+    return dkv::kExitUsage;
+  }
   options.zookeeper = cluster.zookeeper;
   options.cluster = cluster.cluster;
   options.session_timeout = std::chrono::milliseconds(cluster.session_timeout_ms);
@@ -61,8 +71,24 @@ int main(int argc, char** argv) {
     std::cerr << "dkv-data: " << s.ToString() << "\n";
     return dkv::kExitUsage;
   }
-  const int signal_number = dkv::WaitForStopSignal();
-  DKV_LOG(INFO) << "signal " << signal_number << ": shutting down";
+  // Wakes up now and then to see whether the master told the node to leave.
+  constexpr std::chrono::milliseconds kLeavePoll{100};
+  int signal_number = 0;
+  while ((signal_number = dkv::WaitForStopSignal(kLeavePoll)) == 0) {
+    if (node.leave_requested()) break;
+  }
+  if (signal_number == 0) {
+    DKV_LOG(INFO) << "leaving at the master's request: shutting down";
+  } else if (drain_timeout_ms == 0) {
+    DKV_LOG(INFO) << "signal " << signal_number << ": shutting down";
+  } else {
+    DKV_LOG(INFO) << "signal " << signal_number << ": draining, then shutting down (a second "
+                  << "signal stops at once)";
+    s = node.Drain(std::chrono::milliseconds(drain_timeout_ms), [](std::chrono::milliseconds t) {
+      return dkv::WaitForStopSignal(t) != 0;
+    });
+    if (!s.ok()) DKV_LOG(WARNING) << "shutting down without a complete drain: " << s.ToString();
+  }
   node.Shutdown();
   return 0;
 }

@@ -12,6 +12,8 @@
 #include "common/rpc/rpc_server.h"
 #include "data/active_expiry.h"
 #include "data/data_service.h"
+#include "data/import_channel.h"
+#include "data/slot_moves.h"
 #include "data/slot_ownership.h"
 #include "data/store.h"
 #include "gen-cpp/DataNode.h"
@@ -21,6 +23,9 @@ namespace dkv::data {
 namespace {
 
 constexpr std::chrono::milliseconds kRegisterPoll{100};
+constexpr std::chrono::milliseconds kDrainPoll{100};
+// Each import call of a move's source to its target.
+constexpr std::chrono::milliseconds kImportCallTimeout{10000};
 
 // A znode name: not empty, no '/', not "." or "..", printable (it appears in logs and messages).
 Status CheckNodeId(const std::string& id) {
@@ -76,8 +81,13 @@ Status DataNode::StartImpl() {
   store_ = std::make_unique<Store>();
   active_expiry_ = std::make_unique<ActiveExpiry>(store_.get());
   active_expiry_->Start();
+  moves_ = std::make_unique<SlotMoves>(store_.get(), options_.limits, [](const HostPort& target) {
+    return NewThriftImportChannel(target, kImportCallTimeout);
+  });
   ownership_ = std::make_unique<SlotOwnership>(coordinator_.get(), paths_, store_.get());
-  service_ = std::make_shared<DataService>(ownership_.get(), store_.get(), options_.limits);
+  ownership_->SetListener(moves_.get());
+  service_ = std::make_shared<DataService>(ownership_.get(), store_.get(), moves_.get(),
+                                           options_.limits, [this] { OnLeave(); });
   // Until SlotOwnership::Start below, every call is refused with WRONG_NODE (no slot map yet).
   DKV_ASSIGN_OR_RETURN(
       rpc_server_,
@@ -198,6 +208,58 @@ void DataNode::SessionThread() {
   }
 }
 
+void DataNode::OnLeave() {
+  MutexLock l(&mu_);
+  leave_requested_ = true;
+}
+
+bool DataNode::leave_requested() const {
+  MutexLock l(&mu_);
+  return leave_requested_;
+}
+
+Status DataNode::Drain(std::chrono::milliseconds timeout,
+                       const std::function<bool(std::chrono::milliseconds)>& wait) {
+  DKV_CHECK(ownership_ != nullptr) << "DataNode::Drain before Start";
+  int32_t owned = ownership_->GetSummary().owned_slots;
+  if (owned == 0) return Status::OK();
+  const std::string path = paths_.draining_node(id_);
+  DKV_RETURN_NOT_OK_PREPEND(coordinator_->CreateAll(paths_.draining()),
+                            "cannot create " + paths_.draining());
+  DrainInfo drain;
+  drain.requested_at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count();
+  drain.leave_when_done = false;
+  Status s = coordinator_->Create(path, rpc::EncodeDrain(drain), coord::NodeMode::kPersistent);
+  if (s.ok()) {
+    created_drain_znode_ = true;
+  } else if (!s.IsAlreadyExists()) {
+    return s.CloneAndPrepend("cannot create " + path);
+  }
+  DKV_LOG(INFO) << "draining: asked the master to move " << owned << " slots away (" << path
+                << "); waiting up to " << timeout.count() << " ms";
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    owned = ownership_->GetSummary().owned_slots;
+    if (owned == 0) {
+      DKV_LOG(INFO) << "drained: data node " << id_ << " owns no slot";
+      return Status::OK();
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) {
+      return Status::TimedOut("data node " + id_ + " still owns " + std::to_string(owned) +
+                              " slots after draining for " + std::to_string(timeout.count()) +
+                              " ms");
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
+    if (wait(std::min(kDrainPoll, left))) {
+      return Status::Unavailable("drain of data node " + id_ + " interrupted with " +
+                                 std::to_string(owned) + " slots left");
+    }
+  }
+}
+
 void DataNode::Shutdown() {
   if (!started_) return;
   started_ = false;
@@ -216,6 +278,15 @@ void DataNode::Shutdown() {
     if (!s.ok() && !s.IsNotFound()) {
       DKV_LOG(WARNING) << "cannot delete " << paths_.data_node(id_) << ": " << s.ToString();
     }
+    // A drain this process asked for ends with it: a later incarnation with this id starts
+    // afresh instead of being drained at once.
+    if (created_drain_znode_) {
+      s = coordinator_->Delete(paths_.draining_node(id_));
+      if (!s.ok() && !s.IsNotFound()) {
+        DKV_LOG(WARNING) << "cannot delete " << paths_.draining_node(id_) << ": "
+                         << s.ToString();
+      }
+    }
   }
   // Then stop serving, before the coordinator goes: a call that asks SlotOwnership for a refresh
   // reads ZooKeeper through it.
@@ -226,6 +297,7 @@ void DataNode::Shutdown() {
   service_.reset();
   ownership_.reset();
   active_expiry_.reset();  // joins its thread before the store goes
+  moves_.reset();  // ends the moves still running, joining their threads
   store_.reset();
   if (!id_.empty()) DKV_LOG(INFO) << "data node " << id_ << " stopped";
 }

@@ -2,6 +2,10 @@
 // (DataService over a Store fenced by SlotOwnership) and registers itself as the ephemeral znode
 // data/<id> carrying its advertised address, which is how the master finds it.
 //
+// It also takes part in slot moves (SlotMoves, docs/migration.md): as a move's source or target,
+// on leave() from the master (it then reports leave_requested()), and in a drain (Drain: asks
+// the master to move its slots away and waits until it owns none).
+//
 // Lifecycle: construct, Start() once, Shutdown() once (or let the destructor do it).
 // Threads: RpcServer's connection threads run the handler; ActiveExpiry's thread reclaims expired
 // keys; the coordinator's event thread runs the
@@ -13,6 +17,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -33,6 +38,7 @@ namespace dkv::data {
 
 class ActiveExpiry;
 class DataService;
+class SlotMoves;
 class SlotOwnership;
 class Store;
 
@@ -67,9 +73,22 @@ class DataNode {
   // started is stopped again.
   Status Start();
 
-  // Deregisters (deletes data/<id>, then closes the session) so that the master moves the slots
-  // away at once, then stops serving. Idempotent.
+  // Deregisters (deletes data/<id>, and draining/<id> if Drain created it, then closes the
+  // session) so that the master moves the slots away at once, then stops serving. Idempotent.
   void Shutdown();
+
+  // Asks the master to move every slot of this node away: creates the persistent znode
+  // draining/<id> (DrainRecord, leave_when_done false) unless it exists, then waits until the node
+  // owns no slot. `wait` is called to pass the time between checks, with how long to wait at most;
+  // it returns true to stop waiting (a second stop signal). OK once the node owns no slot (at once
+  // when it owns none: no znode is created); TIMED_OUT after `timeout`; UNAVAILABLE when `wait`
+  // stopped it; the coordinator's error when the znode cannot be created.
+  // Call after a successful Start, from the thread that calls Shutdown.
+  Status Drain(std::chrono::milliseconds timeout,
+               const std::function<bool(std::chrono::milliseconds)>& wait) EXCLUDES(mu_);
+
+  // Whether the master asked this node to leave (leave() accepted). Thread-safe.
+  bool leave_requested() const EXCLUDES(mu_);
 
   // Valid after a successful Start.
   const std::string& id() const { return id_; }
@@ -81,6 +100,7 @@ class DataNode {
   Status Register(std::chrono::steady_clock::time_point deadline) EXCLUDES(mu_);
   void OnSessionEvent(coord::SessionEvent event) EXCLUDES(mu_);
   void SessionThread() EXCLUDES(mu_);
+  void OnLeave() EXCLUDES(mu_);
   std::chrono::milliseconds RegisterWait() const;
 
   // Constant after construction.
@@ -95,17 +115,20 @@ class DataNode {
   MemberInfo member_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<ActiveExpiry> active_expiry_;
+  std::unique_ptr<SlotMoves> moves_;
   std::unique_ptr<SlotOwnership> ownership_;
   std::shared_ptr<DataService> service_;
   std::unique_ptr<rpc::RpcServer> rpc_server_;
   std::unique_ptr<coord::Coordinator> coordinator_;
   std::thread session_thread_;
   bool started_ = false;
+  bool created_drain_znode_ = false;  // by Drain; deleted again by Shutdown
 
-  Mutex mu_;
+  mutable Mutex mu_;
   CondVar cv_{&mu_};
   std::deque<coord::SessionEvent> events_ GUARDED_BY(mu_);
   bool stopping_ GUARDED_BY(mu_) = false;
+  bool leave_requested_ GUARDED_BY(mu_) = false;
 };
 
 }  // namespace dkv::data

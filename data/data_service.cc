@@ -117,31 +117,109 @@ Status DataService::SlotsOf(const SlotOwnership::Batch& batch, const Op& op,
 }
 
 namespace {
-[[noreturn]] void NotImplemented(const char* what) {
-  throw rpc::ToThrift(Status::Internal(std::string(what) + " is not implemented yet"));
+
+MoveFence MoveFenceOf(const rpc::Fence& fence) { return MoveFence{fence.epoch, fence.map_version}; }
+
+void ToThrift(const MigrationProgress& p, rpc::MigrationStatus* status) {
+  status->migration_id = p.migration_id;
+  status->phase = p.phase;
+  status->keys_copied = p.keys_copied;
+  status->keys_total = p.keys_total;
+  status->bytes_copied = p.bytes_copied;
+  status->error = p.error;
 }
+
 }  // namespace
 
-void DataService::migrate_slots(const rpc::Fence&, int64_t, const std::vector<int32_t>&,
-                                const std::string&, const std::string&) {
-  NotImplemented("migrate_slots");
+void DataService::migrate_slots(const rpc::Fence& fence, int64_t migration_id,
+                                const std::vector<int32_t>& slots, const std::string& target_id,
+                                const std::string& target_address) {
+  for (int32_t slot : slots) ThrowIfError(ownership_->Check(fence.epoch, fence.map_version, slot));
+  if (target_id == ownership_->GetSummary().node_id) {
+    ThrowIfError(Status::InvalidArgument("migrate_slots: the target " + target_id +
+                                         " is this node"));
+  }
+  ThrowIfError(moves_->StartMove(MoveFenceOf(fence), migration_id,
+                                 std::vector<Slot>(slots.begin(), slots.end()), target_id,
+                                 target_address));
 }
-void DataService::migration_status(rpc::MigrationStatus&, const rpc::Fence&, int64_t) {
-  NotImplemented("migration_status");
+
+void DataService::migration_status(rpc::MigrationStatus& status, const rpc::Fence& fence,
+                                   int64_t migration_id) {
+  ThrowIfError(ownership_->CheckEpoch(fence.epoch));
+  Result<MigrationProgress> progress = moves_->Progress(migration_id);
+  ThrowIfError(progress.status());
+  ToThrift(*progress, &status);
 }
-void DataService::finish_migration(rpc::MigrationStatus&, const rpc::Fence&, int64_t) {
-  NotImplemented("finish_migration");
+
+void DataService::finish_migration(rpc::MigrationStatus& status, const rpc::Fence& fence,
+                                   int64_t migration_id) {
+  ThrowIfError(ownership_->CheckEpoch(fence.epoch));
+  Result<MigrationProgress> progress = moves_->Finish(migration_id);
+  ThrowIfError(progress.status());
+  ToThrift(*progress, &status);
 }
-void DataService::abort_migration(const rpc::Fence&, int64_t) { NotImplemented("abort_migration"); }
-void DataService::import_begin(const rpc::Fence&, int64_t, const std::vector<int32_t>&) {
-  NotImplemented("import_begin");
+
+void DataService::abort_migration(const rpc::Fence& fence, int64_t migration_id) {
+  ThrowIfError(ownership_->CheckEpoch(fence.epoch));
+  moves_->Abort(migration_id);
 }
-void DataService::import_chunk(const rpc::Fence&, int64_t,
-                               const std::vector<rpc::MigrationEntry>&) {
-  NotImplemented("import_chunk");
+
+void DataService::import_begin(const rpc::Fence& fence, int64_t migration_id,
+                               const std::vector<int32_t>& slots) {
+  ThrowIfError(ownership_->CheckEpoch(fence.epoch));
+  const SlotOwnership::Summary summary = ownership_->GetSummary();
+  if (summary.slot_count == 0) {
+    ThrowIfError(Status::WrongNode("data node " + summary.node_id + " has no slot map yet"));
+  }
+  for (int32_t slot : slots) {
+    if (ownership_->Owns(slot)) {
+      ThrowIfError(Status::InvalidArgument("import_begin: data node " + summary.node_id +
+                                           " already owns slot " + std::to_string(slot)));
+    }
+  }
+  ThrowIfError(moves_->target()->Begin(MoveFenceOf(fence), migration_id,
+                                       std::vector<Slot>(slots.begin(), slots.end()),
+                                       summary.slot_count));
 }
-void DataService::import_commit(const rpc::Fence&, int64_t) { NotImplemented("import_commit"); }
-void DataService::import_abort(const rpc::Fence&, int64_t) { NotImplemented("import_abort"); }
-void DataService::leave() { NotImplemented("leave"); }
+
+void DataService::import_chunk(const rpc::Fence& fence, int64_t migration_id,
+                               const std::vector<rpc::MigrationEntry>& entries) {
+  ThrowIfError(ownership_->CheckEpoch(fence.epoch));
+  std::vector<MigrationEntry> converted(entries.size());
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const rpc::MigrationEntry& t = entries[i];
+    MigrationEntry& e = converted[i];
+    e.db = t.db;
+    e.key = t.key;
+    e.value = t.value;
+    e.expire_at_ms = t.expire_at_ms;
+    e.offset = t.offset;
+    e.total_size = t.total_size;
+    e.deleted = t.deleted;
+  }
+  ThrowIfError(moves_->target()->Chunk(migration_id, std::move(converted)));
+}
+
+void DataService::import_commit(const rpc::Fence& fence, int64_t migration_id) {
+  ThrowIfError(ownership_->CheckEpoch(fence.epoch));
+  ThrowIfError(moves_->target()->Commit(MoveFenceOf(fence), migration_id));
+}
+
+void DataService::import_abort(const rpc::Fence& fence, int64_t migration_id) {
+  ThrowIfError(ownership_->CheckEpoch(fence.epoch));
+  moves_->target()->Abort(migration_id);
+}
+
+void DataService::leave() {
+  const SlotOwnership::Summary summary = ownership_->GetSummary();
+  if (summary.owned_slots > 0) {
+    ThrowIfError(Status::InvalidArgument("data node " + summary.node_id + " still owns " +
+                                         std::to_string(summary.owned_slots) +
+                                         " slots; drain it first"));
+  }
+  DKV_LOG(INFO) << "the master asked data node " << summary.node_id << " to leave";
+  on_leave_();
+}
 
 }  // namespace dkv::data

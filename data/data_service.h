@@ -1,17 +1,20 @@
 // DataService: the Thrift handler of the DataNode service (common/rpc/dkv.thrift), called by the
-// master. Thin: each call is fenced by SlotOwnership (epoch, map version, slot owned), then served
-// by the Store (get/put/remove) or the OpExecutor (execute); a failed Status is thrown as the IDL's
-// DkvError at this edge and nowhere else.
+// master (and, for import_*, by the source node of a slot move). Thin: each call is fenced by
+// SlotOwnership (epoch, map version, slot owned), then served by the Store (get/put/remove), the
+// OpExecutor (execute) or SlotMoves (slot moves); a failed Status is thrown as the IDL's DkvError
+// at this edge and nowhere else.
 //
 // Thread-safety: called from every RpcServer connection thread at once; it keeps no state of its
 // own beyond constant pointers.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "common/limits.h"
 #include "data/op_executor.h"
+#include "data/slot_moves.h"
 #include "data/slot_ownership.h"
 #include "data/store.h"
 #include "gen-cpp/DataNode.h"
@@ -20,10 +23,18 @@ namespace dkv::data {
 
 class DataService : public rpc::DataNodeIf {
  public:
-  // `ownership` and `store` are not owned and must outlive the service (and the RpcServer using
-  // it). Keys and values above `limits` are refused (the master checks first; this is a backstop).
-  DataService(SlotOwnership* ownership, Store* store, Limits limits)
-      : ownership_(ownership), store_(store), limits_(limits), executor_(store, limits) {}
+  // `ownership`, `store` and `moves` are not owned and must outlive the service (and the
+  // RpcServer using it). Keys and values above `limits` are refused (the master checks first; this
+  // is a backstop). `on_leave` runs when leave() is accepted (the node owns no slot); it must
+  // return at once (the reply is sent after it).
+  DataService(SlotOwnership* ownership, Store* store, SlotMoves* moves, Limits limits,
+              std::function<void()> on_leave)
+      : ownership_(ownership),
+        store_(store),
+        moves_(moves),
+        limits_(limits),
+        on_leave_(std::move(on_leave)),
+        executor_(store, limits) {}
 
   void get(rpc::GetReply& reply, const rpc::Fence& fence, const std::string& key) override;
   void put(const rpc::Fence& fence, const std::string& key, const std::string& value) override;
@@ -40,16 +51,24 @@ class DataService : public rpc::DataNodeIf {
   void execute(std::vector<rpc::Reply>& replies, const rpc::Fence& fence,
                const std::vector<rpc::Op>& ops) override;
 
-  // Not implemented yet (issues #4, #5): INTERNAL.
-  void migrate_slots(const rpc::Fence&, int64_t, const std::vector<int32_t>&, const std::string&,
-                     const std::string&) override;
-  void migration_status(rpc::MigrationStatus&, const rpc::Fence&, int64_t) override;
-  void finish_migration(rpc::MigrationStatus&, const rpc::Fence&, int64_t) override;
-  void abort_migration(const rpc::Fence&, int64_t) override;
-  void import_begin(const rpc::Fence&, int64_t, const std::vector<int32_t>&) override;
-  void import_chunk(const rpc::Fence&, int64_t, const std::vector<rpc::MigrationEntry>&) override;
-  void import_commit(const rpc::Fence&, int64_t) override;
-  void import_abort(const rpc::Fence&, int64_t) override;
+  // Slot moves (docs/migration.md). migrate_slots is fenced like a write to each slot (the node
+  // must own them under the fence's map version); the other calls check the fence's epoch only.
+  void migrate_slots(const rpc::Fence& fence, int64_t migration_id,
+                     const std::vector<int32_t>& slots, const std::string& target_id,
+                     const std::string& target_address) override;
+  void migration_status(rpc::MigrationStatus& status, const rpc::Fence& fence,
+                        int64_t migration_id) override;
+  void finish_migration(rpc::MigrationStatus& status, const rpc::Fence& fence,
+                        int64_t migration_id) override;
+  void abort_migration(const rpc::Fence& fence, int64_t migration_id) override;
+  // INVALID_ARGUMENT when this node owns one of the slots; WRONG_NODE before it has a slot map.
+  void import_begin(const rpc::Fence& fence, int64_t migration_id,
+                    const std::vector<int32_t>& slots) override;
+  void import_chunk(const rpc::Fence& fence, int64_t migration_id,
+                    const std::vector<rpc::MigrationEntry>& entries) override;
+  void import_commit(const rpc::Fence& fence, int64_t migration_id) override;
+  void import_abort(const rpc::Fence& fence, int64_t migration_id) override;
+  // INVALID_ARGUMENT while the node owns a slot; otherwise runs on_leave.
   void leave() override;
 
  private:
@@ -60,7 +79,9 @@ class DataService : public rpc::DataNodeIf {
 
   SlotOwnership* const ownership_;
   Store* const store_;
+  SlotMoves* const moves_;
   const Limits limits_;
+  const std::function<void()> on_leave_;
   OpExecutor executor_;
 };
 

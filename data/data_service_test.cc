@@ -35,7 +35,7 @@ class DataServiceTest : public ::testing::Test {
     Limits limits;
     limits.max_key_bytes = 16;
     limits.max_value_bytes = 32;
-    service_ = std::make_unique<DataService>(&ownership_, &store_, limits);
+    service_ = std::make_unique<DataService>(&ownership_, &store_, &moves_, limits, [] {});
   }
 
   // A key of a slot d1 owns (even) or not (odd).
@@ -59,6 +59,7 @@ class DataServiceTest : public ::testing::Test {
   const coord::ClusterPaths paths_{"svc"};
   coord::MemoryCoordinator coordinator_;
   Store store_;
+  SlotMoves moves_{&store_, Limits(), nullptr};
   SlotOwnership ownership_;
   std::unique_ptr<DataService> service_;
 };

@@ -37,6 +37,12 @@ void SlotOwnership::Publish(std::shared_ptr<const State> state) {
   // The old state, if this was its last reference, is freed after the lock is released.
 }
 
+void SlotOwnership::SetListener(Listener* listener) {
+  MutexLock l(&read_mu_);
+  DKV_CHECK(!started_) << "SlotOwnership::SetListener after Start";
+  listener_ = listener;
+}
+
 Status SlotOwnership::Start(const std::string& node_id) {
   MutexLock l(&read_mu_);
   DKV_CHECK(!started_) << "SlotOwnership::Start called twice";
@@ -161,16 +167,19 @@ void SlotOwnership::ApplyMapLocked(SlotMap map) {
   // table too: what the old one holds is stale, the keys written elsewhere meanwhile are not here.
   int32_t gained = 0;
   int64_t stale_keys = 0;
+  // A slot brought here by a move gets the move's committed import instead of an empty table.
+  int32_t adopted = 0;
   for (Slot s = 0; s < span; ++s) {
     if (!owned_in(*next, s)) continue;
-    if (!owned_in(*old, s)) {
+    const bool fresh = !owned_in(*old, s);
+    if (!fresh && map.OwnerSince(s) <= old->map.version()) continue;
+    if (!fresh) stale_keys += store_->DropSlot(s);
+    if (listener_ != nullptr && listener_->AdoptSlot(s, map)) {
+      ++adopted;
+    } else {
       store_->AddSlot(s);
-      ++gained;
-    } else if (map.OwnerSince(s) > old->map.version()) {
-      stale_keys += store_->DropSlot(s);
-      store_->AddSlot(s);
-      ++gained;
     }
+    ++gained;
   }
   const int64_t version = map.version();
   const int64_t map_epoch = map.epoch();
@@ -180,34 +189,36 @@ void SlotOwnership::ApplyMapLocked(SlotMap map) {
   Publish(std::move(next));
 
   // Lost slots are dropped only now: from here on no new call is fenced under the old map.
-  int32_t lost = 0;
+  std::vector<Slot> lost;
   int64_t dropped_keys = 0;
   for (Slot s = 0; s < span; ++s) {
     if (owned_in(*old, s) && !owned_in(*published, s)) {
       dropped_keys += store_->DropSlot(s);
-      ++lost;
+      lost.push_back(s);
     }
   }
   RaiseEpoch(map_epoch);
+  if (listener_ != nullptr) listener_->MapApplied(published->map, lost);
   DKV_LOG(INFO) << "slot map version " << version << " (epoch " << map_epoch
                 << "): " << published->node_id << " owns " << owned_count << " of " << slot_count
-                << " slots; gained " << gained << ", lost " << lost << " ("
-                << dropped_keys + stale_keys << " keys dropped)";
+                << " slots; gained " << gained << " (" << adopted << " with their moved keys), lost "
+                << lost.size() << " (" << dropped_keys + stale_keys << " keys dropped)";
 }
 
-void SlotOwnership::RaiseEpoch(int64_t epoch) {
-  int64_t seen = highest_epoch_.load(std::memory_order_acquire);
-  while (epoch > seen &&
-         !highest_epoch_.compare_exchange_weak(seen, epoch, std::memory_order_acq_rel)) {
-  }
-}
-
-Status SlotOwnership::CheckEpoch(int64_t epoch) {
+bool SlotOwnership::RaiseEpoch(int64_t epoch) {
   int64_t seen = highest_epoch_.load(std::memory_order_acquire);
   while (epoch > seen &&
          !highest_epoch_.compare_exchange_weak(seen, epoch, std::memory_order_acq_rel)) {
   }
   // After a successful exchange `seen` still holds the smaller epoch it replaced.
+  if (epoch <= seen) return false;
+  if (listener_ != nullptr) listener_->EpochRaised(epoch);
+  return true;
+}
+
+Status SlotOwnership::CheckEpoch(int64_t epoch) {
+  RaiseEpoch(epoch);
+  const int64_t seen = highest_epoch_.load(std::memory_order_acquire);
   if (epoch < seen) {
     return Status::StaleEpoch("master epoch " + std::to_string(epoch) + " is older than epoch " +
                               std::to_string(seen) + " already seen by this data node");
@@ -329,5 +340,10 @@ SlotOwnership::Summary SlotOwnership::GetSummary() const {
 }
 
 int64_t SlotOwnership::map_version() const { return Snapshot()->map.version(); }
+
+bool SlotOwnership::Owns(Slot slot) const {
+  std::shared_ptr<const State> state = Snapshot();
+  return slot >= 0 && slot < static_cast<Slot>(state->owned.size()) && state->owned[slot] != 0;
+}
 
 }  // namespace dkv::data

@@ -9,10 +9,12 @@
 //      ZooKeeper synchronously first (one read, bounded by the coordinator's session timeout);
 //   3. WRONG_NODE if the caller's map version is older than the local one (stale route), or if this
 //      node does not own the slot under its map.
-// When a new map grants this node a slot, the Store gets an empty table for it before the map is
-// published; when it takes one away, the slot's table is dropped after publishing, so a call fenced
-// under the old map either lands before the drop (and is dropped with it) or finds no table (and is
-// refused by the Store). A slot that changes owner thus starts empty on its new owner.
+// When a new map grants this node a slot, the slot gets its table before the map is published:
+// the committed import of a slot move when the Listener adopts one (data/slot_moves.h), an empty
+// table otherwise; when the map takes a slot away, the slot's table is dropped after publishing, so
+// a call fenced under the old map either lands before the drop (and is dropped with it) or finds no
+// table (and is refused by the Store). The Listener then hears of the map (MapApplied) and of every
+// rise of the highest epoch (EpochRaised).
 //
 // Threads: Check, CheckKey and the accessors are called by every RPC thread at once. They read an
 // immutable State through a shared_ptr copied under a mutex held for a pointer copy only; the
@@ -48,6 +50,22 @@ class SlotOwnership {
   struct State;  // below
 
  public:
+  // What slot moves need to hear (implemented by SlotMoves). Called with the map lock held
+  // (AdoptSlot, MapApplied, and EpochRaised when a map or the epoch znode raised it) or on an RPC
+  // thread (EpochRaised from a call's fence): must not block and must not call SlotOwnership.
+  class Listener {
+   public:
+    virtual ~Listener() = default;
+    // `map` grants this node `slot`, which it did not hold under the previous map (or held under
+    // a stale table). True when the listener put the slot's table in place (an adopted import);
+    // false: SlotOwnership creates an empty one.
+    virtual bool AdoptSlot(Slot slot, const SlotMap& map) = 0;
+    // `map` is published and the slots it took away (`lost`) were dropped from the Store.
+    virtual void MapApplied(const SlotMap& map, const std::vector<Slot>& lost) = 0;
+    // The highest master epoch seen rose to `epoch`.
+    virtual void EpochRaised(int64_t epoch) = 0;
+  };
+
   // `coordinator` and `store` are not owned and must outlive this object.
   SlotOwnership(coord::Coordinator* coordinator, coord::ClusterPaths paths, Store* store);
   ~SlotOwnership();  // Stop()
@@ -62,6 +80,10 @@ class SlotOwnership {
 
   // Stops reacting to watches and waits for a watch callback that is running. Idempotent.
   void Stop();
+
+  // Sets the listener (not owned; it must outlive this object). Call once, before Start and
+  // before any other thread uses this object.
+  void SetListener(Listener* listener);
 
   // Forwarded from the coordinator's session listener. kExpired: every watch is gone, re-read and
   // re-arm both; kConnected: re-read what a read that failed while disconnected left unwatched.
@@ -97,6 +119,13 @@ class SlotOwnership {
   // route is left for Batch::CheckSlot to answer per op. Thread-safe.
   Result<Batch> FenceBatch(int64_t epoch, int64_t map_version);
 
+  // STALE_EPOCH if `epoch` is below the highest seen, else raises the highest seen to it (step 1
+  // of Check alone, for calls that name no slot this node owns). Thread-safe.
+  Status CheckEpoch(int64_t epoch);
+
+  // Whether this node owns `slot` under its current map. Thread-safe.
+  bool Owns(Slot slot) const;
+
   // A consistent view for stats(). Thread-safe.
   struct Summary {
     std::string node_id;
@@ -129,9 +158,8 @@ class SlotOwnership {
   std::shared_ptr<const State> Snapshot() const EXCLUDES(state_mu_);
   void Publish(std::shared_ptr<const State> state) EXCLUDES(state_mu_);
 
-  // STALE_EPOCH, or raises the highest epoch seen to `epoch`.
-  Status CheckEpoch(int64_t epoch);
-  void RaiseEpoch(int64_t epoch);
+  // Raises the highest epoch seen to `epoch`; false when it was not higher.
+  bool RaiseEpoch(int64_t epoch);
   // Steps 1-2 and the stale-route half of 3; *state is what the slot is then checked against.
   Status Fence(int64_t epoch, int64_t map_version, std::shared_ptr<const State>* state)
       EXCLUDES(read_mu_);
@@ -154,6 +182,7 @@ class SlotOwnership {
   const coord::ClusterPaths paths_;
   Store* const store_;
   const std::shared_ptr<CallbackGate> gate_;
+  Listener* listener_ = nullptr;  // set before Start, then constant
 
   // Internally synchronized.
   std::atomic<int64_t> highest_epoch_{0};
