@@ -218,33 +218,41 @@ bool DataNode::leave_requested() const {
   return leave_requested_;
 }
 
+Result<bool> DataNode::DrainCanProgress() {
+  DKV_ASSIGN_OR_RETURN(bool master, coordinator_->Exists(paths_.master()));
+  if (!master) return false;
+  DKV_ASSIGN_OR_RETURN(std::vector<std::string> members, coordinator_->GetChildren(paths_.data()));
+  return std::any_of(members.begin(), members.end(),
+                     [this](const std::string& member) { return member != id_; });
+}
+
 Status DataNode::Drain(std::chrono::milliseconds timeout,
                        const std::function<bool(std::chrono::milliseconds)>& wait) {
   DKV_CHECK(ownership_ != nullptr) << "DataNode::Drain before Start";
-  int32_t owned = ownership_->GetSummary().owned_slots;
-  if (owned == 0) return Status::OK();
-  const std::string path = paths_.draining_node(id_);
-  DKV_RETURN_NOT_OK_PREPEND(coordinator_->CreateAll(paths_.draining()),
-                            "cannot create " + paths_.draining());
-  DrainInfo drain;
-  drain.requested_at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                              std::chrono::system_clock::now().time_since_epoch())
-                              .count();
-  drain.leave_when_done = false;
-  Status s = coordinator_->Create(path, rpc::EncodeDrain(drain), coord::NodeMode::kPersistent);
-  if (s.ok()) {
-    created_drain_znode_ = true;
-  } else if (!s.IsAlreadyExists()) {
-    return s.CloneAndPrepend("cannot create " + path);
-  }
-  DKV_LOG(INFO) << "draining: asked the master to move " << owned << " slots away (" << path
-                << "); waiting up to " << timeout.count() << " ms";
   const auto deadline = std::chrono::steady_clock::now() + timeout;
+  bool asked = false;
   for (;;) {
-    owned = ownership_->GetSummary().owned_slots;
+    const int32_t owned = ownership_->GetSummary().owned_slots;
     if (owned == 0) {
-      DKV_LOG(INFO) << "drained: data node " << id_ << " owns no slot";
+      if (asked) DKV_LOG(INFO) << "drained: data node " << id_ << " owns no slot";
       return Status::OK();
+    }
+    // Nobody to move the slots (no master, or no other data node): waiting would only delay the
+    // exit (a whole cluster going down, say).
+    Result<bool> can_progress = DrainCanProgress();
+    if (!can_progress.ok()) {
+      return can_progress.status().CloneAndPrepend("cannot drain data node " + id_);
+    }
+    if (!*can_progress) {
+      return Status::Unavailable("cannot drain data node " + id_ + ": no master, or no other " +
+                                 "data node to take its " + std::to_string(owned) + " slots");
+    }
+    if (!asked) {
+      DKV_RETURN_NOT_OK(RequestDrain());
+      asked = true;
+      DKV_LOG(INFO) << "draining: asked the master to move " << owned << " slots away ("
+                    << paths_.draining_node(id_) << "); waiting up to " << timeout.count()
+                    << " ms";
     }
     const auto now = std::chrono::steady_clock::now();
     if (now >= deadline) {
@@ -258,6 +266,25 @@ Status DataNode::Drain(std::chrono::milliseconds timeout,
                                  std::to_string(owned) + " slots left");
     }
   }
+}
+
+Status DataNode::RequestDrain() {
+  const std::string path = paths_.draining_node(id_);
+  DKV_RETURN_NOT_OK_PREPEND(coordinator_->CreateAll(paths_.draining()),
+                            "cannot create " + paths_.draining());
+  DrainInfo drain;
+  drain.requested_at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count();
+  drain.leave_when_done = false;
+  Status s = coordinator_->Create(path, rpc::EncodeDrain(drain), coord::NodeMode::kPersistent);
+  if (s.ok()) {
+    created_drain_znode_ = true;
+    return s;
+  }
+  // An operator's `dkv node drain` got there first: that request stands.
+  if (s.IsAlreadyExists()) return Status::OK();
+  return s.CloneAndPrepend("cannot create " + path);
 }
 
 void DataNode::Shutdown() {

@@ -28,6 +28,7 @@
 #include "common/limits.h"
 #include "common/metadata.h"
 #include "common/mutex.h"
+#include "dkv/result.h"
 #include "dkv/status.h"
 
 namespace dkv::rpc {
@@ -79,10 +80,12 @@ class DataNode {
 
   // Asks the master to move every slot of this node away: creates the persistent znode
   // draining/<id> (DrainRecord, leave_when_done false) unless it exists, then waits until the node
-  // owns no slot. `wait` is called to pass the time between checks, with how long to wait at most;
-  // it returns true to stop waiting (a second stop signal). OK once the node owns no slot (at once
-  // when it owns none: no znode is created); TIMED_OUT after `timeout`; UNAVAILABLE when `wait`
-  // stopped it; the coordinator's error when the znode cannot be created.
+  // owns no slot. `wait` is called to pass the time between checks (every 100 ms), with how long
+  // to wait at most; it returns true to stop waiting (a second stop signal). OK once the node owns
+  // no slot (at once when it owns none: no znode is created); TIMED_OUT after `timeout`;
+  // UNAVAILABLE when `wait` stopped it, or when nobody can take the slots (no master znode, or no
+  // other data node registered; checked before and during the wait); the coordinator's error when
+  // ZooKeeper cannot be read or the znode cannot be created.
   // Call after a successful Start, from the thread that calls Shutdown.
   Status Drain(std::chrono::milliseconds timeout,
                const std::function<bool(std::chrono::milliseconds)>& wait) EXCLUDES(mu_);
@@ -101,6 +104,10 @@ class DataNode {
   void OnSessionEvent(coord::SessionEvent event) EXCLUDES(mu_);
   void SessionThread() EXCLUDES(mu_);
   void OnLeave() EXCLUDES(mu_);
+  // Whether a master and another data node are there to take this node's slots.
+  Result<bool> DrainCanProgress();
+  // Creates draining/<id> unless it exists.
+  Status RequestDrain();
   std::chrono::milliseconds RegisterWait() const;
 
   // Constant after construction.

@@ -1,6 +1,7 @@
 #include "data/migration_source.h"
 
 #include <algorithm>
+#include <future>
 #include <optional>
 #include <utility>
 
@@ -11,48 +12,57 @@ namespace dkv::data {
 namespace {
 // What an entry costs on the wire beyond its key and value bytes (field headers, db, offsets).
 constexpr size_t kEntryOverhead = 32;
+// Entries per chunk at most (tiny keys): the transport refuses lists beyond 65536 elements.
+constexpr size_t kMaxEntriesPerChunk = 16384;
 }  // namespace
 
+// Sends one chunk while the next is being filled: reading the store and encoding on this side
+// overlap with the transfer and the import on the target's. Chunks still go one after the other,
+// in order (a chunk is sent only once the previous one was acknowledged).
 class MigrationSource::ChunkWriter {
  public:
-  // Sends through `source`'s channel; `deadline` (if set) bounds the whole series of calls.
   explicit ChunkWriter(MigrationSource* source) : source_(source) {}
+  ~ChunkWriter() { Status ignored = Wait(); }  // the sending task uses this object
 
+  // Bounds every later send: past it, TIMED_OUT.
   void set_deadline(std::chrono::steady_clock::time_point deadline) { deadline_ = deadline; }
 
   // Room left in the current chunk for value bytes.
   size_t room() const {
-    const size_t used = bytes_;
-    return used >= source_->options_.chunk_bytes ? 0 : source_->options_.chunk_bytes - used;
+    return bytes_ >= source_->options_.chunk_bytes ? 0 : source_->options_.chunk_bytes - bytes_;
   }
 
   // Adds `entry`; sends the chunk once it is full. `counts_key`: the entry completes a key of the
-  // snapshot (keys_copied grows once the chunk holding it is sent).
+  // snapshot (keys_copied grows once the chunk holding it is acknowledged).
   Status Add(MigrationEntry&& entry, bool counts_key) {
     bytes_ += entry.key.size() + entry.value.size() + kEntryOverhead;
     payload_ += static_cast<int64_t>(entry.key.size() + entry.value.size());
     entries_.push_back(std::move(entry));
     if (counts_key) ++keys_;
-    return bytes_ >= source_->options_.chunk_bytes ? Flush() : Status::OK();
+    const bool full =
+        bytes_ >= source_->options_.chunk_bytes || entries_.size() >= kMaxEntriesPerChunk;
+    return full ? Send() : Status::OK();
   }
 
-  Status Flush() {
+  // Sends the current chunk (after the previous one was acknowledged) without waiting for it.
+  Status Send() {
     if (entries_.empty()) return Status::OK();
+    DKV_RETURN_NOT_OK(Wait());
     DKV_RETURN_NOT_OK(source_->CheckRunning());
     if (deadline_ && std::chrono::steady_clock::now() > *deadline_) {
       return Status::TimedOut("writes stayed paused longer than " +
                               std::to_string(source_->options_.max_pause.count()) +
                               " ms (the final delta did not fit)");
     }
-    {
-      MutexLock l(&source_->channel_mu_);
-      DKV_RETURN_NOT_OK_PREPEND(
-          source_->channel_->Chunk(source_->fence_, source_->migration_id_, std::move(entries_)),
-          "import_chunk to " + source_->target_id_);
-    }
-    source_->keys_copied_.fetch_add(keys_, std::memory_order_relaxed);
-    source_->bytes_copied_.fetch_add(payload_, std::memory_order_relaxed);
-    sent_ += payload_;
+    in_flight_ = std::async(std::launch::async,
+                            [source = source_, entries = std::move(entries_)]() mutable {
+                              MutexLock l(&source->channel_mu_);
+                              return source->channel_->Chunk(source->fence_,
+                                                             source->migration_id_,
+                                                             std::move(entries));
+                            });
+    in_flight_keys_ = keys_;
+    in_flight_payload_ = payload_;
     entries_.clear();
     bytes_ = 0;
     payload_ = 0;
@@ -60,16 +70,36 @@ class MigrationSource::ChunkWriter {
     return Status::OK();
   }
 
-  // Key and value bytes sent so far.
+  // Sends the current chunk and waits until every chunk was acknowledged.
+  Status Flush() {
+    DKV_RETURN_NOT_OK(Send());
+    return Wait();
+  }
+
+  // Key and value bytes acknowledged so far.
   int64_t sent() const { return sent_; }
 
  private:
+  // Waits for the chunk in flight, if any, and counts it once acknowledged.
+  Status Wait() {
+    if (!in_flight_.valid()) return Status::OK();
+    Status s = in_flight_.get();
+    DKV_RETURN_NOT_OK_PREPEND(s, "import_chunk to " + source_->target_id_);
+    source_->keys_copied_.fetch_add(in_flight_keys_, std::memory_order_relaxed);
+    source_->bytes_copied_.fetch_add(in_flight_payload_, std::memory_order_relaxed);
+    sent_ += in_flight_payload_;
+    return Status::OK();
+  }
+
   MigrationSource* const source_;
   std::optional<std::chrono::steady_clock::time_point> deadline_;
   std::vector<MigrationEntry> entries_;
   size_t bytes_ = 0;
   int64_t payload_ = 0;
   int64_t keys_ = 0;
+  std::future<Status> in_flight_;
+  int64_t in_flight_keys_ = 0;
+  int64_t in_flight_payload_ = 0;
   int64_t sent_ = 0;
 };
 
@@ -254,7 +284,7 @@ Status MigrationSource::SendKey(ChunkWriter* writer, Slot slot, int32_t db, cons
   int64_t total = -1;
   for (;;) {
     // A part smaller than a quarter chunk would only add calls: start a new chunk instead.
-    if (writer->room() < options_.chunk_bytes / 4) DKV_RETURN_NOT_OK(writer->Flush());
+    if (writer->room() < options_.chunk_bytes / 4) DKV_RETURN_NOT_OK(writer->Send());
     ValuePart part;
     DKV_RETURN_NOT_OK(store_->ReadPart(slot, db, key, static_cast<uint64_t>(offset),
                                        writer->room(), &part));

@@ -27,6 +27,11 @@ Status MigrationTarget::Begin(const MoveFence& fence, int64_t migration_id,
     }
   }
   MutexLock l(&mu_);
+  if (fence.epoch < highest_epoch_) {
+    return Status::StaleEpoch("import_begin: master epoch " + std::to_string(fence.epoch) +
+                              " is older than epoch " + std::to_string(highest_epoch_) +
+                              " already seen by this data node");
+  }
   DropLocked(migration_id);
   for (Slot s : slots) {
     auto it = import_of_slot_.find(s);
@@ -180,6 +185,7 @@ void MigrationTarget::DropOlderThanMap(int64_t map_epoch) {
 
 void MigrationTarget::DropStagedOlderThan(int64_t epoch) {
   MutexLock l(&mu_);
+  highest_epoch_ = std::max(highest_epoch_, epoch);
   std::vector<int64_t> old;
   for (const auto& [id, import] : imports_) {
     if (!import.committed && import.fence.epoch < epoch) old.push_back(id);

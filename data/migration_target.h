@@ -42,8 +42,9 @@ class MigrationTarget {
   // Starts staging `slots` (of a map with `slot_count` slots) for move `migration_id` under the
   // fence's epoch. An import already staging one of these slots (an earlier attempt) is dropped
   // first; repeating the call for the same move starts it afresh. INVALID_ARGUMENT for an empty
-  // or repeated slot list or a slot out of range. The caller has checked the fence's epoch and
-  // that this node does not own the slots.
+  // or repeated slot list or a slot out of range; STALE_EPOCH when DropStagedOlderThan was told
+  // of a higher epoch than the fence's. The caller has checked the fence's epoch and that this
+  // node does not own the slots.
   Status Begin(const MoveFence& fence, int64_t migration_id, const std::vector<Slot>& slots,
                int32_t slot_count);
 
@@ -93,6 +94,7 @@ class MigrationTarget {
   mutable Mutex mu_;
   std::map<int64_t, Import> imports_ GUARDED_BY(mu_);
   std::unordered_map<Slot, int64_t> import_of_slot_ GUARDED_BY(mu_);
+  int64_t highest_epoch_ GUARDED_BY(mu_) = 0;  // as DropStagedOlderThan was told
 };
 
 }  // namespace dkv::data

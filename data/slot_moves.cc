@@ -44,8 +44,14 @@ Status SlotMoves::StartMove(const MoveFence& fence, int64_t migration_id,
     return Status::InvalidArgument("migrate_slots: target address '" + target_address +
                                    "': " + address.status().message());
   }
-  std::vector<std::shared_ptr<MigrationSource>> pruned;
   MutexLock l(&mu_);
+  // The caller's fence passed, but a newer master may have been seen since: a move it would
+  // not supersede must not start.
+  if (fence.epoch < highest_epoch_) {
+    return Status::StaleEpoch("migrate_slots: master epoch " + std::to_string(fence.epoch) +
+                              " is older than epoch " + std::to_string(highest_epoch_) +
+                              " already seen by this data node");
+  }
   for (const auto& [id, source] : sources_) {
     if (!source->Active()) continue;
     if (id == migration_id) {
@@ -128,6 +134,7 @@ void SlotMoves::MapApplied(const SlotMap& map, const std::vector<Slot>& lost) {
 void SlotMoves::EpochRaised(int64_t epoch) {
   {
     MutexLock l(&mu_);
+    highest_epoch_ = std::max(highest_epoch_, epoch);
     for (const auto& entry : sources_) entry.second->Supersede(epoch);
   }
   target_.DropStagedOlderThan(epoch);

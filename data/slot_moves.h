@@ -47,7 +47,8 @@ class SlotMoves : public SlotOwnership::Listener {
   // migrate_slots: starts moving `slots` (owned by this node under the fence, which the caller
   // checked) to `target_id` at `target_address`. Repeating the call of a running move is a no-op.
   // INVALID_ARGUMENT for no slots, a repeated slot, a slot of another running move, a bad
-  // address; ALREADY_EXISTS for a running move of that id with other slots or target.
+  // address; ALREADY_EXISTS for a running move of that id with other slots or target;
+  // STALE_EPOCH when a higher epoch than the fence's was seen meanwhile (EpochRaised).
   Status StartMove(const MoveFence& fence, int64_t migration_id, const std::vector<Slot>& slots,
                    const std::string& target_id, const std::string& target_address)
       EXCLUDES(mu_);
@@ -79,6 +80,7 @@ class SlotMoves : public SlotOwnership::Listener {
 
   mutable Mutex mu_;
   std::map<int64_t, std::shared_ptr<MigrationSource>> sources_ GUARDED_BY(mu_);
+  int64_t highest_epoch_ GUARDED_BY(mu_) = 0;  // as EpochRaised reported it
 };
 
 }  // namespace dkv::data

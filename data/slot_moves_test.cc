@@ -15,11 +15,8 @@
 #include <thread>
 #include <vector>
 
-#include "common/coord/memory_coordinator.h"
 #include "common/rpc/metadata_codec.h"
-#include "common/rpc/rpc_server.h"
-#include "data/data_service.h"
-#include "gen-cpp/DataNode.h"
+#include "data/in_process_data_node.h"
 
 namespace dkv::data {
 namespace {
@@ -63,57 +60,14 @@ std::string KeyOf(Slot slot, int n) {
   }
 }
 
-// One data node: the objects DataNode wires together, minus ZooKeeper registration.
-struct Node {
-  Node(std::shared_ptr<coord::MemoryTree> tree, const coord::ClusterPaths& paths, std::string id,
-       MigrationSourceOptions options)
-      : id(std::move(id)),
-        coordinator(std::move(tree)),
-        moves(&store, Limits(),
-              [](const HostPort& target) { return NewThriftImportChannel(target, 5000ms); },
-              options),
-        ownership(&coordinator, paths, &store) {
-    ownership.SetListener(&moves);
-    service = std::make_shared<DataService>(&ownership, &store, &moves, Limits(),
-                                            [this] { left = true; });
-  }
+std::string Read(InProcessDataNode& node, int32_t db, const std::string& key) {
+  return node.Read(SlotOf(key, kSlots), db, key);
+}
 
-  void Start() {
-    ASSERT_TRUE(ownership.Start(id).ok());
-    auto started = rpc::RpcServer::Start(HostPort{"127.0.0.1", 0},
-                                         std::make_shared<rpc::DataNodeProcessor>(service),
-                                         64 << 20);
-    ASSERT_TRUE(started.ok()) << started.status().ToString();
-    server = std::move(*started);
-  }
-
-  std::string address() const { return "127.0.0.1:" + std::to_string(server->port()); }
-
-  // The value of (db, key), or "<absent>".
-  std::string Read(int32_t db, const std::string& key) {
-    std::string value = "<absent>";
-    Status s = store.Access(SlotOf(key, kSlots), false, [&](LockedSlot& t) {
-      size_t pos = t.Find(db, key);
-      if (pos != Table::kNone) value = std::string(t.View(pos).value);
-    });
-    return s.ok() ? value : "<" + s.ToString() + ">";
-  }
-
-  Status Write(int32_t db, const std::string& key, const std::string& value,
-               int64_t expire_at_ms = 0) {
-    return store.Access(SlotOf(key, kSlots), true,
-                        [&](LockedSlot& t) { t.Put(db, key, value, expire_at_ms); });
-  }
-
-  const std::string id;
-  coord::MemoryCoordinator coordinator;
-  Store store;
-  SlotMoves moves;
-  SlotOwnership ownership;
-  std::shared_ptr<DataService> service;
-  std::unique_ptr<rpc::RpcServer> server;
-  std::atomic<bool> left{false};
-};
+Status Write(InProcessDataNode& node, int32_t db, const std::string& key,
+             const std::string& value, int64_t expire_at_ms = 0) {
+  return node.Write(SlotOf(key, kSlots), db, key, value, expire_at_ms);
+}
 
 class SlotMovesTest : public ::testing::Test {
  protected:
@@ -121,10 +75,10 @@ class SlotMovesTest : public ::testing::Test {
       : tree_(std::make_shared<coord::MemoryTree>()), master_(tree_) {
     EXPECT_TRUE(master_.CreateAll(paths_.root()).ok());
     WriteMap(1, 1, {});  // every slot on d1
-    source_ = std::make_unique<Node>(tree_, paths_, "d1", options);
-    target_ = std::make_unique<Node>(tree_, paths_, "d2", options);
-    source_->Start();
-    target_->Start();
+    source_ = std::make_unique<InProcessDataNode>(tree_, paths_, "d1", options);
+    target_ = std::make_unique<InProcessDataNode>(tree_, paths_, "d2", options);
+    EXPECT_TRUE(source_->Start().ok());
+    EXPECT_TRUE(target_->Start().ok());
   }
 
   // Writes slot map `version` of `epoch` as a master would: every slot on d1 except `on_d2`.
@@ -147,7 +101,7 @@ class SlotMovesTest : public ::testing::Test {
     }
   }
 
-  rpc::MigrationStatus Status(int64_t id, int64_t epoch = 1, int64_t version = 1) {
+  rpc::MigrationStatus MoveStatus(int64_t id, int64_t epoch = 1, int64_t version = 1) {
     rpc::MigrationStatus status;
     source_->service->migration_status(status, MakeFence(epoch, version), id);
     return status;
@@ -156,8 +110,8 @@ class SlotMovesTest : public ::testing::Test {
   // Starts move `id` of kMoved from d1 to d2 and waits until its copy is done.
   void StartMove(int64_t id) {
     source_->service->migrate_slots(MakeFence(1, 1), id, {kMoved}, "d2", target_->address());
-    ASSERT_TRUE(WaitFor([&] { return Status(id).phase != "copying"; }));
-    ASSERT_EQ(Status(id).phase, "delta") << Status(id).error;
+    ASSERT_TRUE(WaitFor([&] { return MoveStatus(id).phase != "copying"; }));
+    ASSERT_EQ(MoveStatus(id).phase, "delta") << MoveStatus(id).error;
   }
 
   rpc::MigrationStatus Finish(int64_t id) {
@@ -178,27 +132,27 @@ class SlotMovesTest : public ::testing::Test {
   std::shared_ptr<coord::MemoryTree> tree_;
   coord::MemoryCoordinator master_;
   SlotMap last_map_{kSlots};
-  std::unique_ptr<Node> source_;
-  std::unique_ptr<Node> target_;
+  std::unique_ptr<InProcessDataNode> source_;
+  std::unique_ptr<InProcessDataNode> target_;
 };
 
 TEST_F(SlotMovesTest, CommittedMoveIsAdoptedWithEveryKeyWhenTheMapFlips) {
   const int64_t far_future = UnixMillisNow() + 3600 * 1000;
   for (int i = 0; i < 500; ++i) {
-    ASSERT_TRUE(source_->Write(i % kDatabases, KeyOf(kMoved, i), "v" + std::to_string(i),
+    ASSERT_TRUE(Write(*source_, i % kDatabases, KeyOf(kMoved, i), "v" + std::to_string(i),
                                i % 3 == 0 ? far_future : 0)
                     .ok());
   }
-  ASSERT_TRUE(source_->Write(0, KeyOf(kMoved + 1, 0), "stays").ok());
+  ASSERT_TRUE(Write(*source_, 0, KeyOf(kMoved + 1, 0), "stays").ok());
   StartMove(7);
-  EXPECT_EQ(Status(7).keys_total, 500);
-  EXPECT_EQ(Status(7).keys_copied, 500);
+  EXPECT_EQ(MoveStatus(7).keys_total, 500);
+  EXPECT_EQ(MoveStatus(7).keys_copied, 500);
 
   const rpc::MigrationStatus finished = Finish(7);
   ASSERT_EQ(finished.phase, "committed") << finished.error;
   // Paused until the map flips: the master's router retries MOVING after the flip.
-  EXPECT_TRUE(source_->Write(0, KeyOf(kMoved, 0), "late").IsMoving());
-  EXPECT_TRUE(source_->Write(0, KeyOf(kMoved + 1, 0), "other slots go on").ok());
+  EXPECT_TRUE(Write(*source_, 0, KeyOf(kMoved, 0), "late").IsMoving());
+  EXPECT_TRUE(Write(*source_, 0, KeyOf(kMoved + 1, 0), "other slots go on").ok());
   EXPECT_FALSE(target_->store.HasSlot(kMoved));  // staged, not served before the flip
 
   FlipMap();
@@ -206,16 +160,16 @@ TEST_F(SlotMovesTest, CommittedMoveIsAdoptedWithEveryKeyWhenTheMapFlips) {
   ASSERT_TRUE(target_->store.HasSlot(kMoved));
   EXPECT_EQ(target_->store.SlotKeyCount(kMoved), 500);
   for (int i = 0; i < 500; ++i) {
-    EXPECT_EQ(target_->Read(i % kDatabases, KeyOf(kMoved, i)), "v" + std::to_string(i));
+    EXPECT_EQ(Read(*target_, i % kDatabases, KeyOf(kMoved, i)), "v" + std::to_string(i));
   }
   ValuePart part;
   ASSERT_TRUE(target_->store.ReadPart(kMoved, 0, KeyOf(kMoved, 0), 0, 100, &part).ok());
   EXPECT_EQ(part.expire_at_ms, far_future);
-  EXPECT_TRUE(target_->Write(0, KeyOf(kMoved, 0), "served here now").ok());
+  EXPECT_TRUE(Write(*target_, 0, KeyOf(kMoved, 0), "served here now").ok());
 }
 
 TEST_F(SlotMovesTest, EveryWriteAcknowledgedBeforeThePauseReachesTheTarget) {
-  for (int i = 0; i < 2000; ++i) ASSERT_TRUE(source_->Write(0, KeyOf(kMoved, i), "old").ok());
+  for (int i = 0; i < 2000; ++i) ASSERT_TRUE(Write(*source_, 0, KeyOf(kMoved, i), "old").ok());
   // Writers set and delete keys of the slot until the pause refuses them (MOVING); each records
   // what it last got acknowledged per key.
   constexpr int kWriters = 3;
@@ -243,7 +197,7 @@ TEST_F(SlotMovesTest, EveryWriteAcknowledgedBeforeThePauseReachesTheTarget) {
     });
   }
   source_->service->migrate_slots(MakeFence(1, 1), 9, {kMoved}, "d2", target_->address());
-  ASSERT_TRUE(WaitFor([&] { return Status(9).phase != "copying"; }));
+  ASSERT_TRUE(WaitFor([&] { return MoveStatus(9).phase != "copying"; }));
   const rpc::MigrationStatus finished = Finish(9);
   stop = true;
   for (auto& t : writers) t.join();
@@ -255,7 +209,7 @@ TEST_F(SlotMovesTest, EveryWriteAcknowledgedBeforeThePauseReachesTheTarget) {
     const int w = i % kWriters;
     auto it = acked[w].find(key);
     const std::string expected = it == acked[w].end() ? "old" : it->second;
-    ASSERT_EQ(target_->Read(0, key), expected) << key;
+    ASSERT_EQ(Read(*target_, 0, key), expected) << key;
   }
 }
 
@@ -272,47 +226,47 @@ class SmallChunkSlotMovesTest : public SlotMovesTest {
 TEST_F(SmallChunkSlotMovesTest, ValueBiggerThanAChunkMovesInParts) {
   std::string big(100 * 1000 + 7, '\0');
   for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 131 % 251);
-  ASSERT_TRUE(source_->Write(2, KeyOf(kMoved, 0), big).ok());
-  for (int i = 1; i < 50; ++i) ASSERT_TRUE(source_->Write(0, KeyOf(kMoved, i), "small").ok());
+  ASSERT_TRUE(Write(*source_, 2, KeyOf(kMoved, 0), big).ok());
+  for (int i = 1; i < 50; ++i) ASSERT_TRUE(Write(*source_, 0, KeyOf(kMoved, i), "small").ok());
   StartMove(11);
-  EXPECT_GE(Status(11).bytes_copied, static_cast<int64_t>(big.size()));
+  EXPECT_GE(MoveStatus(11).bytes_copied, static_cast<int64_t>(big.size()));
   // Rewritten (bigger) after its copy: the delta resends it whole, in parts again.
   big += big;
-  ASSERT_TRUE(source_->Write(2, KeyOf(kMoved, 0), big).ok());
+  ASSERT_TRUE(Write(*source_, 2, KeyOf(kMoved, 0), big).ok());
   ASSERT_EQ(Finish(11).phase, "committed");
   FlipMap();
-  EXPECT_EQ(target_->Read(2, KeyOf(kMoved, 0)), big);
+  EXPECT_EQ(Read(*target_, 2, KeyOf(kMoved, 0)), big);
   EXPECT_EQ(target_->store.SlotKeyCount(kMoved), 50);
 }
 
 TEST_F(SlotMovesTest, AbortResumesWritesAndTheTargetDropsTheImport) {
-  ASSERT_TRUE(source_->Write(0, KeyOf(kMoved, 0), "v").ok());
+  ASSERT_TRUE(Write(*source_, 0, KeyOf(kMoved, 0), "v").ok());
   StartMove(12);
   EXPECT_TRUE(target_->moves.target()->IsImporting(kMoved));
   source_->service->abort_migration(MakeFence(1, 1), 12);
-  EXPECT_EQ(Status(12).phase, "aborted");
+  EXPECT_EQ(MoveStatus(12).phase, "aborted");
   EXPECT_FALSE(target_->moves.target()->IsImporting(kMoved));
-  EXPECT_TRUE(source_->Write(0, KeyOf(kMoved, 0), "w").ok());
+  EXPECT_TRUE(Write(*source_, 0, KeyOf(kMoved, 0), "w").ok());
   EXPECT_EQ(Finish(12).phase, "aborted");  // a finish after the abort changes nothing
-  EXPECT_TRUE(source_->Write(0, KeyOf(kMoved, 0), "x").ok());
+  EXPECT_TRUE(Write(*source_, 0, KeyOf(kMoved, 0), "x").ok());
   source_->service->abort_migration(MakeFence(1, 1), 12);  // idempotent
 }
 
 TEST_F(SlotMovesTest, AbortAfterCommitResumesWritesAndNothingIsAdopted) {
   StartMove(13);
   ASSERT_EQ(Finish(13).phase, "committed");
-  EXPECT_TRUE(source_->Write(0, KeyOf(kMoved, 0), "v").IsMoving());
+  EXPECT_TRUE(Write(*source_, 0, KeyOf(kMoved, 0), "v").IsMoving());
   source_->service->abort_migration(MakeFence(1, 1), 13);
-  EXPECT_TRUE(source_->Write(0, KeyOf(kMoved, 0), "v").ok());
+  EXPECT_TRUE(Write(*source_, 0, KeyOf(kMoved, 0), "v").ok());
   EXPECT_FALSE(target_->moves.target()->IsImporting(kMoved));
 }
 
 TEST_F(SlotMovesTest, HigherEpochEndsTheMoveOnBothSides) {
-  ASSERT_TRUE(source_->Write(0, KeyOf(kMoved, 0), "v").ok());
+  ASSERT_TRUE(Write(*source_, 0, KeyOf(kMoved, 0), "v").ok());
   StartMove(14);
   // A new master's first call raises the epoch on each node.
-  EXPECT_EQ(Status(14, 2, 1).phase, "aborted");
-  EXPECT_TRUE(source_->Write(0, KeyOf(kMoved, 0), "w").ok());
+  EXPECT_EQ(MoveStatus(14, 2, 1).phase, "aborted");
+  EXPECT_TRUE(Write(*source_, 0, KeyOf(kMoved, 0), "w").ok());
   target_->service->import_abort(MakeFence(2, 1), 999);  // raises d2's epoch too
   EXPECT_FALSE(target_->moves.target()->IsImporting(kMoved));
   // The old master can no longer finish it.
@@ -323,8 +277,8 @@ TEST_F(SlotMovesTest, CommittedMoveOfASupersededMasterLeavesNoPause) {
   StartMove(15);
   ASSERT_EQ(Finish(15).phase, "committed");
   WriteNode(paths_.epoch(), rpc::EncodeEpoch(2));
-  ASSERT_TRUE(WaitFor([&] { return source_->Write(0, KeyOf(kMoved, 0), "v").ok(); }));
-  EXPECT_EQ(Status(15, 2, 1).phase, "aborted");
+  ASSERT_TRUE(WaitFor([&] { return Write(*source_, 0, KeyOf(kMoved, 0), "v").ok(); }));
+  EXPECT_EQ(MoveStatus(15, 2, 1).phase, "aborted");
   // The committed import waits for a map of the new master, which keeps the slot on d1.
   ASSERT_TRUE(WaitFor([&] { return target_->ownership.highest_epoch() == 2; }));
   EXPECT_TRUE(target_->moves.target()->IsImporting(kMoved));
@@ -334,7 +288,7 @@ TEST_F(SlotMovesTest, CommittedMoveOfASupersededMasterLeavesNoPause) {
 }
 
 TEST_F(SlotMovesTest, UncommittedImportIsNotAdopted) {
-  ASSERT_TRUE(source_->Write(0, KeyOf(kMoved, 0), "v").ok());
+  ASSERT_TRUE(Write(*source_, 0, KeyOf(kMoved, 0), "v").ok());
   StartMove(16);
   FlipMap();  // a map that grants the slot before the move committed
   ASSERT_TRUE(target_->store.HasSlot(kMoved));

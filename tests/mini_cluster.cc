@@ -324,7 +324,8 @@ Status MiniCluster::StartDataNode(const std::string& id,
     return Status::AlreadyExists("data node " + id + " is running");
   }
   std::vector<std::string> args = ClusterFlags();
-  args.insert(args.end(), {"--listen", "127.0.0.1:0", "--id", id});
+  args.insert(args.end(), {"--listen", "127.0.0.1:0", "--id", id, "--drain-timeout-ms",
+                           std::to_string(options_.data_drain_timeout.count())});
   args.insert(args.end(), options_.data_flags.begin(), options_.data_flags.end());
   args.insert(args.end(), extra_flags.begin(), extra_flags.end());
   const std::string log = dir_->Sub("data-" + id + "-" + std::to_string(data_starts_++) + ".log");
@@ -337,7 +338,8 @@ Status MiniCluster::StopDataNode(const std::string& id) {
   auto it = data_nodes_.find(id);
   if (it == data_nodes_.end()) return Status::NotFound("no data node " + id);
   it->second.expect_running = false;
-  DKV_ASSIGN_OR_RETURN(ExitStatus status, it->second.process->Stop());
+  DKV_ASSIGN_OR_RETURN(ExitStatus status, it->second.process->Stop(
+                                               options_.data_drain_timeout + std::chrono::seconds(5)));
   if (!status.success()) {
     return Status::Internal("dkv-data " + id +
                             " did not exit cleanly on SIGTERM: " + status.ToString());

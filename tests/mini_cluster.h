@@ -82,6 +82,9 @@ struct MiniClusterOptions {
   // dkv-server --data-grace-ms: how long a departed data node keeps its slots. 0 by default so
   // tests of rebalancing after a death need not wait it out.
   std::chrono::milliseconds data_grace{0};
+  // dkv-data --drain-timeout-ms: how long a SIGTERMed data node waits for its slots to move
+  // away. 0 by default, so StopDataNode leaves data/ at once; drain tests set it.
+  std::chrono::milliseconds data_drain_timeout{0};
   // Extra flags for every dkv-server / dkv-data started (e.g. {"--max-key-bytes", "100"}).
   std::vector<std::string> server_flags;
   std::vector<std::string> data_flags;
@@ -114,7 +117,8 @@ class MiniCluster {
 
   // Starts a dkv-data with --id `id`.
   Status StartDataNode(const std::string& id, const std::vector<std::string>& extra_flags = {});
-  // SIGTERM (the node leaves data/ at once) and waits for it to exit.
+  // SIGTERM (with the default data_drain_timeout the node leaves data/ at once) and waits for it
+  // to exit (up to the drain timeout plus 5 s).
   Status StopDataNode(const std::string& id);
   // SIGKILL (its znode lingers until its session expires).
   Status KillDataNode(const std::string& id);

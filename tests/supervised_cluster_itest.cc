@@ -127,7 +127,8 @@ class SupervisedClusterItest : public ::testing::Test {
   }
   std::string Server(const std::string& name) const { return ChildSection(name, "dkv-server"); }
   std::string DataNode(const std::string& id) const {
-    return ChildSection(id, "dkv-data", " --id " + id);
+    // No drain on stop: these tests are about the supervisor, not slot moves.
+    return ChildSection(id, "dkv-data", " --id " + id + " --drain-timeout-ms 0");
   }
 
   // Writes the whole config file (replacing it, as an operator's editor would).
