@@ -16,6 +16,8 @@ namespace {
 constexpr size_t kBigArgument = 32 * 1024;
 // An empty buffer with more capacity than this is released (after a big argument went through).
 constexpr size_t kMaxIdleCapacity = 64 * 1024;
+// Room for this many arguments is kept between commands (after a huge MSET it is released).
+constexpr size_t kMaxIdleArguments = 1024;
 
 // The integer syntax Redis accepts in length lines (string2ll in Redis's util.c): an optional '-'
 // then digits without leading zeros ("0" alone is fine), no '+', no blanks, no overflow.
@@ -182,8 +184,11 @@ RequestParser::Outcome RequestParser::ParseArray(std::vector<std::string>* args)
     bulk_length_ = -1;
     --array_remaining_;
   }
-  *args = std::move(partial_);
+  // Swapping hands the caller's previous vector back to be filled next time, so a connection
+  // parsing command after command reuses one allocation.
+  args->swap(partial_);
   partial_.clear();
+  if (partial_.capacity() > kMaxIdleArguments) std::vector<std::string>().swap(partial_);
   return Outcome::kCommand;
 }
 
