@@ -462,9 +462,18 @@ void Get(Ctx& c) {
   c.command->finish = Finish::kReply;
 }
 
-// SET's and GETEX's expire options from args[i]: EX/PX/EXAT/PXAT <n> (and KEEPTTL/PERSIST when
-// `extra_flag` names one); false after an error reply. *i is left on the last argument read.
-bool ParseExpireOption(Ctx& c, size_t* i, int64_t* expire_at_ms, bool* has_expire) {
+// SET's and GETEX's expire option: EX/PX/EXAT/PXAT <n>. As in Redis 7.0, the option may be
+// repeated with the same unit (the last one counts) and its time is checked once every option has
+// been read.
+struct ExpireOption {
+  bool given = false;
+  TimeUnit unit = TimeUnit::kSeconds;
+  size_t value_arg = 0;  // the index of <n> in args
+};
+
+// Reads the expire option at args[*i] into *expire; false after an error reply. *i is left on the
+// last argument read.
+bool ParseExpireOption(Ctx& c, size_t* i, ExpireOption* expire) {
   const std::string& opt = c.args[*i];
   TimeUnit unit;
   if (Is(opt, "EX")) {
@@ -479,24 +488,30 @@ bool ParseExpireOption(Ctx& c, size_t* i, int64_t* expire_at_ms, bool* has_expir
     c.Error(kSyntaxError);
     return false;
   }
-  if (*has_expire || *i + 1 >= c.args.size()) {
+  if ((expire->given && expire->unit != unit) || *i + 1 >= c.args.size()) {
     c.Error(kSyntaxError);
     return false;
   }
+  *expire = ExpireOption{true, unit, ++*i};
+  return true;
+}
+
+// The absolute time `expire` means (0 when none was given); false after an error reply.
+bool ExpireAtMs(Ctx& c, const ExpireOption& expire, int64_t* expire_at_ms) {
+  *expire_at_ms = 0;
+  if (!expire.given) return true;
   int64_t value = 0;
-  if (!c.Int(++*i, &value)) return false;
-  if (value <= 0 || !ToAbsoluteMs(value, unit, expire_at_ms)) {
+  if (!c.Int(expire.value_arg, &value)) return false;
+  if (value <= 0 || !ToAbsoluteMs(value, expire.unit, expire_at_ms)) {
     c.InvalidExpire();
     return false;
   }
-  *has_expire = true;
   return true;
 }
 
 void Set(Ctx& c) {
   int32_t flags = 0;
-  int64_t expire_at_ms = 0;
-  bool has_expire = false;
+  ExpireOption expire;
   for (size_t i = 3; i < c.args.size(); ++i) {
     const std::string& opt = c.args[i];
     if (Is(opt, "NX") && !(flags & kXx)) {
@@ -505,14 +520,16 @@ void Set(Ctx& c) {
       flags |= kXx;
     } else if (Is(opt, "GET")) {
       flags |= kGetOld;
-    } else if (Is(opt, "KEEPTTL") && !has_expire) {
+    } else if (Is(opt, "KEEPTTL") && !expire.given) {
       flags |= kKeepTtl;
     } else if ((flags & kKeepTtl) || Is(opt, "NX") || Is(opt, "XX") || Is(opt, "KEEPTTL")) {
       return c.Error(kSyntaxError);
-    } else if (!ParseExpireOption(c, &i, &expire_at_ms, &has_expire)) {
+    } else if (!ParseExpireOption(c, &i, &expire)) {
       return;
     }
   }
+  int64_t expire_at_ms = 0;
+  if (!ExpireAtMs(c, expire, &expire_at_ms)) return;
   Op& op = c.AddOp(OpCode::kSet, std::move(c.args[1]));
   op.value = std::move(c.args[2]);
   op.flags = flags;
@@ -555,17 +572,18 @@ void GetDel(Ctx& c) {
 
 void GetEx(Ctx& c) {
   int32_t flags = 0;
-  int64_t expire_at_ms = 0;
-  bool has_expire = false;
+  ExpireOption expire;
   for (size_t i = 2; i < c.args.size(); ++i) {
-    if (Is(c.args[i], "PERSIST") && !has_expire) {
+    if (Is(c.args[i], "PERSIST") && !expire.given) {
       flags |= kPersist;
     } else if ((flags & kPersist) || Is(c.args[i], "PERSIST")) {
       return c.Error(kSyntaxError);
-    } else if (!ParseExpireOption(c, &i, &expire_at_ms, &has_expire)) {
+    } else if (!ParseExpireOption(c, &i, &expire)) {
       return;
     }
   }
+  int64_t expire_at_ms = 0;
+  if (!ExpireAtMs(c, expire, &expire_at_ms)) return;
   Op& op = c.AddOp(OpCode::kGetEx, std::move(c.args[1]));
   op.flags = flags;
   op.expire_at_ms = expire_at_ms;

@@ -93,6 +93,17 @@ TEST_F(RespCommandsTest, RelativeExpiryBecomesAbsoluteWithThisClock) {
   EXPECT_EQ(ops_[0].expire_at_ms, 12345);
 }
 
+TEST_F(RespCommandsTest, ARepeatedExpireOptionOfTheSameUnitCountsItsLastTime) {
+  // As Redis 7.0: only the last time is checked; another unit is a syntax error.
+  EXPECT_EQ(Run({"SET", "k", "v", "PXAT", "abc", "PXAT", "12345"}), "+OK\r\n");
+  EXPECT_EQ(ops_[0].expire_at_ms, 12345);
+  EXPECT_EQ(Run({"GETEX", "k", "EXAT", "0", "EXAT", "7"}), "+OK\r\n");
+  EXPECT_EQ(ops_[0].expire_at_ms, 7000);
+  EXPECT_EQ(Run({"SET", "k", "v", "EX", "10", "PX", "10"}), "-ERR syntax error\r\n");
+  EXPECT_EQ(Run({"SET", "k", "v", "EX", "10", "EX", "0"}),
+            "-ERR invalid expire time in 'set' command\r\n");
+}
+
 TEST_F(RespCommandsTest, SelectChoosesTheDatabaseOfLaterOps) {
   Run({"SELECT", "7"});
   Run({"GET", "k"});
