@@ -10,7 +10,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
+#include <optional>
 #include <unordered_map>
 
 #include "common/logging.h"
@@ -27,6 +29,8 @@ constexpr int kMaxEvents = 256;
 // what one connection plans from one read (kReadBudget, and one command of up to
 // RequestLimits::max_array_elements arguments completed by it).
 constexpr size_t kMaxRoundOps = 64 * 1024;
+// How long the listener rests when the process is out of file descriptors.
+constexpr std::chrono::milliseconds kAcceptPause{100};
 
 // epoll tags that are not connections.
 char kListenTag;
@@ -43,6 +47,8 @@ struct RespServer::IoThread {
   // Used by the thread only.
   std::unordered_map<RespConnection*, std::unique_ptr<RespConnection>> connections;
   std::unordered_map<RespConnection*, uint32_t> interest;  // the epoll events registered
+  // The accepting thread: when it watches the listener again after running out of descriptors.
+  std::optional<std::chrono::steady_clock::time_point> accept_resumes;
 
   ~IoThread() {
     connections.clear();
@@ -138,6 +144,17 @@ void RespServer::AcceptAll(IoThread* io) {
     const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
+      if (errno == EMFILE || errno == ENFILE) {
+        // Out of descriptors: the pending connection would keep the listener readable and this
+        // loop spinning. Stop watching the listener for a while; new clients wait in the
+        // backlog until descriptors are free again.
+        DKV_LOG(WARNING) << "RESP accept: " << std::strerror(errno) << "; not accepting for "
+                         << kAcceptPause.count() << " ms";
+        epoll_event paused{0, {&kListenTag}};
+        ::epoll_ctl(io->epoll_fd, EPOLL_CTL_MOD, listen_fd_, &paused);
+        io->accept_resumes = std::chrono::steady_clock::now() + kAcceptPause;
+        return;
+      }
       if (errno != EAGAIN && errno != EWOULDBLOCK) {
         DKV_LOG(WARNING) << "RESP accept: " << std::strerror(errno);
       }
@@ -178,7 +195,19 @@ void RespServer::Run(IoThread* io) {
   std::vector<Op> batch;
   std::vector<RespConnection*> active;
   while (!stopping_.load(std::memory_order_acquire)) {
-    const int n = ::epoll_wait(io->epoll_fd, events, kMaxEvents, -1);
+    int timeout_ms = -1;
+    if (io->accept_resumes) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= *io->accept_resumes) {
+        epoll_event accept{EPOLLIN, {&kListenTag}};
+        ::epoll_ctl(io->epoll_fd, EPOLL_CTL_MOD, listen_fd_, &accept);
+        io->accept_resumes.reset();
+      } else {
+        timeout_ms = static_cast<int>(
+            std::chrono::ceil<std::chrono::milliseconds>(*io->accept_resumes - now).count());
+      }
+    }
+    const int n = ::epoll_wait(io->epoll_fd, events, kMaxEvents, timeout_ms);
     if (n < 0) {
       DKV_CHECK(errno == EINTR) << "epoll_wait: " << std::strerror(errno);
       continue;

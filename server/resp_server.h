@@ -7,7 +7,8 @@
 // the connections ready at once travel to each data node in one call), then write every
 // connection's replies in the order its commands came. A connection is only in one round at a
 // time, so a slow data node delays replies but never reorders them. A connection whose replies
-// the socket does not take is not read again until they are sent (backpressure).
+// the socket does not take is not read again until they are sent (backpressure). Out of file
+// descriptors, the listener rests 100 ms at a time; waiting clients stay in the backlog.
 //
 // Lifecycle: Start() binds and starts the threads; Stop() (or the destructor) joins them and
 // closes every connection. The backend must outlive the RespServer.
