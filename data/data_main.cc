@@ -84,9 +84,8 @@ int main(int argc, char** argv) {
   } else {
     DKV_LOG(INFO) << "signal " << signal_number << ": draining, then shutting down (a second "
                   << "signal stops at once)";
-    s = node.Drain(std::chrono::milliseconds(drain_timeout_ms), [](std::chrono::milliseconds t) {
-      return dkv::WaitForStopSignal(t) != 0;
-    });
+    s = node.Drain(std::chrono::milliseconds(drain_timeout_ms),
+                   [](std::chrono::milliseconds t) { return dkv::WaitForStopSignal(t) != 0; });
     if (!s.ok()) DKV_LOG(WARNING) << "shutting down without a complete drain: " << s.ToString();
   }
   node.Shutdown();

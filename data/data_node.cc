@@ -251,8 +251,7 @@ Status DataNode::Drain(std::chrono::milliseconds timeout,
       DKV_RETURN_NOT_OK(RequestDrain());
       asked = true;
       DKV_LOG(INFO) << "draining: asked the master to move " << owned << " slots away ("
-                    << paths_.draining_node(id_) << "); waiting up to " << timeout.count()
-                    << " ms";
+                    << paths_.draining_node(id_) << "); waiting up to " << timeout.count() << " ms";
     }
     const auto now = std::chrono::steady_clock::now();
     if (now >= deadline) {
@@ -310,8 +309,7 @@ void DataNode::Shutdown() {
     if (created_drain_znode_) {
       s = coordinator_->Delete(paths_.draining_node(id_));
       if (!s.ok() && !s.IsNotFound()) {
-        DKV_LOG(WARNING) << "cannot delete " << paths_.draining_node(id_) << ": "
-                         << s.ToString();
+        DKV_LOG(WARNING) << "cannot delete " << paths_.draining_node(id_) << ": " << s.ToString();
       }
     }
   }
@@ -324,7 +322,7 @@ void DataNode::Shutdown() {
   service_.reset();
   ownership_.reset();
   active_expiry_.reset();  // joins its thread before the store goes
-  moves_.reset();  // ends the moves still running, joining their threads
+  moves_.reset();          // ends the moves still running, joining their threads
   store_.reset();
   if (!id_.empty()) DKV_LOG(INFO) << "data node " << id_ << " stopped";
 }

@@ -136,8 +136,8 @@ void DataService::migrate_slots(const rpc::Fence& fence, int64_t migration_id,
                                 const std::string& target_address) {
   for (int32_t slot : slots) ThrowIfError(ownership_->Check(fence.epoch, fence.map_version, slot));
   if (target_id == ownership_->GetSummary().node_id) {
-    ThrowIfError(Status::InvalidArgument("migrate_slots: the target " + target_id +
-                                         " is this node"));
+    ThrowIfError(
+        Status::InvalidArgument("migrate_slots: the target " + target_id + " is this node"));
   }
   ThrowIfError(moves_->StartMove(MoveFenceOf(fence), migration_id,
                                  std::vector<Slot>(slots.begin(), slots.end()), target_id,

@@ -29,11 +29,12 @@ struct InProcessDataNode {
                     std::string node_id, MigrationSourceOptions options = {})
       : id(std::move(node_id)),
         coordinator(std::move(tree)),
-        moves(&store, Limits(),
-              [](const HostPort& target) {
-                return NewThriftImportChannel(target, std::chrono::milliseconds(10000));
-              },
-              options),
+        moves(
+            &store, Limits(),
+            [](const HostPort& target) {
+              return NewThriftImportChannel(target, std::chrono::milliseconds(10000));
+            },
+            options),
         ownership(&coordinator, paths, &store) {
     ownership.SetListener(&moves);
     service = std::make_shared<DataService>(&ownership, &store, &moves, Limits(),
@@ -48,9 +49,9 @@ struct InProcessDataNode {
   // Reads the slot map and starts serving on a free loopback port.
   Status Start() {
     DKV_RETURN_NOT_OK(ownership.Start(id));
-    DKV_ASSIGN_OR_RETURN(server, rpc::RpcServer::Start(
-                                     HostPort{"127.0.0.1", 0},
-                                     std::make_shared<rpc::DataNodeProcessor>(service), 64 << 20));
+    DKV_ASSIGN_OR_RETURN(
+        server, rpc::RpcServer::Start(HostPort{"127.0.0.1", 0},
+                                      std::make_shared<rpc::DataNodeProcessor>(service), 64 << 20));
     return Status::OK();
   }
 

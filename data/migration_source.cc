@@ -54,13 +54,11 @@ class MigrationSource::ChunkWriter {
                               std::to_string(source_->options_.max_pause.count()) +
                               " ms (the final delta did not fit)");
     }
-    in_flight_ = std::async(std::launch::async,
-                            [source = source_, entries = std::move(entries_)]() mutable {
-                              MutexLock l(&source->channel_mu_);
-                              return source->channel_->Chunk(source->fence_,
-                                                             source->migration_id_,
-                                                             std::move(entries));
-                            });
+    in_flight_ =
+        std::async(std::launch::async, [source = source_, entries = std::move(entries_)]() mutable {
+          MutexLock l(&source->channel_mu_);
+          return source->channel_->Chunk(source->fence_, source->migration_id_, std::move(entries));
+        });
     in_flight_keys_ = keys_;
     in_flight_payload_ = payload_;
     entries_.clear();
@@ -137,8 +135,7 @@ void MigrationSource::Start() {
       snapshot_.emplace_back(s, std::move(keys));
     }
     DKV_LOG(INFO) << "migration " << migration_id_ << ": copying " << slots_.size() << " slots ("
-                  << keys_total_ << " keys) to " << target_id_ << " (epoch " << fence_.epoch
-                  << ")";
+                  << keys_total_ << " keys) to " << target_id_ << " (epoch " << fence_.epoch << ")";
   }
   copy_thread_ = std::thread([this] { CopyThread(); });
 }
@@ -162,8 +159,9 @@ bool MigrationSource::Active() const {
 
 Status MigrationSource::CheckRunning() const {
   MutexLock l(&mu_);
-  if (ended_) return Status::Unavailable("migration " + std::to_string(migration_id_) + " " +
-                                         phase_ + ": " + error_);
+  if (ended_)
+    return Status::Unavailable("migration " + std::to_string(migration_id_) + " " + phase_ + ": " +
+                               error_);
   return Status::OK();
 }
 
@@ -286,8 +284,8 @@ Status MigrationSource::SendKey(ChunkWriter* writer, Slot slot, int32_t db, cons
     // A part smaller than a quarter chunk would only add calls: start a new chunk instead.
     if (writer->room() < options_.chunk_bytes / 4) DKV_RETURN_NOT_OK(writer->Send());
     ValuePart part;
-    DKV_RETURN_NOT_OK(store_->ReadPart(slot, db, key, static_cast<uint64_t>(offset),
-                                       writer->room(), &part));
+    DKV_RETURN_NOT_OK(
+        store_->ReadPart(slot, db, key, static_cast<uint64_t>(offset), writer->room(), &part));
     MigrationEntry e;
     e.db = db;
     e.key = key;

@@ -43,10 +43,10 @@ struct MigrationProgress {
   // "copying", "delta" (copy done, waiting for finish), "frozen" (writes paused, final delta),
   // "committed", "failed", "aborted".
   std::string phase;
-  int64_t keys_copied = 0;  // keys of the snapshot sent so far
-  int64_t keys_total = 0;   // keys in the slots when the copy started
+  int64_t keys_copied = 0;   // keys of the snapshot sent so far
+  int64_t keys_total = 0;    // keys in the slots when the copy started
   int64_t bytes_copied = 0;  // key and value bytes sent, deltas included
-  std::string error;        // why, when failed or aborted
+  std::string error;         // why, when failed or aborted
 };
 
 struct MigrationSourceOptions {
@@ -147,9 +147,9 @@ class MigrationSource {
   std::string phase_ GUARDED_BY(mu_) = "copying";
   std::string error_ GUARDED_BY(mu_);
   int64_t keys_total_ GUARDED_BY(mu_) = 0;
-  bool ended_ GUARDED_BY(mu_) = false;        // failed, aborted or superseded
+  bool ended_ GUARDED_BY(mu_) = false;  // failed, aborted or superseded
   bool committed_ GUARDED_BY(mu_) = false;
-  std::vector<Slot> held_ GUARDED_BY(mu_);     // slots still tracked (and paused when paused_)
+  std::vector<Slot> held_ GUARDED_BY(mu_);  // slots still tracked (and paused when paused_)
   bool paused_ GUARDED_BY(mu_) = false;
   // The snapshot, handed from Start to the copy thread.
   std::vector<std::pair<Slot, std::vector<DbKey>>> snapshot_ GUARDED_BY(mu_);

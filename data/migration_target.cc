@@ -86,8 +86,7 @@ Status MigrationTarget::Apply(Import* import, MigrationEntry&& e) {
     const int64_t expected = partial == import->partial.end() ? 0 : partial->second;
     if (e.offset != expected) {
       return Status::InvalidArgument("import_chunk: a part at offset " + std::to_string(e.offset) +
-                                     " where offset " + std::to_string(expected) +
-                                     " was expected");
+                                     " where offset " + std::to_string(expected) + " was expected");
     }
   }
   // A part at offset 0 (re)starts the value: the key was written again since its last copy.
@@ -137,8 +136,8 @@ Status MigrationTarget::Commit(const MoveFence& fence, int64_t migration_id) {
   import.committed = true;
   import.commit_map_version = fence.map_version;
   DKV_LOG(INFO) << "import of migration " << migration_id << " committed (" << import.slots.size()
-                << " slots, epoch " << import.fence.epoch << ", map version "
-                << fence.map_version << ")";
+                << " slots, epoch " << import.fence.epoch << ", map version " << fence.map_version
+                << ")";
   return Status::OK();
 }
 

@@ -17,8 +17,8 @@
 #include <thread>
 #include <vector>
 
-#include "common/rpc/metadata_codec.h"
 #include "common/logging.h"
+#include "common/rpc/metadata_codec.h"
 #include "common/slot.h"
 #include "data/in_process_data_node.h"
 
@@ -59,7 +59,8 @@ int main(int argc, char** argv) {
   map.set_epoch(1);
   map.StampChanges(dkv::SlotMap(slot_count));
   if (!master.CreateAll(paths.root()).ok() ||
-      !master.Create(paths.slotmap(), dkv::rpc::EncodeSlotMap(map), dkv::coord::NodeMode::kPersistent)
+      !master
+           .Create(paths.slotmap(), dkv::rpc::EncodeSlotMap(map), dkv::coord::NodeMode::kPersistent)
            .ok()) {
     std::fprintf(stderr, "cannot write the slot map\n");
     return 1;
@@ -107,8 +108,7 @@ int main(int argc, char** argv) {
         "(copy %.3f s, finish %.3f s); CPU %.3f s for both nodes (%.0f keys per CPU second)\n",
         keys, value_bytes, static_cast<long long>(status.bytes_copied), total,
         static_cast<double>(keys) / total, static_cast<double>(status.bytes_copied) / total / 1e6,
-        Seconds(copied - start), Seconds(committed - copied), cpu,
-        static_cast<double>(keys) / cpu);
+        Seconds(copied - start), Seconds(committed - copied), cpu, static_cast<double>(keys) / cpu);
   } catch (const dkv::rpc::DkvError& e) {
     std::fprintf(stderr, "error %d: %s\n", static_cast<int>(e.code), e.message.c_str());
     return 1;

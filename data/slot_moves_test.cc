@@ -64,8 +64,8 @@ std::string Read(InProcessDataNode& node, int32_t db, const std::string& key) {
   return node.Read(SlotOf(key, kSlots), db, key);
 }
 
-Status Write(InProcessDataNode& node, int32_t db, const std::string& key,
-             const std::string& value, int64_t expire_at_ms = 0) {
+Status Write(InProcessDataNode& node, int32_t db, const std::string& key, const std::string& value,
+             int64_t expire_at_ms = 0) {
   return node.Write(SlotOf(key, kSlots), db, key, value, expire_at_ms);
 }
 
@@ -140,7 +140,7 @@ TEST_F(SlotMovesTest, CommittedMoveIsAdoptedWithEveryKeyWhenTheMapFlips) {
   const int64_t far_future = UnixMillisNow() + 3600 * 1000;
   for (int i = 0; i < 500; ++i) {
     ASSERT_TRUE(Write(*source_, i % kDatabases, KeyOf(kMoved, i), "v" + std::to_string(i),
-                               i % 3 == 0 ? far_future : 0)
+                      i % 3 == 0 ? far_future : 0)
                     .ok());
   }
   ASSERT_TRUE(Write(*source_, 0, KeyOf(kMoved + 1, 0), "stays").ok());
@@ -307,17 +307,13 @@ TEST_F(SlotMovesTest, MoveOfASlotNotOwnedOrToItselfIsRefused) {
             }),
             rpc::ErrorCode::INVALID_ARGUMENT);
   EXPECT_EQ(ErrorOf([&] {
-              source_->service->migrate_slots(MakeFence(1, 2), 1, {0, 0}, "d2",
-                                              target_->address());
+              source_->service->migrate_slots(MakeFence(1, 2), 1, {0, 0}, "d2", target_->address());
             }),
             rpc::ErrorCode::INVALID_ARGUMENT);
-  EXPECT_EQ(ErrorOf([&] {
-              source_->service->migrate_slots(MakeFence(1, 2), 1, {0}, "d2", "no-port");
-            }),
-            rpc::ErrorCode::INVALID_ARGUMENT);
-  EXPECT_EQ(ErrorOf([&] {
-              target_->service->import_begin(MakeFence(1, 2), 1, {kMoved});
-            }),
+  EXPECT_EQ(
+      ErrorOf([&] { source_->service->migrate_slots(MakeFence(1, 2), 1, {0}, "d2", "no-port"); }),
+      rpc::ErrorCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ErrorOf([&] { target_->service->import_begin(MakeFence(1, 2), 1, {kMoved}); }),
             rpc::ErrorCode::INVALID_ARGUMENT);  // d2 owns it already
   EXPECT_EQ(ErrorOf([&] {
               rpc::MigrationStatus status;

@@ -201,8 +201,9 @@ void SlotOwnership::ApplyMapLocked(SlotMap map) {
   if (listener_ != nullptr) listener_->MapApplied(published->map, lost);
   DKV_LOG(INFO) << "slot map version " << version << " (epoch " << map_epoch
                 << "): " << published->node_id << " owns " << owned_count << " of " << slot_count
-                << " slots; gained " << gained << " (" << adopted << " with their moved keys), lost "
-                << lost.size() << " (" << dropped_keys + stale_keys << " keys dropped)";
+                << " slots; gained " << gained << " (" << adopted
+                << " with their moved keys), lost " << lost.size() << " ("
+                << dropped_keys + stale_keys << " keys dropped)";
 }
 
 bool SlotOwnership::RaiseEpoch(int64_t epoch) {
