@@ -38,6 +38,9 @@ Result<ClusterStatus> CollectClusterStatus(coord::Coordinator* coord, const std:
   status.slot_map_version = routing.map_version;
   status.lost_slots = elected.lost_slots();
   status.departed_data_nodes = elected.departed();
+  status.moves = elected.moves();
+  status.draining_data_nodes = elected.draining();
+  status.moved_slots = elected.moved_slots();
   // Asked all at once with a short bound: a dead node still registered costs 1 s, not 5 s each.
   std::vector<std::future<Result<DataNodeStats>>> answers;
   for (const DataNodeRoute& route : routing.data_nodes) {

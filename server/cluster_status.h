@@ -31,10 +31,13 @@ struct ClusterStatus {
   int64_t slot_map_version = 0;
   int64_t lost_slots = 0;
   std::vector<std::string> departed_data_nodes;
+  std::vector<MoveStatus> moves;  // slot moves in progress
+  std::vector<std::string> draining_data_nodes;
+  int64_t moved_slots = 0;  // slot moves completed since this master took over
 };
 
 // Reads members from ZooKeeper, asks each routed data node for its key count, and the master for
-// what it lost and what it waits for.
+// what it lost, what it waits for, and the slot moves it runs.
 Result<ClusterStatus> CollectClusterStatus(coord::Coordinator* coord, const std::string& cluster,
                                            Router* router, const Master& elected);
 

@@ -1,6 +1,6 @@
-// DataChannel: how the master reaches one data node, in dkv's own types. Router talks to data
-// nodes only through it, so its tests can use in-process fakes; the real one speaks Thrift over
-// pooled persistent connections (NewThriftDataChannel).
+// DataChannel: how the master reaches one data node, in dkv's own types. Router and the
+// MigrationDriver talk to data nodes only through it, so their tests can use in-process fakes; the
+// real one speaks Thrift over pooled persistent connections (NewThriftDataChannel).
 #pragma once
 
 #include <chrono>
@@ -13,6 +13,7 @@
 
 #include "common/host_port.h"
 #include "common/op.h"
+#include "common/slot.h"
 #include "dkv/result.h"
 #include "dkv/status.h"
 
@@ -40,6 +41,15 @@ class PendingExecute {
   virtual Result<std::vector<Reply>> Wait() = 0;
 };
 
+// A slot move as its source data node reports it (MigrationStatus in dkv.thrift).
+struct MigrationProgress {
+  std::string phase;  // "copying", "delta", "frozen", "committed", "failed", "aborted"
+  int64_t keys_copied = 0;
+  int64_t keys_total = 0;  // keys in the slots when the copy started
+  int64_t bytes_copied = 0;
+  std::string error;  // why, when phase is "failed"
+};
+
 // Thread-safe: many request threads call one channel at once.
 class DataChannel {
  public:
@@ -58,6 +68,21 @@ class DataChannel {
   // Bounded by `timeout` rather than the channel's call timeout: status must answer promptly even
   // while a dead node is still registered.
   virtual Result<DataNodeStats> Stats(std::chrono::milliseconds timeout) = 0;
+
+  // Slot moves, called on the source node (docs/migration.md). Starts copying `slots` to
+  // `target_id` at `target_address` in the background.
+  virtual Status MigrateSlots(const Fence& fence, int64_t migration_id,
+                              const std::vector<Slot>& slots, const std::string& target_id,
+                              const std::string& target_address) = 0;
+  // NOT_FOUND for a move the node does not know (never started, or forgotten after an abort).
+  virtual Result<MigrationProgress> MigrationStatus(const Fence& fence, int64_t migration_id) = 0;
+  // Pauses the slots' writes, sends the last changes and has the target commit; returns once the
+  // target holds everything (phase "committed"), or the move's failure.
+  virtual Result<MigrationProgress> FinishMigration(const Fence& fence, int64_t migration_id) = 0;
+  // Forgets the move on both sides; idempotent.
+  virtual Status AbortMigration(const Fence& fence, int64_t migration_id) = 0;
+  // Tells a node that owns no slot to deregister and exit.
+  virtual Status Leave() = 0;
 };
 
 using DataChannelFactory = std::function<std::shared_ptr<DataChannel>(const HostPort&)>;

@@ -3,8 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "common/coord/memory_coordinator.h"
 #include "common/rpc/metadata_codec.h"
+#include "server/fake_data_channel.h"
 #include "server/master.h"
 #include "tests/harness/test_util.h"
 
@@ -21,8 +24,15 @@ struct Candidate : Election::Listener {
   Candidate(std::shared_ptr<coord::MemoryTree> tree, const std::string& address,
             milliseconds data_grace = milliseconds(0))
       : coord(std::make_unique<coord::MemoryCoordinator>(tree)),
-        router(Limits{}, [](const HostPort&) { return nullptr; }),
-        master(coord.get(), kPaths, MasterConfig{address, Limits{}, 64, data_grace}, &router),
+        router(Limits{},
+               [this](const HostPort& a) {
+                 auto channel = std::make_shared<FakeDataChannel>(a);
+                 MutexLock l(&channels_mu);
+                 channels[a.ToString()] = channel;
+                 return channel;
+               }),
+        master(coord.get(), kPaths, MasterConfig{address, Limits{}, 64, data_grace, "", FastMoves()},
+               &router),
         election(coord.get(), kPaths, MemberInfo{"", address, 1, "h"}, this) {}
 
   // The session ends first, so no watch fires into a destroyed Master or Election.
@@ -38,6 +48,20 @@ struct Candidate : Election::Listener {
     ++demoted;
   }
 
+  static MigrationDriverOptions FastMoves() {
+    MigrationDriverOptions options;
+    options.poll_interval = milliseconds(1);
+    options.backoff = milliseconds(20);
+    return options;
+  }
+  // The channel the master made for a data node address (Join gives each id its own).
+  std::shared_ptr<FakeDataChannel> Channel(const std::string& address) {
+    MutexLock l(&channels_mu);
+    return channels[address];
+  }
+
+  Mutex channels_mu;
+  std::map<std::string, std::shared_ptr<FakeDataChannel>> channels GUARDED_BY(channels_mu);
   std::unique_ptr<coord::MemoryCoordinator> coord;
   Router router;
   Master master;
@@ -132,8 +156,15 @@ class MasterTest : public ::testing::Test {
   }
 
   Status Join(const std::string& id, int32_t pid) {
-    return data_->Create(kPaths.data_node(id), rpc::EncodeMember({id, "127.0.0.1:1", pid, "h"}),
+    return data_->Create(kPaths.data_node(id), rpc::EncodeMember({id, Address(id), pid, "h"}),
                          coord::NodeMode::kEphemeral);
+  }
+
+  static std::string Address(const std::string& id) { return id + ":7500"; }
+
+  bool Draining(const std::string& id) {
+    auto exists = data_->Exists(kPaths.draining_node(id));
+    return exists.ok() && *exists;
   }
 
   SlotMap Map() {
@@ -194,6 +225,77 @@ TEST_F(MasterTest, DataNodeBackAsANewProcessKeepsItsSlotsButTheirKeysAreCountedL
   ASSERT_TRUE(WaitFor([&] { return master().departed().empty(); }, milliseconds(5000)).ok());
   EXPECT_EQ(Map().Counts()["d1"], 32);
   EXPECT_EQ(master().lost_slots(), 32);
+}
+
+TEST_F(MasterTest, JoiningDataNodeGetsItsShareByMovesThatKeepTheKeys) {
+  ASSERT_NO_FATAL_FAILURE(Start(milliseconds(0)));
+  ASSERT_TRUE(WaitFor([&] { return Map().Counts()["d2"] == 32; }, milliseconds(5000)).ok());
+  ASSERT_TRUE(Join("d3", 3).ok());
+  // Balanced over the three (21, 21, 22 in some order), and no move in flight any more.
+  ASSERT_TRUE(WaitFor(
+                  [&] {
+                    auto c = Map().Counts();
+                    return std::min({c["d1"], c["d2"], c["d3"]}) == 21 &&
+                           std::max({c["d1"], c["d2"], c["d3"]}) == 22 &&
+                           master().moves().empty();
+                  },
+                  milliseconds(5000))
+                  .ok());
+  int64_t migrated_to_d3 = 0;
+  for (const char* source : {"d1", "d2"}) {
+    for (const auto& m : master_->Channel(Address(source))->migrations()) {
+      if (m.target_id == "d3" && m.finished) migrated_to_d3 += static_cast<int64_t>(m.slots.size());
+    }
+  }
+  EXPECT_GE(migrated_to_d3, Map().Counts()["d3"]);  // every slot of d3 came with its keys
+  EXPECT_GE(master().moved_slots(), migrated_to_d3);
+  EXPECT_EQ(master().lost_slots(), 0);
+}
+
+TEST_F(MasterTest, DrainedDataNodeGivesAwayItsSlotsIsToldToLeaveAndItsRequestEndsWhenItIsGone) {
+  ASSERT_NO_FATAL_FAILURE(Start(milliseconds(0)));
+  ASSERT_TRUE(WaitFor([&] { return Map().Counts()["d2"] == 32; }, milliseconds(5000)).ok());
+  auto slots = master().Drain("d1", true);
+  ASSERT_TRUE(slots.ok()) << slots.status().ToString();
+  EXPECT_EQ(*slots, 32);
+  EXPECT_TRUE(Draining("d1"));
+  EXPECT_EQ(master().draining(), std::vector<std::string>{"d1"});
+  ASSERT_TRUE(WaitFor([&] { return Map().Counts()["d2"] == 64; }, milliseconds(5000)).ok());
+  ASSERT_TRUE(WaitFor([&] { return master_->Channel(Address("d1"))->leaves() >= 1; },
+                      milliseconds(5000))
+                  .ok());
+  EXPECT_EQ(master().lost_slots(), 0);
+  ASSERT_TRUE(data_->Delete(kPaths.data_node("d1")).ok());  // it left
+  ASSERT_TRUE(WaitFor([&] { return !Draining("d1"); }, milliseconds(5000)).ok());
+  EXPECT_TRUE(master().draining().empty());
+}
+
+TEST_F(MasterTest, DrainRequestWrittenByTheDataNodeItselfIsFollowed) {
+  ASSERT_NO_FATAL_FAILURE(Start(milliseconds(0)));
+  ASSERT_TRUE(WaitFor([&] { return Map().Counts()["d2"] == 32; }, milliseconds(5000)).ok());
+  // What a data node does on SIGTERM: it asks for its own drain.
+  ASSERT_TRUE(data_->Create(kPaths.draining_node("d2"), rpc::EncodeDrain({1, true}),
+                            coord::NodeMode::kPersistent)
+                  .ok());
+  ASSERT_TRUE(WaitFor([&] { return Map().Counts()["d1"] == 64; }, milliseconds(5000)).ok());
+  ASSERT_TRUE(WaitFor([&] { return master_->Channel(Address("d2"))->leaves() >= 1; },
+                      milliseconds(5000))
+                  .ok());
+}
+
+TEST_F(MasterTest, DrainOfAnUnknownDataNodeIsNotFound) {
+  ASSERT_NO_FATAL_FAILURE(Start(milliseconds(0)));
+  auto slots = master().Drain("nope", true);
+  EXPECT_TRUE(slots.status().IsNotFound()) << slots.status().ToString();
+  EXPECT_FALSE(Draining("nope"));
+}
+
+TEST_F(MasterTest, RebalanceOfABalancedMapMovesNothing) {
+  ASSERT_NO_FATAL_FAILURE(Start(milliseconds(0)));
+  ASSERT_TRUE(WaitFor([&] { return Map().Counts()["d2"] == 32; }, milliseconds(5000)).ok());
+  auto moves = master().Rebalance();
+  ASSERT_TRUE(moves.ok()) << moves.status().ToString();
+  EXPECT_EQ(*moves, 0);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <utility>
 
 #include "common/logging.h"
 #include "common/rpc/metadata_codec.h"
@@ -12,9 +13,11 @@ Master::Master(coord::Coordinator* coord, const coord::ClusterPaths& paths, Mast
                Router* router)
     : coord_(coord), paths_(paths), config_(std::move(config)), router_(router) {
   expiry_thread_ = std::thread([this] { ExpiryLoop(); });
+  driver_ = std::make_unique<MigrationDriver>(this, config_.migration);
 }
 
 Master::~Master() {
+  driver_.reset();
   {
     MutexLock l(&mu_);
     stopping_ = true;
@@ -63,7 +66,9 @@ Status Master::TakeOverLocked(const std::string& server_id) {
   serving_ = false;
   epoch_ = 0;
   children_watch_armed_ = false;
+  draining_watch_armed_ = false;
   DKV_RETURN_NOT_OK(coord_->CreateAll(paths_.data()));
+  DKV_RETURN_NOT_OK(coord_->CreateAll(paths_.draining()));
   DKV_RETURN_NOT_OK(coord_->CreateAll(paths_.clients()));
   DKV_RETURN_NOT_OK_PREPEND(RaiseEpoch(), "raising the epoch");
   Status s = WriteMasterNode(server_id).CloneAndPrepend("writing " + paths_.master());
@@ -91,10 +96,15 @@ void Master::StepDown() {
   serving_ = false;
   pending_takeover_.clear();
   children_watch_armed_ = false;
+  draining_watch_armed_ = false;
   epoch_ = 0;
   departed_.clear();
   known_.clear();
+  live_.clear();
+  draining_.clear();
+  waiting_.clear();
   next_wakeup_.reset();
+  driver_->Reset();
   router_->Clear();
 }
 
@@ -168,17 +178,17 @@ Status Master::LoadSlotMap() {
   return Status::OK();
 }
 
-Result<std::vector<MemberInfo>> Master::LiveDataNodes() {
-  // One children watch at a time: re-reading (after a reconnect, a grace period) must not stack
-  // watches that would each re-run the rebalance on the next change.
+Result<std::vector<std::string>> Master::WatchChildren(const std::string& path, bool* armed) {
+  // One children watch per path at a time: re-reading (after a reconnect, a grace period) must
+  // not stack watches that would each re-run the rebalance on the next change.
   const uint64_t term = term_;
   coord::Watch watch;
-  if (!children_watch_armed_) {
-    watch = [this, term] {
+  if (!*armed) {
+    watch = [this, term, armed] {
       {
         MutexLock l(&mu_);
         if (term != term_) return;  // a watch of an earlier term
-        children_watch_armed_ = false;
+        *armed = false;
       }
       Status s = Reconcile();
       if (!s.ok()) DKV_LOG(WARNING) << "rebalancing: " << s.ToString();
@@ -186,8 +196,14 @@ Result<std::vector<MemberInfo>> Master::LiveDataNodes() {
   }
   const bool arming = static_cast<bool>(watch);
   DKV_ASSIGN_OR_RETURN(std::vector<std::string> children,
-                       coord_->GetChildren(paths_.data(), std::move(watch)));
-  if (arming) children_watch_armed_ = true;
+                       coord_->GetChildren(path, std::move(watch)));
+  if (arming) *armed = true;
+  return children;
+}
+
+Result<std::vector<MemberInfo>> Master::LiveDataNodes() {
+  DKV_ASSIGN_OR_RETURN(std::vector<std::string> children,
+                       WatchChildren(paths_.data(), &children_watch_armed_));
   std::vector<MemberInfo> members;
   for (const std::string& child : children) {
     auto node = coord_->Get(paths_.data_node(child));
@@ -234,7 +250,6 @@ Status Master::ReconcileLocked() {
                        << " ms for it to come back";
     }
   }
-  const std::vector<std::string> live_ids(live.begin(), live.end());
   std::vector<std::string> waiting;  // departed within their grace: keep their slots, get no more
   std::vector<std::string> expired;  // forgotten once the map without them is written
   int64_t lost = 0;
@@ -260,9 +275,15 @@ Status Master::ReconcileLocked() {
   }
   if (next_wakeup_) wakeup_cv_.SignalAll();
 
-  SlotMap next = map_;
-  const int32_t moved = next.Rebalance(live_ids, waiting);
-  if (moved > 0 || map_znode_version_ < 0) {
+  DKV_RETURN_NOT_OK_PREPEND(ReadDraining(live), "reading " + paths_.draining());
+  live_ = members;
+  waiting_ = waiting;
+
+  // Slots without a live owner get one now; slots of live owners move with their keys, by the
+  // driver.
+  SlotPlan plan = PlanSlots(map_, Members());
+  if (plan.assigned > 0 || map_znode_version_ < 0) {
+    SlotMap next = std::move(plan.map);
     next.set_version(map_.version() + 1);
     next.set_epoch(epoch_);
     next.StampChanges(map_);
@@ -272,11 +293,140 @@ Status Master::ReconcileLocked() {
       departed_.erase(id);
       known_.erase(id);
     }
-    DKV_LOG(INFO) << "slot map version " << map_.version() << ": " << moved << " of "
-                  << map_.slot_count() << " slots moved over " << live_ids.size()
+    DKV_LOG(INFO) << "slot map version " << map_.version() << ": " << plan.assigned << " of "
+                  << map_.slot_count() << " slots assigned directly over " << live.size()
                   << " live data node(s)";
   }
   router_->Install(epoch_, map_, members);
+  if (!plan.moves.empty() || !draining_.empty()) driver_->Kick();
+  return Status::OK();
+}
+
+Status Master::ReadDraining(const std::set<std::string>& live) {
+  DKV_ASSIGN_OR_RETURN(std::vector<std::string> children,
+                       WatchChildren(paths_.draining(), &draining_watch_armed_));
+  std::map<std::string, DrainInfo> draining;
+  for (const std::string& id : children) {
+    if (!live.count(id)) {
+      // Drained and gone (or dead): the request is done. A node that comes back under this id
+      // is a new member and gets slots again.
+      Status s = coord_->Delete(paths_.draining_node(id));
+      if (!s.ok() && !s.IsNotFound()) return s;
+      DKV_LOG(INFO) << "data node " << id << " left; its drain is over";
+      continue;
+    }
+    auto node = coord_->Get(paths_.draining_node(id));
+    if (node.status().IsNotFound()) continue;
+    DKV_RETURN_NOT_OK(node.status());
+    DrainInfo info;
+    Status s = rpc::DecodeDrain(node->data, &info);
+    if (!s.ok()) DKV_LOG(WARNING) << "drain request of " << id << ": " << s.ToString();
+    if (!draining_.count(id)) DKV_LOG(INFO) << "data node " << id << " is draining";
+    draining.emplace(id, info);
+  }
+  draining_ = std::move(draining);
+  return Status::OK();
+}
+
+PlanMembers Master::Members() const {
+  PlanMembers members;
+  for (const MemberInfo& m : live_) {
+    (draining_.count(m.id) ? members.draining : members.live).push_back(m.id);
+  }
+  members.waiting = waiting_;
+  return members;
+}
+
+Result<int32_t> Master::Drain(const std::string& id, bool leave_when_done) {
+  MutexLock l(&mu_);
+  if (!active_) return Status::NotMaster("this server is not the master");
+  DKV_ASSIGN_OR_RETURN(bool exists, coord_->Exists(paths_.data_node(id)));
+  if (!exists) return Status::NotFound("no live data node has id '" + id + "'");
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  const std::string record = rpc::EncodeDrain(
+      DrainInfo{std::chrono::duration_cast<std::chrono::milliseconds>(now).count(),
+                leave_when_done});
+  Status s = coord_->Create(paths_.draining_node(id), record, coord::NodeMode::kPersistent);
+  if (s.IsAlreadyExists()) s = coord_->Set(paths_.draining_node(id), record).status();
+  DKV_RETURN_NOT_OK_PREPEND(s, "writing " + paths_.draining_node(id));
+  DKV_LOG(INFO) << "draining data node " << id << " (leave when done: " << leave_when_done << ")";
+  DKV_RETURN_NOT_OK(ReconcileLocked());
+  return static_cast<int32_t>(map_.SlotsOf(id).size());
+}
+
+Result<int32_t> Master::Rebalance() {
+  MutexLock l(&mu_);
+  if (!active_) return Status::NotMaster("this server is not the master");
+  DKV_RETURN_NOT_OK(ReconcileLocked());
+  const SlotPlan plan = PlanSlots(map_, Members());
+  driver_->Kick();
+  return static_cast<int32_t>(plan.moves.size());
+}
+
+std::vector<MoveStatus> Master::moves() const { return driver_->InFlight(); }
+
+std::vector<std::string> Master::draining() const {
+  MutexLock l(&mu_);
+  std::vector<std::string> ids;
+  for (const auto& [id, info] : draining_) ids.push_back(id);
+  return ids;
+}
+
+int64_t Master::moved_slots() const {
+  MutexLock l(&mu_);
+  return moved_slots_;
+}
+
+Result<MigrationDriver::Host::Plan> Master::PlanMoves() {
+  MutexLock l(&mu_);
+  if (!active_) return Status::NotMaster("this server is not the master");
+  Plan plan;
+  plan.moves = PlanSlots(map_, Members()).moves;
+  const auto counts = map_.Counts();
+  for (const auto& [id, info] : draining_) {
+    if (info.leave_when_done && !counts.count(id)) plan.leavers.push_back(id);
+  }
+  return plan;
+}
+
+Result<MigrationDriver::Host::Node> Master::DataNode(const std::string& id) {
+  std::optional<DataNodeRoute> route = router_->FindDataNode(id);
+  if (!route) return Status::Unavailable("data node " + id + " is not live");
+  return Node{route->channel, route->address};
+}
+
+Fence Master::CurrentFence() {
+  MutexLock l(&mu_);
+  if (!active_) return Fence{};
+  return Fence{epoch_, map_.version()};
+}
+
+int64_t Master::NewMigrationId() {
+  MutexLock l(&mu_);
+  // Epochs rise with every master: ids of this master never repeat an earlier master's.
+  return (epoch_ << 32) | ++migrations_started_;
+}
+
+Status Master::CommitMove(const MoveBatch& batch, const Fence& fence) {
+  MutexLock l(&mu_);
+  if (!active_ || epoch_ != fence.epoch) {
+    return Status::Unavailable("this server is no longer the master of epoch " +
+                               std::to_string(fence.epoch));
+  }
+  SlotMap next = map_;
+  for (Slot slot : batch.slots) {
+    if (next.Owner(slot) != batch.from) {
+      return Status::VersionMismatch("slot " + std::to_string(slot) + " is owned by '" +
+                                     next.Owner(slot) + "', not " + batch.from);
+    }
+    next.Assign(slot, batch.to);
+  }
+  next.set_version(map_.version() + 1);
+  next.set_epoch(epoch_);
+  next.StampChanges(map_);
+  DKV_RETURN_NOT_OK_PREPEND(WriteSlotMap(next), "writing " + paths_.slotmap());
+  moved_slots_ += static_cast<int64_t>(batch.slots.size());
+  router_->Install(epoch_, map_, live_);
   return Status::OK();
 }
 

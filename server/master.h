@@ -1,7 +1,13 @@
 // Master: what the elected server does with ZooKeeper before and while it serves (DESIGN.md,
 // "Election and fencing"): raise the epoch with a versioned write, write the `master` znode,
 // reconcile the slot map with the live data nodes, install the routing table; and afterwards
-// rebalance whenever data/ changes.
+// rebalance whenever data/ or draining/ changes, or an operator asks (Rebalance, Drain).
+//
+// Rebalancing keeps keys: a slot whose owner is live moves to its new owner by migration (the
+// MigrationDriver, a worker of the Master, copies its keys and then has the Master flip its owner
+// in the slot map, CommitMove); only slots without a live owner are reassigned at once
+// (MovePlanner). Draining data nodes (draining/<id>) get no slots, give theirs away, and are told
+// to leave once they own none; their draining/ znode is deleted once they are gone from data/.
 //
 // A data node that leaves data/ keeps its slots for a grace period (`data_grace`): if it comes
 // back in time (a process that lost its ZooKeeper session but not its memory), it keeps its slots
@@ -11,16 +17,20 @@
 // as a new process (another pid or host) kept its slots but not their keys: counted lost too.
 //
 // Threads: TakeOver/StepDown/Reconcile are called by the Server from the election listener and
-// the coordinator's event thread; the data/ watch re-runs Reconcile on that thread, and the
-// Master's own expiry thread runs it when a grace period ends. mu_ serializes them all. Watches set
-// under an old term (before a StepDown) do nothing when they fire.
+// the coordinator's event thread; the data/ and draining/ watches re-run Reconcile on that thread,
+// and the Master's own expiry thread runs it when a grace period ends; Drain/Rebalance come from
+// request threads; the driver's workers call the MigrationDriver::Host methods. mu_ serializes
+// them all. Watches set under an old term (before a StepDown) do nothing when they fire. Lock
+// order: mu_, then the driver's own lock.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -30,6 +40,8 @@
 #include "common/metadata.h"
 #include "common/mutex.h"
 #include "common/slot_map.h"
+#include "server/migration_driver.h"
+#include "server/move_planner.h"
 #include "server/router.h"
 
 namespace dkv::server {
@@ -40,14 +52,15 @@ struct MasterConfig {
   int32_t new_cluster_slots = 1024;  // slot count used only when the cluster has no slot map yet
   std::chrono::milliseconds data_grace{0};  // how long a departed data node keeps its slots
   std::string resp_address = {};  // advertised RESP address, published in the master znode
+  MigrationDriverOptions migration = {};
 };
 
-class Master {
+class Master : public MigrationDriver::Host {
  public:
   // `coord` and `router` must outlive the Master.
   Master(coord::Coordinator* coord, const coord::ClusterPaths& paths, MasterConfig config,
          Router* router);
-  ~Master();  // joins the expiry thread
+  ~Master() override;  // joins the expiry thread and the driver's workers
   Master(const Master&) = delete;
   Master& operator=(const Master&) = delete;
 
@@ -76,12 +89,43 @@ class Master {
   // Data nodes gone from data/ that still own slots, waiting out their grace period; sorted.
   std::vector<std::string> departed() const EXCLUDES(mu_);
 
+  // Marks live data node `id` draining (draining/<id>): its slots move to the other nodes, and
+  // once it owns none it is told to leave if `leave_when_done`. Returns the slots it owns now.
+  // NOT_FOUND when no live data node has that id; NOT_MASTER when not master; UNAVAILABLE when
+  // ZooKeeper cannot be written.
+  Result<int32_t> Drain(const std::string& id, bool leave_when_done) EXCLUDES(mu_);
+
+  // Re-reads the membership and starts the moves the balanced map needs; returns how many slots
+  // are to move. NOT_MASTER when not master.
+  Result<int32_t> Rebalance() EXCLUDES(mu_);
+
+  // Slot moves in progress.
+  std::vector<MoveStatus> moves() const;
+  // Live data nodes that are draining; sorted.
+  std::vector<std::string> draining() const EXCLUDES(mu_);
+  // Slots whose move completed since this server became master.
+  int64_t moved_slots() const EXCLUDES(mu_);
+
+  // MigrationDriver::Host (called by the driver's workers).
+  Result<Plan> PlanMoves() override EXCLUDES(mu_);
+  Result<Node> DataNode(const std::string& id) override;
+  Fence CurrentFence() override EXCLUDES(mu_);
+  int64_t NewMigrationId() override EXCLUDES(mu_);
+  Status CommitMove(const MoveBatch& batch, const Fence& fence) override EXCLUDES(mu_);
+
  private:
   Status TakeOverLocked(const std::string& server_id) REQUIRES(mu_);
   Status RaiseEpoch() REQUIRES(mu_);
   Status WriteMasterNode(const std::string& server_id) REQUIRES(mu_);
   Status ReconcileLocked() REQUIRES(mu_);
+  // Children of `path`, arming a watch that re-runs Reconcile unless one is armed (*armed).
+  Result<std::vector<std::string>> WatchChildren(const std::string& path, bool* armed)
+      REQUIRES(mu_);
   Result<std::vector<MemberInfo>> LiveDataNodes() REQUIRES(mu_);
+  // Reads draining/: the drain requests of live nodes into draining_; deletes those of nodes gone
+  // from data/.
+  Status ReadDraining(const std::set<std::string>& live) REQUIRES(mu_);
+  PlanMembers Members() const REQUIRES(mu_);
   Status LoadSlotMap() REQUIRES(mu_);
   Status WriteSlotMap(SlotMap map) REQUIRES(mu_);
   // Until the Master is destroyed: retries a failed takeover, and runs ReconcileLocked when the
@@ -100,6 +144,7 @@ class Master {
   std::atomic<bool> serving_{false};              // see serving()
   std::string pending_takeover_ GUARDED_BY(mu_);  // server id of a takeover to retry
   bool children_watch_armed_ GUARDED_BY(mu_) = false;
+  bool draining_watch_armed_ GUARDED_BY(mu_) = false;
   uint64_t term_ GUARDED_BY(mu_) = 0;  // raised by TakeOver and StepDown; tags watches
   int64_t epoch_ GUARDED_BY(mu_) = 0;
   SlotMap map_ GUARDED_BY(mu_);
@@ -109,11 +154,18 @@ class Master {
   // The process last seen behind each data node id (live or departed), to notice restarts.
   std::map<std::string, MemberInfo> known_ GUARDED_BY(mu_);
   int64_t lost_slots_ GUARDED_BY(mu_) = 0;
+  std::vector<MemberInfo> live_ GUARDED_BY(mu_);             // data/ at the last Reconcile
+  std::map<std::string, DrainInfo> draining_ GUARDED_BY(mu_);  // live nodes in draining/
+  std::vector<std::string> waiting_ GUARDED_BY(mu_);         // departed within their grace
+  int64_t moved_slots_ GUARDED_BY(mu_) = 0;
+  int64_t migrations_started_ GUARDED_BY(mu_) = 0;
 
   CondVar wakeup_cv_{&mu_};
   std::optional<Clock::time_point> next_wakeup_ GUARDED_BY(mu_);
   bool stopping_ GUARDED_BY(mu_) = false;
   std::thread expiry_thread_;  // started by the constructor, joined by the destructor
+  // Created by the constructor, destroyed first by the destructor (its workers call this Master).
+  std::unique_ptr<MigrationDriver> driver_;
 };
 
 }  // namespace dkv::server

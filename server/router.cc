@@ -7,12 +7,6 @@
 namespace dkv::server {
 namespace {
 
-const Status& StatusOf(const Status& s) { return s; }
-template <typename T>
-const Status& StatusOf(const Result<T>& r) {
-  return r.status();
-}
-
 // What Execute checks before sending anything.
 Status CheckOp(const Op& op, const Limits& limits) {
   if (op.db < 0 || op.db >= kDatabases) {
@@ -93,26 +87,32 @@ void Router::Clear() {
 }
 
 void Router::WaitForNewerTable(const std::shared_ptr<const Table>& seen,
-                               std::chrono::steady_clock::time_point deadline) {
+                               std::chrono::steady_clock::time_point until) {
   MutexLock l(&mu_);
-  while (table_ == seen && table_changed_.WaitUntil(deadline)) {
+  while (table_ == seen && table_changed_.WaitUntil(until)) {
   }
 }
 
 template <typename Call>
 auto Router::Route(const std::string& key, Call call) -> decltype(call(std::declval<Target&>())) {
-  for (int attempt = 0;; ++attempt) {
+  // A MOVING slot may also resume on its old owner (an aborted move) without a new table: look
+  // again after a short while even if none came.
+  constexpr std::chrono::milliseconds kMovingRecheck{20};
+  const auto deadline = std::chrono::steady_clock::now() + stale_route_wait_;
+  for (;;) {
     auto target = Locate(key);
     if (!target.ok()) return target.status();
     auto result = call(*target);
     Status s = StatusOf(result);
-    if (s.IsWrongNode() && attempt == 0) {
-      // The data node saw a newer slot map than the one we routed with: the master is installing
-      // it right now. Route again by it.
-      WaitForNewerTable(target->table, std::chrono::steady_clock::now() + stale_route_wait_);
+    const auto now = std::chrono::steady_clock::now();
+    if ((s.IsWrongNode() || s.IsMoving()) && now < deadline) {
+      // The data node saw a newer slot map than the one we routed with (the master is installing
+      // it right now), or the slot's move is in its final step: route again by the newer table.
+      WaitForNewerTable(target->table, s.IsMoving() ? std::min(deadline, now + kMovingRecheck)
+                                                    : deadline);
       continue;
     }
-    if (s.IsWrongNode() || s.IsStaleEpoch()) {
+    if (s.IsWrongNode() || s.IsStaleEpoch() || s.IsMoving()) {
       return Status::Unavailable("this master's routing is stale: " + s.ToString());
     }
     return result;
@@ -314,6 +314,14 @@ Router::Summary Router::Summarize() {
   std::sort(summary.data_nodes.begin(), summary.data_nodes.end(),
             [](const DataNodeRoute& a, const DataNodeRoute& b) { return a.id < b.id; });
   return summary;
+}
+
+std::optional<DataNodeRoute> Router::FindDataNode(const std::string& id) {
+  std::shared_ptr<const Table> table = Current();
+  if (!table) return std::nullopt;
+  auto it = table->nodes.find(id);
+  if (it == table->nodes.end()) return std::nullopt;
+  return it->second;
 }
 
 }  // namespace dkv::server

@@ -6,8 +6,10 @@
 // or the installer for longer than a pointer copy. Thread-safe.
 //
 // While the slot map flips, a data node may already know a newer map than the table a call was
-// routed with and refuse it (WRONG_NODE). The router then waits (bounded) for the newer table and
-// routes the call once more, so a rebalance never surfaces to clients as WRONG_NODE.
+// routed with and refuse it (WRONG_NODE); while a slot's move finishes, its source refuses writes
+// (MOVING) until the master flips the map. In both cases the router waits (bounded) for a newer
+// table and routes the call again, so a rebalance never surfaces to clients as WRONG_NODE or
+// MOVING.
 #pragma once
 
 #include <chrono>
@@ -38,7 +40,8 @@ struct DataNodeRoute {
 
 class Router {
  public:
-  // `stale_route_wait` bounds how long a call refused with WRONG_NODE waits for a newer table.
+  // `stale_route_wait` bounds how long a call refused with WRONG_NODE or MOVING waits for a newer
+  // table (all its retries together).
   Router(Limits limits, DataChannelFactory factory,
          std::chrono::milliseconds stale_route_wait = std::chrono::milliseconds(1000));
   Router(const Router&) = delete;
@@ -81,6 +84,9 @@ class Router {
   };
   Summary Summarize() EXCLUDES(mu_);
 
+  // The route to live data node `id` in the current table, or nullopt.
+  std::optional<DataNodeRoute> FindDataNode(const std::string& id) EXCLUDES(mu_);
+
  private:
   struct Table {
     Fence fence;
@@ -110,7 +116,8 @@ class Router {
   // Adds op `index` (one part of it is counted in `batch`) to the calls for its data nodes under
   // `table`, split into parts as it needs; an op that cannot be placed is answered in `batch`.
   static void Place(const Table* table, size_t index, Op op, NodeCalls* calls, OpBatch* batch);
-  // Runs call(target) on the key's route; after a WRONG_NODE, once more on a newer table.
+  // Runs call(target) on the key's route; after a WRONG_NODE or MOVING, again on a newer table
+  // until stale_route_wait_ has passed.
   template <typename Call>
   auto Route(const std::string& key, Call call) -> decltype(call(std::declval<Target&>()));
   // Waits until the table is no longer `seen`, or `deadline` passed.

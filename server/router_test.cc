@@ -24,9 +24,10 @@ class FakeChannel : public DataChannel {
   }
   Status Put(const Fence& f, const std::string& key, const std::string& value) override {
     last_fence = f;
-    if (refuse_puts) {
+    if (refusals > 0) {
+      --refusals;
       if (on_refusal) on_refusal();
-      return Status::WrongNode("slot not owned under a newer map");
+      return refusal;
     }
     data[key] = value;
     return Status::OK();
@@ -51,6 +52,21 @@ class FakeChannel : public DataChannel {
   Result<DataNodeStats> Stats(std::chrono::milliseconds) override {
     return DataNodeStats{0, static_cast<int64_t>(data.size())};
   }
+  // Slot moves are the MigrationDriver's business, not the router's.
+  Status MigrateSlots(const Fence&, int64_t, const std::vector<Slot>&, const std::string&,
+                      const std::string&) override {
+    return Status::Internal("not used by the router");
+  }
+  Result<MigrationProgress> MigrationStatus(const Fence&, int64_t) override {
+    return Status::Internal("not used by the router");
+  }
+  Result<MigrationProgress> FinishMigration(const Fence&, int64_t) override {
+    return Status::Internal("not used by the router");
+  }
+  Status AbortMigration(const Fence&, int64_t) override {
+    return Status::Internal("not used by the router");
+  }
+  Status Leave() override { return Status::Internal("not used by the router"); }
 
   struct Answered : PendingExecute {
     explicit Answered(std::vector<Reply> r) : replies(std::move(r)) {}
@@ -94,7 +110,8 @@ class FakeChannel : public DataChannel {
   std::set<std::string> moving;
   int execute_calls = 0;
   Fence last_fence;
-  bool refuse_puts = false;
+  int refusals = 0;  // puts refused with `refusal` before one succeeds
+  Status refusal = Status::WrongNode("slot not owned under a newer map");
   std::function<void()> on_refusal;
 };
 
@@ -172,7 +189,7 @@ TEST_F(RouterTest, WrongNodeDuringAMapFlipIsRoutedAgainByTheNewerMap) {
   map.set_version(1);
   router_.Install(1, map, Members(2));
   auto& old_owner = channels_["h:7500"];
-  old_owner->refuse_puts = true;
+  old_owner->refusals = 1;
   old_owner->on_refusal = [&] {
     // The data node knows version 2 already; the master installs it while the call is refused.
     SlotMap next(1);
@@ -189,7 +206,55 @@ TEST_F(RouterTest, WrongNodeWithNoNewerMapBecomesUnavailable) {
   SlotMap map(1);
   map.Assign(0, "d0");
   router_.Install(1, map, Members(1));
-  channels_["h:7500"]->refuse_puts = true;
+  channels_["h:7500"]->refusals = 1000;
+  Status s = router_.Set("k", "v");
+  EXPECT_TRUE(s.IsUnavailable()) << s.ToString();
+}
+
+TEST_F(RouterTest, MovingSlotIsRoutedToItsNewOwnerOnceTheMapFlips) {
+  SlotMap map(1);
+  map.Assign(0, "d0");
+  map.set_version(1);
+  router_.Install(1, map, Members(2));
+  auto& source = channels_["h:7500"];
+  source->refusals = 1;
+  source->refusal = Status::Moving("slot 0 is moving");
+  source->on_refusal = [&] {
+    SlotMap next(1);
+    next.Assign(0, "d1");
+    next.set_version(2);
+    router_.Install(1, next, Members(2));
+  };
+  ASSERT_TRUE(router_.Set("k", "v").ok());
+  EXPECT_EQ(channels_["h:7501"]->data["k"], "v");
+}
+
+TEST_F(RouterTest, MovingSlotIsRetriedOnItsOwnerWhenTheMoveIsAborted) {
+  // A wait long enough for a loaded machine: the retries come every 20 ms, not at its end.
+  Router router(
+      Limits{8, 16},
+      [this](const HostPort& a) {
+        auto channel = std::make_shared<FakeChannel>(a);
+        channels_[a.ToString()] = channel;
+        return channel;
+      },
+      std::chrono::milliseconds(10000));
+  SlotMap map(1);
+  map.Assign(0, "d0");
+  router.Install(1, map, Members(1));
+  auto& source = channels_["h:7500"];
+  source->refusals = 2;  // the move ends without a new map: the source takes writes again
+  source->refusal = Status::Moving("slot 0 is moving");
+  ASSERT_TRUE(router.Set("k", "v").ok());
+  EXPECT_EQ(source->data["k"], "v");
+}
+
+TEST_F(RouterTest, SlotMovingPastTheWaitBecomesUnavailable) {
+  SlotMap map(1);
+  map.Assign(0, "d0");
+  router_.Install(1, map, Members(1));
+  channels_["h:7500"]->refusals = 1000;
+  channels_["h:7500"]->refusal = Status::Moving("slot 0 is moving");
   Status s = router_.Set("k", "v");
   EXPECT_TRUE(s.IsUnavailable()) << s.ToString();
 }

@@ -79,6 +79,35 @@ void ServerService::status(rpc::ClusterStatus& out) {
   out.slot_map_version = status->slot_map_version;
   out.lost_slots = status->lost_slots;
   out.departed_data_nodes = status->departed_data_nodes;
+  for (const MoveStatus& m : status->moves) {
+    rpc::SlotMoveStatus r;
+    r.migration_id = m.migration_id;
+    r.from_node = m.from;
+    r.to_node = m.to;
+    r.slots.assign(m.slots.begin(), m.slots.end());
+    r.phase = m.phase;
+    r.keys_copied = m.keys_copied;
+    r.keys_total = m.keys_total;
+    r.bytes_copied = m.bytes_copied;
+    out.moves.push_back(std::move(r));
+  }
+  out.draining_data_nodes = status->draining_data_nodes;
+  out.moved_slots = status->moved_slots;
+}
+
+void ServerService::drain(rpc::DrainReply& reply, const std::string& data_node_id,
+                          bool leave_when_done) {
+  CheckServing();
+  auto slots = server_->master()->Drain(data_node_id, leave_when_done);
+  if (!slots.ok()) Throw(slots.status());
+  reply.slots_to_move = *slots;
+}
+
+void ServerService::rebalance(rpc::RebalanceReply& reply) {
+  CheckServing();
+  auto slots = server_->master()->Rebalance();
+  if (!slots.ok()) Throw(slots.status());
+  reply.slots_to_move = *slots;
 }
 
 void ServerService::execute(std::vector<rpc::Reply>& replies, const std::vector<rpc::Op>& ops) {
@@ -88,14 +117,5 @@ void ServerService::execute(std::vector<rpc::Reply>& replies, const std::vector<
   for (const rpc::Op& op : ops) batch.push_back(rpc::FromThrift(rpc::Op(op)));
   replies = rpc::ToThrift(server_->router()->Execute(std::move(batch)));
 }
-
-namespace {
-[[noreturn]] void NotImplemented(const char* what) {
-  throw rpc::ToThrift(Status::Internal(std::string(what) + " is not implemented yet"));
-}
-}  // namespace
-
-void ServerService::drain(rpc::DrainReply&, const std::string&, bool) { NotImplemented("drain"); }
-void ServerService::rebalance(rpc::RebalanceReply&) { NotImplemented("rebalance"); }
 
 }  // namespace dkv::server

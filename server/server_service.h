@@ -19,9 +19,9 @@ class ServerService : public rpc::DkvIf {
   void unsafe_put(const std::string& key, const std::string& value) override;
   void status(rpc::ClusterStatus& status) override;
   void execute(std::vector<rpc::Reply>& replies, const std::vector<rpc::Op>& ops) override;
-  // Not implemented yet (issue #4): INTERNAL.
-  void drain(rpc::DrainReply&, const std::string&, bool) override;
-  void rebalance(rpc::RebalanceReply&) override;
+  void drain(rpc::DrainReply& reply, const std::string& data_node_id,
+             bool leave_when_done) override;
+  void rebalance(rpc::RebalanceReply& reply) override;
 
  private:
   // Throws NOT_MASTER / UNAVAILABLE unless this server serves.

@@ -14,6 +14,10 @@ rpc::Fence ToThrift(const Fence& fence) {
   return f;
 }
 
+MigrationProgress FromThrift(const rpc::MigrationStatus& s) {
+  return MigrationProgress{s.phase, s.keys_copied, s.keys_total, s.bytes_copied, s.error};
+}
+
 using DataNodePool = rpc::RpcPool<rpc::DataNodeClient>;
 
 // Holds the connection the request went out on until its reply is read.
@@ -91,6 +95,37 @@ class ThriftDataChannel : public DataChannel {
     rpc::DataNodeStats stats;
     DKV_RETURN_NOT_OK(pool_.Call([&](rpc::DataNodeClient& c) { c.stats(stats); }, timeout));
     return DataNodeStats{stats.slots, stats.keys};
+  }
+
+  Status MigrateSlots(const Fence& fence, int64_t migration_id, const std::vector<Slot>& slots,
+                      const std::string& target_id, const std::string& target_address) override {
+    const std::vector<int32_t> thrift_slots(slots.begin(), slots.end());
+    return pool_.Call([&](rpc::DataNodeClient& c) {
+      c.migrate_slots(ToThrift(fence), migration_id, thrift_slots, target_id, target_address);
+    });
+  }
+
+  Result<MigrationProgress> MigrationStatus(const Fence& fence, int64_t migration_id) override {
+    rpc::MigrationStatus status;
+    DKV_RETURN_NOT_OK(pool_.Call(
+        [&](rpc::DataNodeClient& c) { c.migration_status(status, ToThrift(fence), migration_id); }));
+    return FromThrift(status);
+  }
+
+  Result<MigrationProgress> FinishMigration(const Fence& fence, int64_t migration_id) override {
+    rpc::MigrationStatus status;
+    DKV_RETURN_NOT_OK(pool_.Call(
+        [&](rpc::DataNodeClient& c) { c.finish_migration(status, ToThrift(fence), migration_id); }));
+    return FromThrift(status);
+  }
+
+  Status AbortMigration(const Fence& fence, int64_t migration_id) override {
+    return pool_.Call(
+        [&](rpc::DataNodeClient& c) { c.abort_migration(ToThrift(fence), migration_id); });
+  }
+
+  Status Leave() override {
+    return pool_.Call([&](rpc::DataNodeClient& c) { c.leave(); });
   }
 
  private:

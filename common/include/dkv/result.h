@@ -48,6 +48,13 @@ class [[nodiscard]] Result {
   std::optional<T> value_;
 };
 
+// The Status of a Status or of a Result, for code generic over both (e.g. a retry loop).
+inline const Status& StatusOf(const Status& s) { return s; }
+template <typename T>
+const Status& StatusOf(const Result<T>& r) {
+  return r.status();
+}
+
 }  // namespace dkv
 
 // Declares `lhs` from the value of a Result expression, or returns its Status from the enclosing
