@@ -354,6 +354,17 @@ Status MiniCluster::KillDataNode(const std::string& id) {
   return it->second.process->Kill();
 }
 
+Status MiniCluster::WaitForDataNodeExit(const std::string& id, milliseconds timeout) {
+  auto it = data_nodes_.find(id);
+  if (it == data_nodes_.end()) return Status::NotFound("no data node " + id);
+  DKV_ASSIGN_OR_RETURN(ExitStatus status, it->second.process->Wait(Deadline::After(timeout)));
+  it->second.expect_running = false;
+  if (!status.success()) {
+    return Status::Internal("dkv-data " + id + " did not exit cleanly: " + status.ToString());
+  }
+  return Status::OK();
+}
+
 Status MiniCluster::SignalDataNode(const std::string& id, int signal) {
   auto it = data_nodes_.find(id);
   if (it == data_nodes_.end()) return Status::NotFound("no data node " + id);

@@ -122,6 +122,9 @@ class MiniCluster {
   Status StopDataNode(const std::string& id);
   // SIGKILL (its znode lingers until its session expires).
   Status KillDataNode(const std::string& id);
+  // Waits until data node `id` exits by itself (e.g. told to leave after a drain); INTERNAL
+  // unless it exited with status 0, TIMED_OUT.
+  Status WaitForDataNodeExit(const std::string& id, std::chrono::milliseconds timeout = kWait);
   // Sends `signal` to a data node without changing what the cluster expects of it (SIGSTOP /
   // SIGCONT: a process that stalls past its session and comes back with its memory).
   Status SignalDataNode(const std::string& id, int signal);
