@@ -44,6 +44,9 @@ Status SlotMoves::StartMove(const MoveFence& fence, int64_t migration_id,
     return Status::InvalidArgument("migrate_slots: target address '" + target_address +
                                    "': " + address.status().message());
   }
+  // Declared before the lock: moves pruned below are destroyed (their threads joined) after it
+  // is released.
+  std::vector<std::shared_ptr<MigrationSource>> pruned;
   MutexLock l(&mu_);
   // The caller's fence passed, but a newer master may have been seen since: a move it would
   // not supersede must not start.
@@ -70,11 +73,11 @@ Status SlotMoves::StartMove(const MoveFence& fence, int64_t migration_id,
                                                   channels_(*address), source_options_);
   source->Start();
   sources_[migration_id] = std::move(source);
-  PruneLocked();
+  PruneLocked(&pruned);
   return Status::OK();
 }
 
-void SlotMoves::PruneLocked() {
+void SlotMoves::PruneLocked(std::vector<std::shared_ptr<MigrationSource>>* pruned) {
   size_t ended = 0;
   for (const auto& entry : sources_) ended += entry.second->Active() ? 0 : 1;
   for (auto it = sources_.begin(); it != sources_.end() && ended > kKeptEnded;) {
@@ -82,8 +85,9 @@ void SlotMoves::PruneLocked() {
       ++it;
       continue;
     }
-    // Its copy thread has ended or stops at its next chunk; the last reference (here, or a
-    // caller's of Find) joins it.
+    // Its copy thread has ended or stops at its next chunk; the last reference (the caller's
+    // `pruned`, or a caller's of Find) joins it.
+    pruned->push_back(std::move(it->second));
     it = sources_.erase(it);
     --ended;
   }

@@ -69,8 +69,9 @@ class SlotMoves : public SlotOwnership::Listener {
 
  private:
   std::shared_ptr<MigrationSource> Find(int64_t migration_id) const EXCLUDES(mu_);
-  // Forgets ended moves beyond the newest kKeptEnded, so migration_status can still report them.
-  void PruneLocked() REQUIRES(mu_);
+  // Forgets ended moves beyond the newest kKeptEnded (migration_status still reports those), and
+  // hands them to `pruned` to be destroyed outside mu_.
+  void PruneLocked(std::vector<std::shared_ptr<MigrationSource>>* pruned) REQUIRES(mu_);
 
   Store* const store_;
   const ImportChannelFactory channels_;
