@@ -64,8 +64,7 @@ class NodeProcess {
     posix_spawn_file_actions_addopen(&files, STDOUT_FILENO, o.node_log.c_str(),
                                      O_WRONLY | O_CREAT | O_TRUNC, 0644);
     posix_spawn_file_actions_adddup2(&files, STDOUT_FILENO, STDERR_FILENO);
-    const int rc =
-        posix_spawn(&pid_, o.data_binary.c_str(), &files, nullptr, argv.data(), environ);
+    const int rc = posix_spawn(&pid_, o.data_binary.c_str(), &files, nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&files);
     if (rc != 0) {
       pid_ = 0;
@@ -195,13 +194,12 @@ Result<MigrationBenchResult> RunMigrationBench(const MigrationBenchOptions& o) {
                                   })
                         .status());
   const auto join_start = Clock::now();
-  DKV_ASSIGN_OR_RETURN(
-      client::ClusterStatus joined,
-      WaitForStatus(*client, join_start + o.timeout, "the moves onto " + o.node_id,
-                    [&](const client::ClusterStatus& s) {
-                      const auto* n = FindNode(s, o.node_id);
-                      return n && n->slots > 0 && Settled(s);
-                    }));
+  DKV_ASSIGN_OR_RETURN(client::ClusterStatus joined,
+                       WaitForStatus(*client, join_start + o.timeout, "the moves onto " + o.node_id,
+                                     [&](const client::ClusterStatus& s) {
+                                       const auto* n = FindNode(s, o.node_id);
+                                       return n && n->slots > 0 && Settled(s);
+                                     }));
   result.join.seconds = Seconds(Clock::now() - join_start);
   result.join.keys = FindNode(joined, o.node_id)->keys;
   result.join.slots = FindNode(joined, o.node_id)->slots;

@@ -5,8 +5,8 @@
 // more dkv-data (`data_binary`, id `node_id`, on 127.0.0.1), and times from its registration until
 // the master has moved its share of the slots to it (no move in progress, its slot count
 // balanced): keys moved per second is the keys it then holds over that time. Then it drains the new
-// node again (`dkv node drain`), timing the same, and waits for it to exit, so the cluster ends as it
-// began (plus the loaded keys). On any failure the new node is killed.
+// node again (`dkv node drain`), timing the same, and waits for it to exit, so the cluster ends as
+// it began (plus the loaded keys). On any failure the new node is killed.
 #pragma once
 
 #include <chrono>
@@ -24,10 +24,10 @@ struct MigrationBenchOptions {
   int64_t keys = 1000000;
   int32_t key_bytes = 16;  // at least 10 (a prefix and the key's index)
   int32_t value_bytes = 64;
-  int32_t threads = 32;             // loading threads
-  std::string data_binary;          // the dkv-data to start
+  int32_t threads = 32;     // loading threads
+  std::string data_binary;  // the dkv-data to start
   std::string node_id = "bench-migration";
-  std::string node_log = "/dev/null";  // the new data node's stdout and stderr
+  std::string node_log = "/dev/null";         // the new data node's stdout and stderr
   std::chrono::milliseconds timeout{600000};  // bound on each phase
 };
 

@@ -47,11 +47,10 @@ int main(int argc, char** argv) {
   desc.add_options()("keys", po::value(&options.keys)->default_value(options.keys),
                      "keys to load before adding the node")(
       "key-bytes", po::value(&options.key_bytes)->default_value(options.key_bytes),
-      "size of each key")("value-bytes",
-                          po::value(&options.value_bytes)->default_value(options.value_bytes),
-                          "size of each value")(
-      "threads", po::value(&options.threads)->default_value(options.threads),
-      "client threads loading the keys")(
+      "size of each key")(
+      "value-bytes", po::value(&options.value_bytes)->default_value(options.value_bytes),
+      "size of each value")("threads", po::value(&options.threads)->default_value(options.threads),
+                            "client threads loading the keys")(
       "data-binary", po::value(&options.data_binary)->default_value(options.data_binary),
       "the dkv-data to start")("node-id",
                                po::value(&options.node_id)->default_value(options.node_id),
@@ -87,11 +86,11 @@ int main(int argc, char** argv) {
         r.drain.keys_per_second());
     return 0;
   }
-  std::printf("loaded %lld keys in %.1f s; join: %lld keys (%d slots) moved in %.2f s = %.0f keys/s;"
-              " drain: %lld keys moved back in %.2f s = %.0f keys/s\n",
-              static_cast<long long>(r.keys_loaded), r.load_seconds,
-              static_cast<long long>(r.join.keys), r.join.slots, r.join.seconds,
-              r.join.keys_per_second(), static_cast<long long>(r.drain.keys), r.drain.seconds,
-              r.drain.keys_per_second());
+  std::printf(
+      "loaded %lld keys in %.1f s; join: %lld keys (%d slots) moved in %.2f s = %.0f keys/s;"
+      " drain: %lld keys moved back in %.2f s = %.0f keys/s\n",
+      static_cast<long long>(r.keys_loaded), r.load_seconds, static_cast<long long>(r.join.keys),
+      r.join.slots, r.join.seconds, r.join.keys_per_second(), static_cast<long long>(r.drain.keys),
+      r.drain.seconds, r.drain.keys_per_second());
   return 0;
 }

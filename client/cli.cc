@@ -261,8 +261,8 @@ Status CheckCommand(const CliOptions& options) {
                                    std::string(spec->syntax));
   }
   if (options.command == "node" && options.args[0] != "drain") {
-    return Status::InvalidArgument("unknown node command '" + options.args[0] +
-                                   "': usage: dkv " + spec->syntax);
+    return Status::InvalidArgument("unknown node command '" + options.args[0] + "': usage: dkv " +
+                                   spec->syntax);
   }
   if (options.command == "expire") return ParseInt64(options.args[1], "MS").status();
   if (options.command == "incrby") return ParseInt64(options.args[1], "DELTA").status();

@@ -49,8 +49,8 @@ struct CliOptions {
   std::string command;            // one of CliCommands(), or empty for the shell
   std::vector<std::string> args;  // the command's arguments
   // The commands' own options. Each is accepted only by the commands that list it.
-  bool json = false;                 // status, node drain, rebalance --json
-  bool no_wait = false;              // node drain --no-wait
+  bool json = false;     // status, node drain, rebalance --json
+  bool no_wait = false;  // node drain --no-wait
   // How often `node drain` (without --no-wait) polls the status while it waits.
   std::chrono::milliseconds drain_poll{200};
   std::optional<int64_t> ttl_ms;     // set --ttl-ms

@@ -117,9 +117,8 @@ class FakeCluster : public std::enable_shared_from_this<FakeCluster> {
     Status Drain(std::string_view id, bool, int32_t* slots_to_move, std::chrono::milliseconds,
                  std::string* hint) override {
       Status found = id == "d1" ? Status::OK() : Status::NotFound("no live data node has that id");
-      Status s = cluster_->Serve(address_, hint, [&](std::map<std::string, std::string>&) {
-        *slots_to_move = 16;
-      });
+      Status s = cluster_->Serve(address_, hint,
+                                 [&](std::map<std::string, std::string>&) { *slots_to_move = 16; });
       return s.ok() ? found : s;
     }
     Status Rebalance(int32_t* slots_to_move, std::chrono::milliseconds,

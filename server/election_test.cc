@@ -31,8 +31,8 @@ struct Candidate : Election::Listener {
                  channels[a.ToString()] = channel;
                  return channel;
                }),
-        master(coord.get(), kPaths, MasterConfig{address, Limits{}, 64, data_grace, "", FastMoves()},
-               &router),
+        master(coord.get(), kPaths,
+               MasterConfig{address, Limits{}, 64, data_grace, "", FastMoves()}, &router),
         election(coord.get(), kPaths, MemberInfo{"", address, 1, "h"}, this) {}
 
   // The session ends first, so no watch fires into a destroyed Master or Election.
@@ -236,8 +236,7 @@ TEST_F(MasterTest, JoiningDataNodeGetsItsShareByMovesThatKeepTheKeys) {
                   [&] {
                     auto c = Map().Counts();
                     return std::min({c["d1"], c["d2"], c["d3"]}) == 21 &&
-                           std::max({c["d1"], c["d2"], c["d3"]}) == 22 &&
-                           master().moves().empty();
+                           std::max({c["d1"], c["d2"], c["d3"]}) == 22 && master().moves().empty();
                   },
                   milliseconds(5000))
                   .ok());
@@ -261,9 +260,9 @@ TEST_F(MasterTest, DrainedDataNodeGivesAwayItsSlotsIsToldToLeaveAndItsRequestEnd
   EXPECT_TRUE(Draining("d1"));
   EXPECT_EQ(master().draining(), std::vector<std::string>{"d1"});
   ASSERT_TRUE(WaitFor([&] { return Map().Counts()["d2"] == 64; }, milliseconds(5000)).ok());
-  ASSERT_TRUE(WaitFor([&] { return master_->Channel(Address("d1"))->leaves() >= 1; },
-                      milliseconds(5000))
-                  .ok());
+  ASSERT_TRUE(
+      WaitFor([&] { return master_->Channel(Address("d1"))->leaves() >= 1; }, milliseconds(5000))
+          .ok());
   EXPECT_EQ(master().lost_slots(), 0);
   ASSERT_TRUE(data_->Delete(kPaths.data_node("d1")).ok());  // it left
   ASSERT_TRUE(WaitFor([&] { return !Draining("d1"); }, milliseconds(5000)).ok());
@@ -274,13 +273,14 @@ TEST_F(MasterTest, DrainRequestWrittenByTheDataNodeItselfIsFollowed) {
   ASSERT_NO_FATAL_FAILURE(Start(milliseconds(0)));
   ASSERT_TRUE(WaitFor([&] { return Map().Counts()["d2"] == 32; }, milliseconds(5000)).ok());
   // What a data node does on SIGTERM: it asks for its own drain.
-  ASSERT_TRUE(data_->Create(kPaths.draining_node("d2"), rpc::EncodeDrain({1, true}),
-                            coord::NodeMode::kPersistent)
+  ASSERT_TRUE(data_
+                  ->Create(kPaths.draining_node("d2"), rpc::EncodeDrain({1, true}),
+                           coord::NodeMode::kPersistent)
                   .ok());
   ASSERT_TRUE(WaitFor([&] { return Map().Counts()["d1"] == 64; }, milliseconds(5000)).ok());
-  ASSERT_TRUE(WaitFor([&] { return master_->Channel(Address("d2"))->leaves() >= 1; },
-                      milliseconds(5000))
-                  .ok());
+  ASSERT_TRUE(
+      WaitFor([&] { return master_->Channel(Address("d2"))->leaves() >= 1; }, milliseconds(5000))
+          .ok());
 }
 
 TEST_F(MasterTest, DrainOfAnUnknownDataNodeIsNotFound) {

@@ -343,9 +343,8 @@ Result<int32_t> Master::Drain(const std::string& id, bool leave_when_done) {
   DKV_ASSIGN_OR_RETURN(bool exists, coord_->Exists(paths_.data_node(id)));
   if (!exists) return Status::NotFound("no live data node has id '" + id + "'");
   const auto now = std::chrono::system_clock::now().time_since_epoch();
-  const std::string record = rpc::EncodeDrain(
-      DrainInfo{std::chrono::duration_cast<std::chrono::milliseconds>(now).count(),
-                leave_when_done});
+  const std::string record = rpc::EncodeDrain(DrainInfo{
+      std::chrono::duration_cast<std::chrono::milliseconds>(now).count(), leave_when_done});
   Status s = coord_->Create(paths_.draining_node(id), record, coord::NodeMode::kPersistent);
   if (s.IsAlreadyExists()) s = coord_->Set(paths_.draining_node(id), record).status();
   DKV_RETURN_NOT_OK_PREPEND(s, "writing " + paths_.draining_node(id));

@@ -154,9 +154,9 @@ class Master : public MigrationDriver::Host {
   // The process last seen behind each data node id (live or departed), to notice restarts.
   std::map<std::string, MemberInfo> known_ GUARDED_BY(mu_);
   int64_t lost_slots_ GUARDED_BY(mu_) = 0;
-  std::vector<MemberInfo> live_ GUARDED_BY(mu_);             // data/ at the last Reconcile
+  std::vector<MemberInfo> live_ GUARDED_BY(mu_);               // data/ at the last Reconcile
   std::map<std::string, DrainInfo> draining_ GUARDED_BY(mu_);  // live nodes in draining/
-  std::vector<std::string> waiting_ GUARDED_BY(mu_);         // departed within their grace
+  std::vector<std::string> waiting_ GUARDED_BY(mu_);           // departed within their grace
   int64_t moved_slots_ GUARDED_BY(mu_) = 0;
   int64_t migrations_started_ GUARDED_BY(mu_) = 0;
 

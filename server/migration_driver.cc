@@ -187,16 +187,15 @@ Status MigrationDriver::RunBatch(const MoveBatch& batch, uint64_t generation) {
     Status aborted = source.channel->AbortMigration(fence, id);
     if (!aborted.ok()) {
       DKV_LOG(WARNING) << "aborting move " << id << " on " << batch.from
-                       << " (it aborts moves of older masters by itself): "
-                       << aborted.ToString();
+                       << " (it aborts moves of older masters by itself): " << aborted.ToString();
     }
     return s;
   }
-  DKV_LOG(INFO) << "moved " << batch.slots.size() << " slots (" << keys << " keys) from "
-                << batch.from << " to " << batch.to << " in "
-                << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started)
-                       .count()
-                << " ms";
+  DKV_LOG(INFO)
+      << "moved " << batch.slots.size() << " slots (" << keys << " keys) from " << batch.from
+      << " to " << batch.to << " in "
+      << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count()
+      << " ms";
   return Status::OK();
 }
 
@@ -217,8 +216,8 @@ Status MigrationDriver::CopyAndFinish(const MoveBatch& batch, int64_t id, uint64
     }
   };
   DKV_RETURN_NOT_OK_PREPEND(call([&] {
-                              return source.channel->MigrateSlots(*fence, id, batch.slots,
-                                                                  batch.to, target.address);
+                              return source.channel->MigrateSlots(*fence, id, batch.slots, batch.to,
+                                                                  target.address);
                             }),
                             "starting the move on " + batch.from);
   for (;;) {

@@ -47,8 +47,8 @@ struct MoveStatus {
 };
 
 struct MigrationDriverOptions {
-  int32_t parallel = 4;       // batches running at once
-  int32_t batch_slots = 64;   // slots per batch at most
+  int32_t parallel = 4;                         // batches running at once
+  int32_t batch_slots = 64;                     // slots per batch at most
   std::chrono::milliseconds poll_interval{10};  // between migration_status calls
   std::chrono::milliseconds backoff{200};       // after a failed batch or plan
 };
@@ -61,7 +61,7 @@ class MigrationDriver {
     virtual ~Host() = default;
 
     struct Plan {
-      std::vector<SlotMove> moves;      // what the map needs now; may include slots in flight
+      std::vector<SlotMove> moves;       // what the map needs now; may include slots in flight
       std::vector<std::string> leavers;  // draining nodes, live, owning nothing: tell them to leave
     };
     // The moves the current map needs. An error (e.g. not master) makes the driver idle until the
@@ -126,13 +126,13 @@ class MigrationDriver {
   mutable Mutex mu_;
   CondVar work_cv_{&mu_};
   bool stopping_ GUARDED_BY(mu_) = false;
-  bool replan_ GUARDED_BY(mu_) = false;    // a Kick or a finished batch asks for a new plan
-  bool planning_ GUARDED_BY(mu_) = false;  // one worker plans at a time
+  bool replan_ GUARDED_BY(mu_) = false;           // a Kick or a finished batch asks for a new plan
+  bool planning_ GUARDED_BY(mu_) = false;         // one worker plans at a time
   Clock::time_point not_before_ GUARDED_BY(mu_);  // backoff: no plan before this
   uint64_t generation_ GUARDED_BY(mu_) = 0;       // raised by Reset
   std::vector<MoveBatch> queue_ GUARDED_BY(mu_);
-  std::set<Slot> busy_ GUARDED_BY(mu_);            // slots of batches in flight
-  uint64_t batches_ended_ GUARDED_BY(mu_) = 0;      // a plan older than the last end is stale
+  std::set<Slot> busy_ GUARDED_BY(mu_);         // slots of batches in flight
+  uint64_t batches_ended_ GUARDED_BY(mu_) = 0;  // a plan older than the last end is stale
   std::vector<MoveStatus> in_flight_ GUARDED_BY(mu_);
   std::vector<std::thread> workers_;  // started by the constructor, joined by the destructor
 };

@@ -102,8 +102,8 @@ TEST(MigrationDriverTest, MovesThePlanInBatchesAndFlipsTheMapOncePerBatch) {
   FakeHost host(AllOn("d1", 64), PlanMembers{{"d1", "d2"}, {}, {}});
   MigrationDriver driver(&host, FastOptions());
   driver.Kick();
-  ASSERT_TRUE(WaitFor([&] { return host.map().SlotsOf("d2").size() == 32; }, milliseconds(5000))
-                  .ok());
+  ASSERT_TRUE(
+      WaitFor([&] { return host.map().SlotsOf("d2").size() == 32; }, milliseconds(5000)).ok());
   EXPECT_EQ(host.map().SlotsOf("d1").size(), 32u);
   EXPECT_EQ(host.commits(), 4);  // 32 slots in batches of 8
   auto migrations = host.channel("d1").migrations();
@@ -132,8 +132,8 @@ TEST(MigrationDriverTest, FailedMoveIsAbortedAndPlannedAgainUntilItSucceeds) {
   ASSERT_TRUE(WaitFor([&] { return aborted() >= 2; }, milliseconds(5000)).ok());
   EXPECT_EQ(host.commits(), 0);
   host.channel("d1").SetFinishPhase("committed");
-  ASSERT_TRUE(WaitFor([&] { return host.map().SlotsOf("d2").size() == 8; }, milliseconds(5000))
-                  .ok());
+  ASSERT_TRUE(
+      WaitFor([&] { return host.map().SlotsOf("d2").size() == 8; }, milliseconds(5000)).ok());
 }
 
 TEST(MigrationDriverTest, MoveRefusedForAStaleFenceIsSentAgainWithANewerOne) {
@@ -142,8 +142,8 @@ TEST(MigrationDriverTest, MoveRefusedForAStaleFenceIsSentAgainWithANewerOne) {
   host.channel("d1").FailMigrations(Status::WrongNode("slot map version 3 is older than 4"), 2);
   MigrationDriver driver(&host, FastOptions());
   driver.Kick();
-  ASSERT_TRUE(WaitFor([&] { return host.map().SlotsOf("d2").size() == 4; }, milliseconds(5000))
-                  .ok());
+  ASSERT_TRUE(
+      WaitFor([&] { return host.map().SlotsOf("d2").size() == 4; }, milliseconds(5000)).ok());
   ASSERT_EQ(host.channel("d1").migrations().size(), 1u);  // no failed batch, no abort
   EXPECT_FALSE(host.channel("d1").migrations()[0].aborted);
 }

@@ -32,7 +32,7 @@ TEST(MovePlannerTest, JoiningNodeGetsItsShareByMovesFromLiveOwnersOnly) {
   map.Rebalance({"d1", "d2"});
   SlotPlan plan = PlanSlots(map, PlanMembers{{"d1", "d2", "d3"}, {}, {}});
   EXPECT_EQ(plan.assigned, 0);
-  EXPECT_EQ(plan.map, map);  // nothing changes owner until its move commits
+  EXPECT_EQ(plan.map, map);           // nothing changes owner until its move commits
   EXPECT_EQ(plan.moves.size(), 21u);  // the fewest: d3's share
   for (const SlotMove& m : plan.moves) EXPECT_EQ(m.to, "d3");
   ExpectBalanced(Apply(map, plan.moves), {"d1", "d2", "d3"});

@@ -108,8 +108,8 @@ auto Router::Route(const std::string& key, Call call) -> decltype(call(std::decl
     if ((s.IsWrongNode() || s.IsMoving()) && now < deadline) {
       // The data node saw a newer slot map than the one we routed with (the master is installing
       // it right now), or the slot's move is in its final step: route again by the newer table.
-      WaitForNewerTable(target->table, s.IsMoving() ? std::min(deadline, now + kMovingRecheck)
-                                                    : deadline);
+      WaitForNewerTable(target->table,
+                        s.IsMoving() ? std::min(deadline, now + kMovingRecheck) : deadline);
       continue;
     }
     if (s.IsWrongNode() || s.IsStaleEpoch() || s.IsMoving()) {

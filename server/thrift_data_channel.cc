@@ -107,15 +107,17 @@ class ThriftDataChannel : public DataChannel {
 
   Result<MigrationProgress> MigrationStatus(const Fence& fence, int64_t migration_id) override {
     rpc::MigrationStatus status;
-    DKV_RETURN_NOT_OK(pool_.Call(
-        [&](rpc::DataNodeClient& c) { c.migration_status(status, ToThrift(fence), migration_id); }));
+    DKV_RETURN_NOT_OK(pool_.Call([&](rpc::DataNodeClient& c) {
+      c.migration_status(status, ToThrift(fence), migration_id);
+    }));
     return FromThrift(status);
   }
 
   Result<MigrationProgress> FinishMigration(const Fence& fence, int64_t migration_id) override {
     rpc::MigrationStatus status;
-    DKV_RETURN_NOT_OK(pool_.Call(
-        [&](rpc::DataNodeClient& c) { c.finish_migration(status, ToThrift(fence), migration_id); }));
+    DKV_RETURN_NOT_OK(pool_.Call([&](rpc::DataNodeClient& c) {
+      c.finish_migration(status, ToThrift(fence), migration_id);
+    }));
     return FromThrift(status);
   }
 
