@@ -1,11 +1,12 @@
 // dkv-data's drain on SIGTERM (docs/migration.md), against real processes and a real ZooKeeper:
-// it asks the master to move its slots away (draining/<id>) and waits, a second signal ends the
-// wait, and a node whose slots nobody could take exits at once. Moving the slots is the master's
-// part, tested with the master.
+// it asks the master to move its slots away (draining/<id>) and waits until they have moved with
+// their keys, a second signal ends the wait, and a node whose slots nobody could take exits at
+// once.
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <csignal>
+#include <optional>
 #include <string>
 
 #include "tests/harness/test_util.h"
@@ -38,6 +39,28 @@ TEST_F(DataDrainItest, NodeWhoseSlotsNobodyCanTakeExitsAtOnceOnSigterm) {
   auto draining = cluster.coordinator()->Exists(cluster.paths().draining_node("d1"));
   DKV_ASSERT_OK(draining);
   EXPECT_FALSE(*draining);
+}
+
+TEST_F(DataDrainItest, SigtermMovesEverySlotWithItsKeysBeforeTheNodeExits) {
+  MiniCluster cluster(DrainOptions());
+  ASSERT_NO_FATAL_FAILURE(StartCluster(cluster, 1, 2));
+  auto client = cluster.Connect();
+  DKV_ASSERT_OK(client);
+  constexpr int kKeys = 300;
+  for (int i = 0; i < kKeys; ++i) {
+    DKV_ASSERT_OK((*client)->Set("k" + std::to_string(i), "v" + std::to_string(i)));
+  }
+  DKV_ASSERT_OK(cluster.SignalDataNode("d1", SIGTERM));
+  // d1 leaves data/ only once the master has moved its slots to d2.
+  auto after = cluster.WaitForDataNodes(1, kDrainTimeout / 2);
+  DKV_ASSERT_OK(after);
+  EXPECT_EQ(after->Counts().count("d1"), 0u);
+  for (int i = 0; i < kKeys; ++i) {
+    auto got = (*client)->Get("k" + std::to_string(i));
+    DKV_ASSERT_OK(got);
+    ASSERT_EQ(*got, std::optional<std::string>("v" + std::to_string(i))) << "k" << i;
+  }
+  DKV_ASSERT_OK(cluster.StopDataNode("d1"));  // it exited 0 by itself
 }
 
 TEST_F(DataDrainItest, SigtermAsksTheMasterToDrainAndASecondSignalStopsTheWait) {
