@@ -4,7 +4,8 @@
 // ("key:%012d") with values of V bytes spread over all 1024 slots, and one move takes every slot
 // to the target: migrate_slots, migration_status until the copy is done, finish_migration. Prints
 // the time from migrate_slots to the commit, keys/s and MB/s, and how long writes were paused.
-// The master's side (ZooKeeper writes, map flip) is not included; dkv-migration measures that.
+// The master's side (ZooKeeper writes, map flip) is not included; dkv-migration-bench measures
+// that.
 //
 // Usage: dkv-slot-move-bench [keys] [value_bytes]   (defaults 1000000 100)
 #include <sys/resource.h>
