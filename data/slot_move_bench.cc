@@ -3,7 +3,7 @@
 // real Thrift over loopback, as dkv-data processes do; the source holds N keys of 16 bytes
 // ("key:%012d") with values of V bytes spread over all 1024 slots, and one move takes every slot
 // to the target: migrate_slots, migration_status until the copy is done, finish_migration. Prints
-// the time from migrate_slots to the commit, keys/s and MB/s, and how long writes were paused.
+// the time from migrate_slots to the commit, keys/s, MB/s and the CPU both nodes used.
 // The master's side (ZooKeeper writes, map flip) is not included; dkv-migration-bench measures
 // that.
 //
