@@ -71,7 +71,8 @@ milliseconds Since(Clock::time_point start) {
   return std::chrono::duration_cast<milliseconds>(Clock::now() - start);
 }
 
-// What `dkv status --json` says (the stable fields of docs/client.md).
+// What `dkv status --json` says (the stable fields of docs/client.md). The fields are read in
+// their documented order; an object may carry more fields after them (compatible extensions).
 struct ClusterView {
   struct Member {
     std::string id;
@@ -96,20 +97,20 @@ ClusterView ParseStatus(const std::string& json) {
   std::smatch m;
   if (std::regex_search(json, m,
                         std::regex(R"re("master":\{"id":"([^"]*)","address":"([^"]*)",)re"
-                                   R"re("epoch":([0-9]+)\})re"))) {
+                                   R"re("epoch":([0-9]+)[,}])re"))) {
     view.master = ClusterView::Member{m[1], m[2]};
     view.epoch = std::stoll(m[3]);
   }
   if (std::regex_search(json, m, std::regex(R"re("standbys":\[([^\]]*)\])re"))) {
     const std::string list = m[1];
-    std::regex member(R"re(\{"id":"([^"]*)","address":"([^"]*)"\})re");
+    std::regex member(R"re(\{"id":"([^"]*)","address":"([^"]*)"[,}])re");
     for (auto it = std::sregex_iterator(list.begin(), list.end(), member);
          it != std::sregex_iterator(); ++it) {
       view.standbys.push_back({(*it)[1], (*it)[2]});
     }
   }
   std::regex node(
-      R"re(\{"id":"([^"]*)","address":"([^"]*)","slots":([0-9]+),"keys":(-?[0-9]+)\})re");
+      R"re(\{"id":"([^"]*)","address":"([^"]*)","slots":([0-9]+),"keys":(-?[0-9]+)[,}])re");
   for (auto it = std::sregex_iterator(json.begin(), json.end(), node); it != std::sregex_iterator();
        ++it) {
     view.data_nodes.push_back({(*it)[1], (*it)[2], std::stoi((*it)[3]), std::stoll((*it)[4])});
@@ -253,11 +254,12 @@ class NetnsItest : public ::testing::Test {
     return *r;
   }
 
-  // `dkv status --json` from the client's host; nullopt when the command fails.
+  // `dkv status --json` from the client's host; nullopt when the command fails. The command's
+  // result stays in last_status_, for the message of a wait that timed out.
   std::optional<ClusterView> ReadStatus() {
-    CommandResult r = Cli({"status", "--json"}, milliseconds(2000));
-    if (r.exit_code != 0) return std::nullopt;
-    return ParseStatus(r.out);
+    last_status_ = Cli({"status", "--json"}, milliseconds(2000));
+    if (last_status_.exit_code != 0) return std::nullopt;
+    return ParseStatus(last_status_.out);
   }
 
   // The server host whose advertised address is `address`, or "".
@@ -309,6 +311,7 @@ class NetnsItest : public ::testing::Test {
   std::unique_ptr<VirtualNetwork> net_;
   std::map<std::string, std::unique_ptr<Subprocess>> processes_;
   std::string zookeeper_;
+  CommandResult last_status_;
 };
 
 TEST_F(NetnsItest, ServesAcrossHostsAndFencesMasterCutOffFromZooKeeper) {
@@ -317,7 +320,7 @@ TEST_F(NetnsItest, ServesAcrossHostsAndFencesMasterCutOffFromZooKeeper) {
 
   // ---- The cluster forms across hosts: a master, a standby, three data nodes sharing the slots.
   std::optional<ClusterView> view;
-  DKV_ASSERT_OK(WaitFor(
+  Status formed = WaitFor(
       [&] {
         view = ReadStatus();
         if (!view || !view->master || view->standbys.size() != 1 ||
@@ -328,7 +331,8 @@ TEST_F(NetnsItest, ServesAcrossHostsAndFencesMasterCutOffFromZooKeeper) {
         for (const auto& d : view->data_nodes) slots += d.slots;
         return slots == kSlots;
       },
-      milliseconds(30000), milliseconds(100), "a master, a standby and 3 data nodes"));
+      milliseconds(30000), milliseconds(100), "a master, a standby and 3 data nodes");
+  ASSERT_TRUE(formed.ok()) << formed.ToString() << "\nlast " << last_status_.ToString();
   std::cout << "[ netns    ] cluster formed " << Since(test_start).count() << " ms after start\n";
 
   // Everything advertised is a host's own address, never loopback.
@@ -509,14 +513,16 @@ TEST_F(NetnsItest, ServesAcrossHostsAndFencesMasterCutOffFromZooKeeper) {
   // ---- Heal: the old master's session has expired; it registers again and stands by.
   DKV_ASSERT_OK(net_->Ip(old_master, {"route", "del", "blackhole", zk_route}));
   const auto healed = Clock::now();
-  DKV_ASSERT_OK(WaitFor(
+  Status rejoined_wait = WaitFor(
       [&] {
         view = ReadStatus();
         return view && view->master && view->master->id == new_member.id &&
                view->standbys.size() == 1 && view->standbys[0].address == old_member.address &&
                view->standbys[0].id != old_member.id;
       },
-      milliseconds(20000), milliseconds(100), "the old master to rejoin as a standby"));
+      milliseconds(20000), milliseconds(100), "the old master to rejoin as a standby");
+  ASSERT_TRUE(rejoined_wait.ok()) << rejoined_wait.ToString() << "\nlast "
+                                  << last_status_.ToString();
   const milliseconds rejoined = Since(healed);
   std::cout << "[ netns    ] healed: old master rejoined as standby " << view->standbys[0].id
             << " after " << rejoined.count() << " ms\n";
