@@ -44,6 +44,7 @@ ClusterStatus FromThrift(const rpc::ClusterStatus& in) {
   out.slot_count = in.slot_count;
   out.slot_map_version = in.slot_map_version;
   out.lost_slots = in.lost_slots;
+  out.lost_slot_ids = in.lost_slot_ids;
   out.departed_data_nodes = in.departed_data_nodes;
   for (const rpc::SlotMoveStatus& m : in.moves) {
     out.moves.push_back({m.migration_id, m.from_node, m.to_node, m.slots, m.phase, m.keys_copied,

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/json.h"
+#include "common/slot.h"
 
 namespace dkv::client {
 namespace {
@@ -77,7 +78,11 @@ std::string FormatStatusJson(const ClusterStatus& status) {
         << ",\"keys_total\":" << m.keys_total << ",\"bytes_copied\":" << m.bytes_copied << "}";
   }
   out << "],\"draining_data_nodes\":" << JsonStrings(status.draining_data_nodes)
-      << ",\"moved_slots\":" << status.moved_slots << "}";
+      << ",\"moved_slots\":" << status.moved_slots << ",\"lost_slot_ids\":[";
+  for (size_t i = 0; i < status.lost_slot_ids.size(); ++i) {
+    out << (i ? "," : "") << status.lost_slot_ids[i];
+  }
+  out << "]}";
   return out.str();
 }
 
@@ -101,7 +106,8 @@ std::string FormatStatusTable(const ClusterStatus& status) {
                                std::to_string(status.slot_map_version) + ")"});
   if (status.lost_slots > 0) {
     head.push_back({"lost", std::to_string(status.lost_slots) +
-                                " slots lost their keys (a data node died or restarted)"});
+                                " slots lost their keys (a data node died or restarted): " +
+                                SlotRanges(status.lost_slot_ids)});
   }
   for (size_t i = 0; i < status.departed_data_nodes.size(); ++i) {
     head.push_back({i == 0 ? "departed" : "",

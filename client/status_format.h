@@ -8,7 +8,7 @@
 //    "departed_data_nodes": [str],
 //    "moves": [{"id": int, "from": str, "to": str, "slots": [int], "phase": str,
 //               "keys_copied": int, "keys_total": int, "bytes_copied": int}],
-//    "draining_data_nodes": [str], "moved_slots": int}
+//    "draining_data_nodes": [str], "moved_slots": int, "lost_slot_ids": [int]}
 // `keys` is -1 for a data node that did not answer the master.
 #pragma once
 

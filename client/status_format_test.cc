@@ -26,7 +26,8 @@ TEST(StatusFormatTest, JsonHasThePromisedFields) {
             R"("data_nodes":[{"id":"d1","address":"10.0.0.3:7100","slots":512,"keys":10},)"
             R"({"id":"d2","address":"10.0.0.4:7100","slots":512,"keys":-1}],)"
             R"("clients":2,"slot_count":1024,"slot_map_version":7,"lost_slots":0,)"
-            R"("departed_data_nodes":[],"moves":[],"draining_data_nodes":[],"moved_slots":0})");
+            R"("departed_data_nodes":[],"moves":[],"draining_data_nodes":[],"moved_slots":0,)"
+            R"("lost_slot_ids":[]})");
 }
 
 TEST(StatusFormatTest, JsonWithoutMasterSaysNull) {
@@ -35,7 +36,7 @@ TEST(StatusFormatTest, JsonWithoutMasterSaysNull) {
   EXPECT_EQ(FormatStatusJson(s),
             R"({"cluster":"c","master":null,"standbys":[],"data_nodes":[],"clients":0,)"
             R"("slot_count":0,"slot_map_version":0,"lost_slots":0,"departed_data_nodes":[],)"
-            R"("moves":[],"draining_data_nodes":[],"moved_slots":0})");
+            R"("moves":[],"draining_data_nodes":[],"moved_slots":0,"lost_slot_ids":[]})");
 }
 
 ClusterStatus Draining() {
@@ -50,7 +51,7 @@ TEST(StatusFormatTest, JsonShowsMovesDrainingNodesAndMovedSlots) {
   const std::string json = FormatStatusJson(Draining());
   EXPECT_NE(json.find(R"("moves":[{"id":4294967297,"from":"d2","to":"d1","slots":[3,9],)"
                       R"("phase":"copying","keys_copied":150,"keys_total":400,)"
-                      R"("bytes_copied":9600}],"draining_data_nodes":["d2"],"moved_slots":128})"),
+                      R"("bytes_copied":9600}],"draining_data_nodes":["d2"],"moved_slots":128,)"),
             std::string::npos)
       << json;
 }
@@ -61,6 +62,18 @@ TEST(StatusFormatTest, TableShowsMovesInProgressAndDrainingNodes) {
                            "MOVE", "4294967297", "copying", "150/400", "9600"}) {
     EXPECT_NE(table.find(want), std::string::npos) << want << " missing from\n" << table;
   }
+}
+
+TEST(StatusFormatTest, LostSlotsAreCountedAndListedAsRangesInTheTableAndInJson) {
+  ClusterStatus s = Sample();
+  s.lost_slots = 4;
+  s.lost_slot_ids = {0, 1, 2, 7};
+  EXPECT_NE(std::string::npos, FormatStatusTable(s).find("4 slots lost their keys"))
+      << FormatStatusTable(s);
+  EXPECT_NE(std::string::npos, FormatStatusTable(s).find(": 0-2,7\n")) << FormatStatusTable(s);
+  const std::string json = FormatStatusJson(s);
+  EXPECT_NE(std::string::npos, json.find(R"("lost_slots":4,)")) << json;
+  EXPECT_NE(std::string::npos, json.find(R"("lost_slot_ids":[0,1,2,7]})")) << json;
 }
 
 TEST(StatusFormatTest, TableShowsEveryMemberWithSlotsAndKeys) {

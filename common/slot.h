@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace dkv {
 
@@ -16,5 +18,9 @@ uint64_t KeyHash(std::string_view key);
 
 // Requires slot_count > 0.
 Slot SlotOf(std::string_view key, int32_t slot_count);
+
+// Ascending slots as ranges for people to read: {0, 1, 2, 7, 9, 10} -> "0-2,7,9-10"; "" if none.
+// Requires `slots` ascending without repeats.
+std::string SlotRanges(const std::vector<Slot>& slots);
 
 }  // namespace dkv

@@ -33,5 +33,12 @@ TEST(SlotTest, KeysSpreadEvenlyOverSlots) {
   }
 }
 
+TEST(SlotTest, SlotRangesJoinRunsOfConsecutiveSlots) {
+  EXPECT_EQ("", SlotRanges({}));
+  EXPECT_EQ("5", SlotRanges({5}));
+  EXPECT_EQ("0-2,7,9-10", SlotRanges({0, 1, 2, 7, 9, 10}));
+  EXPECT_EQ("3,5,1023", SlotRanges({3, 5, 1023}));
+}
+
 }  // namespace
 }  // namespace dkv

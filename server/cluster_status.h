@@ -29,7 +29,7 @@ struct ClusterStatus {
   int32_t clients = 0;
   int32_t slot_count = 0;
   int64_t slot_map_version = 0;
-  int64_t lost_slots = 0;
+  std::vector<Slot> lost_slots;  // reassigned empty since this master took over, ascending
   std::vector<std::string> departed_data_nodes;
   std::vector<MoveStatus> moves;  // slot moves in progress
   std::vector<std::string> draining_data_nodes;

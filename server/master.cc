@@ -118,9 +118,9 @@ int64_t Master::epoch() const {
   return epoch_;
 }
 
-int64_t Master::lost_slots() const {
+std::vector<Slot> Master::lost_slots() const {
   MutexLock l(&mu_);
-  return lost_slots_;
+  return std::vector<Slot>(lost_slots_.begin(), lost_slots_.end());
 }
 
 std::vector<std::string> Master::departed() const {
@@ -232,10 +232,11 @@ Status Master::ReconcileLocked() {
     auto owned = counts.find(m.id);
     if (known != known_.end() && (known->second.pid != m.pid || known->second.host != m.host) &&
         owned != counts.end()) {
+      const std::vector<Slot> slots = map_.SlotsOf(m.id);
       DKV_LOG(ERROR) << "data node " << m.id << " restarted (pid " << known->second.pid << " -> "
                      << m.pid << "): it keeps its " << owned->second
-                     << " slots, but their keys are lost";
-      lost_slots_ += owned->second;
+                     << " slots, but their keys are lost: slots " << SlotRanges(slots);
+      lost_slots_.insert(slots.begin(), slots.end());
     }
     known_[m.id] = m;
   }
@@ -252,7 +253,7 @@ Status Master::ReconcileLocked() {
   }
   std::vector<std::string> waiting;  // departed within their grace: keep their slots, get no more
   std::vector<std::string> expired;  // forgotten once the map without them is written
-  int64_t lost = 0;
+  std::vector<Slot> lost;
   next_wakeup_.reset();
   for (auto it = departed_.begin(); it != departed_.end();) {
     const auto owned = counts.find(it->first);
@@ -260,10 +261,12 @@ Status Master::ReconcileLocked() {
       if (live.count(it->first)) DKV_LOG(INFO) << "data node " << it->first << " is back";
       it = departed_.erase(it);
     } else if (now - it->second >= config_.data_grace) {
+      const std::vector<Slot> slots = map_.SlotsOf(it->first);
       DKV_LOG(ERROR) << "data node " << it->first << " did not come back within "
                      << config_.data_grace.count() << " ms: its " << owned->second
-                     << " slots go to the live nodes empty; their keys are lost";
-      lost += owned->second;
+                     << " slots go to the live nodes empty; their keys are lost: slots "
+                     << SlotRanges(slots);
+      lost.insert(lost.end(), slots.begin(), slots.end());
       expired.push_back(it->first);
       ++it;
     } else {
@@ -288,7 +291,7 @@ Status Master::ReconcileLocked() {
     next.set_epoch(epoch_);
     next.StampChanges(map_);
     DKV_RETURN_NOT_OK_PREPEND(WriteSlotMap(next), "writing " + paths_.slotmap());
-    lost_slots_ += lost;
+    lost_slots_.insert(lost.begin(), lost.end());
     for (const auto& id : expired) {
       departed_.erase(id);
       known_.erase(id);

@@ -13,8 +13,8 @@
 // back in time (a process that lost its ZooKeeper session but not its memory), it keeps its slots
 // and their keys. Calls to those slots meanwhile fail with UNAVAILABLE, which clients retry. When
 // the grace period ends, its slots go to the live nodes, empty: their keys are lost, and the master
-// logs it and counts them (lost_slots(), shown by `dkv status`). A data node that registers again
-// as a new process (another pid or host) kept its slots but not their keys: counted lost too.
+// logs them and keeps their list (lost_slots(), shown by `dkv status`). A data node that registers
+// again as a new process (another pid or host) kept its slots but not their keys: counted lost too.
 //
 // Threads: TakeOver/StepDown/Reconcile are called by the Server from the election listener and
 // the coordinator's event thread; the data/ and draining/ watches re-run Reconcile on that thread,
@@ -84,7 +84,8 @@ class Master : public MigrationDriver::Host {
 
   // Slots reassigned empty because their data node did not come back within the grace period,
   // since this server became master.
-  int64_t lost_slots() const EXCLUDES(mu_);
+  // The slots reassigned empty (their keys lost) since this master took over, ascending.
+  std::vector<Slot> lost_slots() const EXCLUDES(mu_);
 
   // Data nodes gone from data/ that still own slots, waiting out their grace period; sorted.
   std::vector<std::string> departed() const EXCLUDES(mu_);
@@ -153,7 +154,7 @@ class Master : public MigrationDriver::Host {
   std::map<std::string, Clock::time_point> departed_ GUARDED_BY(mu_);
   // The process last seen behind each data node id (live or departed), to notice restarts.
   std::map<std::string, MemberInfo> known_ GUARDED_BY(mu_);
-  int64_t lost_slots_ GUARDED_BY(mu_) = 0;
+  std::set<Slot> lost_slots_ GUARDED_BY(mu_);
   std::vector<MemberInfo> live_ GUARDED_BY(mu_);               // data/ at the last Reconcile
   std::map<std::string, DrainInfo> draining_ GUARDED_BY(mu_);  // live nodes in draining/
   std::vector<std::string> waiting_ GUARDED_BY(mu_);           // departed within their grace

@@ -77,7 +77,8 @@ void ServerService::status(rpc::ClusterStatus& out) {
   out.clients = status->clients;
   out.slot_count = status->slot_count;
   out.slot_map_version = status->slot_map_version;
-  out.lost_slots = status->lost_slots;
+  out.lost_slots = static_cast<int64_t>(status->lost_slots.size());
+  out.lost_slot_ids.assign(status->lost_slots.begin(), status->lost_slots.end());
   out.departed_data_nodes = status->departed_data_nodes;
   for (const MoveStatus& m : status->moves) {
     rpc::SlotMoveStatus r;

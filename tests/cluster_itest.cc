@@ -317,6 +317,8 @@ TEST_F(ClusterItest, SlotsOfADataNodeGonePastTheGracePeriodAreReportedLost) {
   options.data_grace = milliseconds(300);
   MiniCluster cluster(options);
   ASSERT_NO_FATAL_FAILURE(StartCluster(cluster, 1, 2));
+  auto before = cluster.ReadSlotMap();
+  DKV_ASSERT_OK(before);
   DKV_ASSERT_OK(cluster.KillDataNode("d1"));
   auto after = cluster.WaitForDataNodes(1, milliseconds(10000));
   DKV_ASSERT_OK(after);
@@ -325,6 +327,10 @@ TEST_F(ClusterItest, SlotsOfADataNodeGonePastTheGracePeriodAreReportedLost) {
   DKV_ASSERT_OK(json);
   ASSERT_EQ(0, json->exit_code) << json->ToString();
   EXPECT_NE(std::string::npos, json->out.find("\"lost_slots\":512")) << json->out;
+  std::string lost_ids;  // exactly the slots d1 owned
+  for (Slot s : before->SlotsOf("d1"))
+    lost_ids += (lost_ids.empty() ? "" : ",") + std::to_string(s);
+  EXPECT_NE(std::string::npos, json->out.find("\"lost_slot_ids\":[" + lost_ids + "]")) << json->out;
   EXPECT_NE(std::string::npos, json->out.find("\"departed_data_nodes\":[]")) << json->out;
 }
 

@@ -204,6 +204,7 @@ TEST_F(MigrationItest, CrashedDataNodeLosesOnlyTheSlotsTheMasterReportsLost) {
   auto status = (*client)->GetStatus();
   DKV_ASSERT_OK(status);
   EXPECT_EQ(static_cast<int64_t>(lost.size()), status->lost_slots);
+  EXPECT_EQ(owned, status->lost_slot_ids);  // the master names exactly the slots d3 had
   const int checked = writer.Verify(lost, before->slot_count());
   EXPECT_GT(checked, kKeys / 2);
   ASSERT_NO_FATAL_FAILURE(ExpectPreloaded(**client, lost, before->slot_count()));

@@ -199,14 +199,16 @@ struct ClusterStatus {
   5: i32 clients,
   6: i32 slot_count,
   7: i64 slot_map_version,
-  // Slots reassigned empty (their keys lost) since this master took over: their data node died
-  // and did not come back within the grace period, or came back as a new process.
+  // How many distinct slots were reassigned empty (their keys lost) since this master took over:
+  // their data node died and did not come back within the grace period, or came back as a new
+  // process. Which ones: lost_slot_ids.
   8: i64 lost_slots,
   // Data nodes gone from data/ that still own slots, within their grace period.
   9: list<string> departed_data_nodes,
   10: list<SlotMoveStatus> moves,           // slot moves in progress
   11: list<string> draining_data_nodes,
   12: i64 moved_slots,                      // slot moves completed since this master took over
+  13: list<i32> lost_slot_ids,              // the lost slots, ascending
 }
 
 struct DrainReply {

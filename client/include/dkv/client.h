@@ -122,20 +122,22 @@ struct ClusterStatus {
   int64_t slot_map_version = 0;
   // Slots whose keys were lost since the current master took over: their data node died and did
   // not come back within the master's grace period (--data-grace-ms), or came back restarted.
+  // lost_slots counts them (each slot once); lost_slot_ids lists them, ascending.
   int64_t lost_slots = 0;
+  std::vector<int32_t> lost_slot_ids;
   // Data nodes gone from ZooKeeper that still own slots, waiting out the grace period; calls to
   // their slots fail with UNAVAILABLE (and are retried) meanwhile.
   std::vector<std::string> departed_data_nodes;
 
   // A batch of slots moving, with their keys, from one data node to another (docs/migration.md).
   struct Move {
-    int64_t id = 0;             // migration id
-    std::string from;           // source data node id
-    std::string to;             // target data node id
+    int64_t id = 0;    // migration id
+    std::string from;  // source data node id
+    std::string to;    // target data node id
     std::vector<int32_t> slots;
-    std::string phase;          // "starting", "copying", "delta", "frozen", "committed", ...
+    std::string phase;  // "starting", "copying", "delta", "frozen", "committed", ...
     int64_t keys_copied = 0;
-    int64_t keys_total = 0;     // keys in the slots when the copy started
+    int64_t keys_total = 0;  // keys in the slots when the copy started
     int64_t bytes_copied = 0;
   };
   std::vector<Move> moves;                       // slot moves in progress
