@@ -5,96 +5,21 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
-#include <map>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "common/slot.h"
 #include "dkv/client.h"
 #include "tests/harness/test_util.h"
 #include "tests/mini_cluster.h"
+#include "tests/verifying_writer.h"
 
 namespace dkv::test {
 namespace {
 
 using std::chrono::milliseconds;
-
-// Writes keys w0..w<keys-1> round and round from one thread and remembers, per key, the last
-// acknowledged value and the values of failed attempts after it (which may or may not have been
-// stored).
-class VerifyingWriter {
- public:
-  VerifyingWriter(client::Client* client, int keys) : client_(client), keys_(keys) {
-    thread_ = std::thread([this] { Run(); });
-  }
-  ~VerifyingWriter() { Stop(); }
-
-  void Stop() {
-    stop_ = true;
-    if (thread_.joinable()) thread_.join();
-  }
-  int acks() const { return acks_.load(); }
-  int failures() const { return failures_.load(); }
-
-  // Waits until `more` writes beyond the current count were acknowledged.
-  Status WaitForMoreAcks(int more) {
-    const int target = acks_.load() + more;
-    return WaitFor([&] { return acks_.load() >= target; }, milliseconds(30000), milliseconds(10),
-                   std::to_string(more) + " more acknowledged writes");
-  }
-
-  // After Stop: checks every key written, except keys of `lost` slots (of a map with
-  // `slot_count` slots). Returns how many keys it checked.
-  int Verify(const std::set<Slot>& lost = {}, int32_t slot_count = 0) {
-    int checked = 0;
-    for (const auto& [key, e] : expected_) {
-      if (e.acked.empty() && e.unsure.empty()) continue;
-      if (!lost.empty() && lost.count(SlotOf(key, slot_count))) continue;
-      auto got = client_->Get(key);
-      EXPECT_TRUE(got.ok()) << key << ": " << got.status().ToString();
-      if (!got.ok()) continue;
-      const std::string value = got->value_or("(missing)");
-      EXPECT_TRUE(value == e.acked || e.unsure.count(value))
-          << key << " reads '" << value << "', last acknowledged '" << e.acked << "'";
-      ++checked;
-    }
-    return checked;
-  }
-
- private:
-  struct Expected {
-    std::string acked;
-    std::set<std::string> unsure;
-  };
-
-  void Run() {
-    for (int i = 0; !stop_.load(); ++i) {
-      const std::string key = "w" + std::to_string(i % keys_);
-      const std::string value = std::to_string(i);
-      Expected& e = expected_[key];
-      if (client_->Set(key, value).ok()) {
-        e.acked = value;
-        e.unsure.clear();
-        ++acks_;
-      } else {
-        e.unsure.insert(value);
-        ++failures_;
-      }
-    }
-  }
-
-  client::Client* const client_;
-  const int keys_;
-  std::map<std::string, Expected> expected_;  // the writer thread's until Stop
-  std::atomic<bool> stop_{false};
-  std::atomic<int> acks_{0};
-  std::atomic<int> failures_{0};
-  std::thread thread_;
-};
 
 class MigrationItest : public MiniClusterTest {
  protected:
