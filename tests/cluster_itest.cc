@@ -1,6 +1,7 @@
 // The cluster's behaviour as a whole, against real processes and a real ZooKeeper: standbys
-// pointing at the master (spoken to over raw Thrift), failover, slot map rebalancing when data
-// nodes join and die, and how evenly keys spread over the data nodes.
+// pointing at the master (spoken to over raw Thrift), failover, servers joining and leaving under a
+// verifying writer, slot map rebalancing when data nodes join and die, and how evenly keys spread
+// over the data nodes.
 #include <gtest/gtest.h>
 
 #include <algorithm>
