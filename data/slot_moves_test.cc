@@ -261,6 +261,44 @@ TEST_F(SlotMovesTest, AbortAfterCommitResumesWritesAndNothingIsAdopted) {
   EXPECT_FALSE(target_->moves.target()->IsImporting(kMoved));
 }
 
+TEST_F(SlotMovesTest, OtherSlotsKeepTakingWritesWhileAMovedSlotIsPaused) {
+  StartMove(17);
+  ASSERT_EQ(Finish(17).phase, "committed");
+  EXPECT_TRUE(Write(*source_, 0, KeyOf(kMoved, 0), "v").IsMoving());
+  for (Slot s = 0; s < kSlots; ++s) {
+    if (s == kMoved) continue;
+    EXPECT_TRUE(Write(*source_, 0, KeyOf(s, 0), "v").ok()) << "slot " << s;
+    EXPECT_EQ(Read(*source_, 0, KeyOf(s, 0)), "v") << "slot " << s;
+  }
+  FlipMap();
+}
+
+// A move gives up when writes keep the dirty set from shrinking: here one delta round is allowed
+// and nothing may be left for the final delta, so any write after the copy fails the move.
+class OutpacedSlotMovesTest : public SlotMovesTest {
+ protected:
+  static MigrationSourceOptions OneRoundNoDelta() {
+    MigrationSourceOptions options;
+    options.max_delta_rounds = 1;
+    options.final_delta_bytes = 0;
+    return options;
+  }
+  OutpacedSlotMovesTest() : SlotMovesTest(OneRoundNoDelta()) {}
+};
+
+TEST_F(OutpacedSlotMovesTest, WritesThatOutpaceTheMoveFailItAndTheSlotKeepsServing) {
+  ASSERT_TRUE(Write(*source_, 0, KeyOf(kMoved, 0), "v").ok());
+  StartMove(18);
+  ASSERT_TRUE(Write(*source_, 0, KeyOf(kMoved, 1), "written after the copy").ok());
+  const rpc::MigrationStatus finished = Finish(18);
+  EXPECT_EQ(finished.phase, "failed");
+  EXPECT_NE(finished.error.find("outpace"), std::string::npos) << finished.error;
+  // The slot never paused for good: writes go on at the source, and the target dropped its import.
+  EXPECT_TRUE(Write(*source_, 0, KeyOf(kMoved, 2), "w").ok());
+  EXPECT_EQ(Read(*source_, 0, KeyOf(kMoved, 1)), "written after the copy");
+  ASSERT_TRUE(WaitFor([&] { return !target_->moves.target()->IsImporting(kMoved); }));
+}
+
 TEST_F(SlotMovesTest, HigherEpochEndsTheMoveOnBothSides) {
   ASSERT_TRUE(Write(*source_, 0, KeyOf(kMoved, 0), "v").ok());
   StartMove(14);
