@@ -1,18 +1,35 @@
 // The command catalog: the facts about every Redis command dkv's RESP front end serves, as
-// Redis 7.0 reports them (COMMAND INFO, COMMAND DOCS, redis-cli's help), so that the front end can
-// answer COMMAND COUNT/INFO/DOCS as redis-server does, check arity before executing, and redis-cli
-// shows the same hints and help.
+// Redis 7.0 reports them (COMMAND INFO, COMMAND DOCS), so that the front end can answer COMMAND
+// COUNT/INFO/DOCS as redis-server does and check arity before executing. redis-cli 7 builds its
+// `help CMD` output and inline hints from COMMAND DOCS (summary, since, group and the argument
+// tree), so it shows the same help for dkv as for Redis.
 //
 // The table (command_catalog.cc) was taken from redis-server 7.0.15 by scripts/command-catalog,
-// which prints it again from a running Redis; a command added to the front end gets its entry
-// from there. Immutable static data: thread-safe.
+// which makes it again from a running Redis (`--write`); a command added to the front end gets
+// its entry from there. Immutable static data: thread-safe.
 #pragma once
 
 #include <cstddef>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace dkv {
+
+// One argument of a command as COMMAND DOCS describes it (Redis's redisCommandArg), e.g. SET's
+// `[EX seconds|PX milliseconds|...]` is a "oneof" named "expiration", flagged "optional", whose
+// arguments are "seconds" (an "integer" with the token "EX"), ...
+struct CommandArg {
+  std::string_view name;
+  // "key", "string", "integer", "double", "pattern", "unix-time", "pure-token" (the token alone),
+  // "oneof" (one of `arguments`) or "block" (all of `arguments`, in order).
+  std::string_view type;
+  int key_spec_index;                   // of a "key" argument; -1 for the others
+  std::string_view token;               // the keyword before the value ("EX"); "" when none
+  std::string_view since;               // the Redis version that added it; "" when as the command
+  std::vector<std::string_view> flags;  // "optional", "multiple", "multiple_token"
+  std::vector<CommandArg> arguments;    // a oneof's or block's; empty for the others
+};
 
 struct CommandSpec {
   // Lower case. A subcommand is named "<container>|<subcommand>" as in Redis 7 ("client|setname");
@@ -29,12 +46,15 @@ struct CommandSpec {
   int key_step;
   std::vector<std::string_view> acl_categories;  // "@write", "@string", ...
   std::string_view group;                        // "string", "generic", "connection", "server"
-  // The arguments after the name as redis-cli's help prints them, e.g. for SET:
-  // "key value [NX|XX] [GET] [EX seconds|PX milliseconds|...|KEEPTTL]"; "" when there are none.
-  std::string_view syntax;
-  std::string_view summary;     // one line
-  std::string_view since;       // the Redis version that introduced it, "1.0.0"
-  std::string_view complexity;  // as COMMAND DOCS gives it
+  std::string_view summary;                      // one line
+  std::string_view since;                        // the Redis version that introduced it, "1.0.0"
+  std::string_view complexity;                   // as COMMAND DOCS gives it
+  std::vector<std::string_view> doc_flags;       // "deprecated"
+  std::string_view deprecated_since;             // "" unless deprecated
+  std::string_view replaced_by;                  // what to use instead; "" unless deprecated
+  // (version, what changed), oldest first.
+  std::vector<std::pair<std::string_view, std::string_view>> history;
+  std::vector<CommandArg> arguments;  // after the name (and a subcommand's container)
 };
 
 // Every entry, sorted by name.
