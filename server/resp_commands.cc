@@ -266,10 +266,48 @@ void WriteCommandInfo(const dkv::CommandSpec& spec, resp::ReplyWriter* out) {
   for (const dkv::CommandSpec* sub : subcommands) WriteCommandInfo(*sub, out);
 }
 
-// COMMAND DOCS's value for `spec`: summary, since, group, complexity (and its subcommands').
+// COMMAND DOCS's map of `arguments`, as Redis 7.0's addReplyCommandArgList writes it.
+void WriteArguments(const std::vector<dkv::CommandArg>& arguments, resp::ReplyWriter* out) {
+  out->ArrayHeader(arguments.size());
+  for (const dkv::CommandArg& arg : arguments) {
+    const bool key = arg.key_spec_index >= 0;
+    out->ArrayHeader(2 * (2 + key + !arg.token.empty() + !arg.since.empty() + !arg.flags.empty() +
+                          !arg.arguments.empty()));
+    out->Bulk("name");
+    out->Bulk(arg.name);
+    out->Bulk("type");
+    out->Bulk(arg.type);
+    if (key) {
+      out->Bulk("key_spec_index");
+      out->Integer(arg.key_spec_index);
+    }
+    if (!arg.token.empty()) {
+      out->Bulk("token");
+      out->Bulk(arg.token);
+    }
+    if (!arg.since.empty()) {
+      out->Bulk("since");
+      out->Bulk(arg.since);
+    }
+    if (!arg.flags.empty()) {
+      out->Bulk("flags");
+      out->ArrayHeader(arg.flags.size());
+      for (std::string_view flag : arg.flags) out->SimpleString(flag);
+    }
+    if (!arg.arguments.empty()) {
+      out->Bulk("arguments");
+      WriteArguments(arg.arguments, out);
+    }
+  }
+}
+
+// COMMAND DOCS's map for `spec` (and its subcommands'), as Redis 7.0's addReplyCommandDocs
+// writes it: its fields in Redis's order, the optional ones only when present.
 void WriteCommandDocs(const dkv::CommandSpec& spec, resp::ReplyWriter* out) {
   const std::vector<const dkv::CommandSpec*> subcommands = Subcommands(spec.name);
-  out->ArrayHeader(subcommands.empty() ? 8 : 10);
+  out->ArrayHeader(2 * (4 + !spec.doc_flags.empty() + !spec.deprecated_since.empty() +
+                        !spec.replaced_by.empty() + !spec.history.empty() +
+                        !spec.arguments.empty() + !subcommands.empty()));
   out->Bulk("summary");
   out->Bulk(spec.summary);
   out->Bulk("since");
@@ -278,6 +316,32 @@ void WriteCommandDocs(const dkv::CommandSpec& spec, resp::ReplyWriter* out) {
   out->Bulk(spec.group);
   out->Bulk("complexity");
   out->Bulk(spec.complexity);
+  if (!spec.doc_flags.empty()) {
+    out->Bulk("doc_flags");
+    out->ArrayHeader(spec.doc_flags.size());
+    for (std::string_view flag : spec.doc_flags) out->SimpleString(flag);
+  }
+  if (!spec.deprecated_since.empty()) {
+    out->Bulk("deprecated_since");
+    out->Bulk(spec.deprecated_since);
+  }
+  if (!spec.replaced_by.empty()) {
+    out->Bulk("replaced_by");
+    out->Bulk(spec.replaced_by);
+  }
+  if (!spec.history.empty()) {
+    out->Bulk("history");
+    out->ArrayHeader(spec.history.size());
+    for (const auto& [version, change] : spec.history) {
+      out->ArrayHeader(2);
+      out->Bulk(version);
+      out->Bulk(change);
+    }
+  }
+  if (!spec.arguments.empty()) {
+    out->Bulk("arguments");
+    WriteArguments(spec.arguments, out);
+  }
   if (subcommands.empty()) return;
   out->Bulk("subcommands");
   out->ArrayHeader(2 * subcommands.size());
