@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include "common/command_catalog.h"
+#include "common/logging.h"
 #include "server/resp/reply_writer.h"
 
 namespace dkv::server {
@@ -120,7 +121,9 @@ struct Ctx {
   std::chrono::steady_clock::time_point started;
   std::string name;  // lower case, for error texts
 
+  // The reply, rendered now: the command has no ops (a handler checks before it adds any).
   resp::ReplyWriter Local() {
+    DKV_CHECK(command->op_count == 0);
     command->finish = Finish::kLocal;
     return resp::ReplyWriter(&command->text);
   }
@@ -953,22 +956,19 @@ void RespCommands::Plan(std::vector<std::string>& args, RespSession* session,
 
 void RespCommands::Finish(const PlannedCommand& command, std::vector<Reply>& replies,
                           std::string* buffer) const {
-  if (command.finish == Finish::kLocal) {
-    buffer->append(command.text);
-    return;
-  }
   resp::ReplyWriter writer(buffer);
   resp::ReplyWriter* out = &writer;
   Reply* r = replies.data() + command.first_op;
   const size_t n = command.op_count;
   // A command's ops fail together or not at all as far as its caller can tell: the first error is
-  // its reply (MGET, MSET, DEL over several nodes).
+  // its reply (MGET, MSET, DEL over several nodes). A local reply has no ops (Ctx::Local).
   for (size_t i = 0; i < n; ++i) {
     if (IsError(r[i])) return out->Write(r[i]);
   }
   switch (command.finish) {
     case Finish::kLocal:
-      return;  // written above
+      buffer->append(command.text);
+      return;
     case Finish::kReply:
       out->Write(r[0]);
       return;
