@@ -22,6 +22,10 @@ class RespBackend {
   virtual std::vector<Reply> Execute(std::vector<Op> ops) = 0;
   // The cluster's slot count, 0 while no slot map exists. Thread-safe.
   virtual int32_t SlotCount() = 0;
+  // Whether this server is the master and serving (INFO's dkv_role:master, HELLO's role master);
+  // false on a standby, and on a master that is taking over or lost ZooKeeper. Cheap: reads no
+  // znode. Thread-safe.
+  virtual bool IsServingMaster() = 0;
   // INFO's "cluster" section as name/value pairs (role, master, data nodes...). Thread-safe.
   virtual std::vector<std::pair<std::string, std::string>> ClusterInfo() = 0;
 };

@@ -217,8 +217,11 @@ void Hello(Ctx& c) {
   out.Integer(c.session->id);
   out.Bulk("mode");
   out.Bulk("standalone");
+  // Redis's replication role: a standby is not the master, though it forwards to it; "replica"
+  // is what Redis says of every server that is not one. As INFO's dkv_role, a master that is not
+  // serving (taking over, cut off from ZooKeeper) does not count as one either.
   out.Bulk("role");
-  out.Bulk("master");
+  out.Bulk(c.backend->IsServingMaster() ? "master" : "replica");
   out.Bulk("modules");
   out.ArrayHeader(0);
 }

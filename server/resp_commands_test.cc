@@ -17,10 +17,12 @@ class RecordingBackend : public RespBackend {
     return replies;
   }
   int32_t SlotCount() override { return 16; }
+  bool IsServingMaster() override { return serving_master; }
   std::vector<std::pair<std::string, std::string>> ClusterInfo() override {
     return {{"dkv_role", "master"}};
   }
 
+  bool serving_master = true;
   std::function<Reply(const Op&)> answer = [](const Op&) { return Reply::Ok(); };
   std::vector<Op> executed;
 };
@@ -68,9 +70,22 @@ TEST_F(RespCommandsTest, ConnectionCommandsAreAnsweredWithoutOps) {
   EXPECT_TRUE(session_.closing);
 }
 
+// HELLO's role is Redis's replication role of the server answering: a standby (or a master not
+// serving) says "replica", as Redis does for every server that is not the master.
+TEST_F(RespCommandsTest, HelloReportsTheRoleOfTheAnsweringServer) {
+  session_.id = 7;
+  const std::string reply =
+      "*14\r\n$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n$6\r\n7.0.15\r\n$5\r\nproto\r\n"
+      ":2\r\n$2\r\nid\r\n:7\r\n$4\r\nmode\r\n$10\r\nstandalone\r\n$4\r\nrole\r\n";
+  EXPECT_EQ(Run({"HELLO", "2"}), reply + "$6\r\nmaster\r\n$7\r\nmodules\r\n*0\r\n");
+  backend_.serving_master = false;
+  EXPECT_EQ(Run({"HELLO"}), reply + "$7\r\nreplica\r\n$7\r\nmodules\r\n*0\r\n");
+}
+
 // COMMAND DOCS byte for byte as redis-server 7.0.15 answers it (captured from one on a Unix
 // socket): the field order, simple strings for flags, the nested argument maps. redis-cli builds
-// `help SET` and its hints from this, and asserts on the types.
+// its help and hints from this (7.2 and later for every command, 7.0 for those its own table
+// lacks) and asserts on the types.
 TEST_F(RespCommandsTest, CommandDocsAnswersAsRedis7) {
   EXPECT_EQ(
       Run({"COMMAND", "DOCS", "set"}),

@@ -88,12 +88,17 @@ void Server::Shutdown() {
   coord_.reset();
 }
 
+bool Server::IsServingMaster() {
+  return ready_.load(std::memory_order_acquire) && !shut_down_.load() && election_->is_master() &&
+         connected_.load(std::memory_order_acquire) && master_->serving();
+}
+
 Status Server::CheckServing(std::string* master_address) {
+  if (IsServingMaster()) return Status::OK();
   if (!ready_.load(std::memory_order_acquire) || shut_down_.load()) {
     return Status::Unavailable("this server is starting or stopping");
   }
   if (election_->is_master()) {
-    if (connected_.load(std::memory_order_acquire) && master_->serving()) return Status::OK();
     return Status::Unavailable(
         connected_.load() ? "this master is not serving yet: it is taking over"
                           : "this master is not serving: it lost its ZooKeeper connection");

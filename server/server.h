@@ -82,6 +82,7 @@ class Server : public Election::Listener, public RespBackend {
   // RespBackend: the master executes with its router; a standby forwards to the master.
   std::vector<Reply> Execute(std::vector<Op> ops) override;
   int32_t SlotCount() override;
+  bool IsServingMaster() override;
   std::vector<std::pair<std::string, std::string>> ClusterInfo() override;
 
  private:
