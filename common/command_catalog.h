@@ -1,8 +1,9 @@
 // The command catalog: the facts about every Redis command dkv's RESP front end serves, as
 // Redis 7.0 reports them (COMMAND INFO, COMMAND DOCS), so that the front end can answer COMMAND
-// COUNT/INFO/DOCS as redis-server does and check arity before executing. redis-cli 7 builds its
+// COUNT/INFO/DOCS as redis-server does and check arity before executing. redis-cli builds its
 // `help CMD` output and inline hints from COMMAND DOCS (summary, since, group and the argument
-// tree), so it shows the same help for dkv as for Redis.
+// tree: 7.2 and later for every command; 7.0 only for commands missing from its compiled-in
+// table), so it shows the same help for dkv as for Redis.
 //
 // The table (command_catalog.cc) was taken from redis-server 7.0.15 by scripts/command-catalog,
 // which makes it again from a running Redis (`--write`); a command added to the front end gets
