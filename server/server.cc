@@ -45,9 +45,14 @@ Status Server::Start() {
     RespServerOptions resp;
     resp.listen = HostPort{options_.listen.host, static_cast<uint16_t>(options_.resp_port)};
     resp.io_threads = options_.resp_threads;
-    // One argument may be as large as the largest key or value, plus room for a SETRANGE offset.
+    // The bulk limit is the larger of the key and value limits: no longer argument could be
+    // stored as either, so it is refused as a protocol error before it is read into memory. A key
+    // or value within it but over its own limit gets the command's error (KEY_TOO_LARGE,
+    // VALUE_TOO_LARGE).
     resp.limits.max_bulk_bytes =
         std::max(options_.limits.max_key_bytes, options_.limits.max_value_bytes);
+    resp.limits.max_array_elements = options_.resp_max_array_elements;
+    resp.limits.max_inline_bytes = options_.resp_max_inline_bytes;
     DKV_ASSIGN_OR_RETURN(resp_server_, RespServer::Start(resp, this));
     DKV_ASSIGN_OR_RETURN(
         HostPort resp_advertised,

@@ -41,11 +41,13 @@ struct ServerOptions {
   // How long a data node gone from data/ keeps its slots in case it comes back (see master.h).
   std::chrono::milliseconds data_grace{5000};
   // The RESP2 front end (docs/resp.md): its port on the listen host (0: off), the address
-  // published for Redis clients (HOST or HOST:PORT; empty: derived as for `advertise`), and its
-  // I/O threads.
+  // published for Redis clients (HOST or HOST:PORT; empty: derived as for `advertise`), its I/O
+  // threads, and the request limits of resp::RequestLimits (the bulk limit follows `limits`).
   int resp_port = 0;
   std::string resp_advertise;
   int resp_threads = 4;
+  size_t resp_max_array_elements = resp::RequestLimits().max_array_elements;
+  size_t resp_max_inline_bytes = resp::RequestLimits().max_inline_bytes;
 };
 
 class Server : public Election::Listener, public RespBackend {

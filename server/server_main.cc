@@ -1,4 +1,5 @@
 // dkv-server: parses options into ServerOptions, runs the Server until SIGTERM/SIGINT.
+#include <climits>
 #include <iostream>
 
 #include "common/command_line.h"
@@ -42,7 +43,14 @@ int main(int argc, char** argv) {
       "HOST or HOST:PORT published for Redis clients (default: derived as for --advertise, "
       "with the RESP port)")("resp-threads",
                              po::value(&options.resp_threads)->default_value(options.resp_threads),
-                             "I/O threads of the RESP front end");
+                             "I/O threads of the RESP front end")(
+      "resp-max-array-elements",
+      po::value(&options.resp_max_array_elements)->default_value(options.resp_max_array_elements),
+      "most arguments in one RESP request (more: a protocol error)")(
+      "resp-max-inline-bytes",
+      po::value(&options.resp_max_inline_bytes)->default_value(options.resp_max_inline_bytes),
+      "longest inline RESP request line and longest *<n>/$<len> line (longer: a protocol "
+      "error)");
   po::variables_map vm;
   if (auto exit_code = dkv::ParseCommandLine(
           argc, argv, &desc, {},
@@ -64,6 +72,14 @@ int main(int argc, char** argv) {
   }
   if (options.resp_threads < 1 || options.resp_threads > 64) {
     bad = "--resp-threads must be within 1..64";
+  }
+  // INT_MAX is Redis's own bound on an array's length; below 1 KiB, ordinary inline commands
+  // (typed into telnet, redis-benchmark's PING_INLINE) would be refused.
+  if (options.resp_max_array_elements == 0 || options.resp_max_array_elements > INT_MAX) {
+    bad = "--resp-max-array-elements must be within 1..2147483647";
+  }
+  if (options.resp_max_inline_bytes < 1024 || options.resp_max_inline_bytes > kMaxBytes) {
+    bad = "--resp-max-inline-bytes must be within 1024..1073741824";
   }
   if (options.limits.max_key_bytes == 0 || options.limits.max_key_bytes > kMaxBytes ||
       options.limits.max_value_bytes == 0 || options.limits.max_value_bytes > kMaxBytes) {
