@@ -79,6 +79,14 @@ TEST(RequestParserTest, ParsesInlineCommands) {
   EXPECT_EQ(Parse("ECHO a\"b c\"\r\n").commands, (Commands{{"ECHO", "ab c"}}));
 }
 
+// Only '*' starts an array request: a request starting with any other type byte is an inline
+// command, as in Redis (which answers these with unknown command '+PING', ':1', '$4', then PONG).
+TEST(RequestParserTest, AnotherTypeByteStartsAnInlineCommand) {
+  Parsed p = Parse("+PING\r\n:1\r\n$4\r\nPING\r\n-x\r\n");
+  EXPECT_EQ(p.error, "");
+  EXPECT_EQ(p.commands, (Commands{{"+PING"}, {":1"}, {"$4"}, {"PING"}, {"-x"}}));
+}
+
 TEST(RequestParserTest, EmptyRequestsYieldNothing) {
   Parsed p = Parse("\r\n\n   \r\n*0\r\n*-1\r\n*-5\r\nPING\r\n");
   EXPECT_EQ(p.error, "");
