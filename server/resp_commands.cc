@@ -253,18 +253,23 @@ void Client(Ctx& c) {
   c.Error("ERR unknown subcommand '" + sub + "'. Try CLIENT HELP.");
 }
 
+// The flags and categories of COMMAND INFO and DOCS, as simple strings: Redis writes them so, and
+// redis-cli asserts on it.
+void SimpleStrings(const std::vector<std::string_view>& items, resp::ReplyWriter* out) {
+  out->ArrayHeader(items.size());
+  for (std::string_view item : items) out->SimpleString(item);
+}
+
 // COMMAND INFO's entry for `spec`, as Redis 7 gives it (without key specs and tips).
 void WriteCommandInfo(const dkv::CommandSpec& spec, resp::ReplyWriter* out) {
   out->ArrayHeader(10);
   out->Bulk(spec.name);
   out->Integer(spec.arity);
-  out->ArrayHeader(spec.flags.size());
-  for (std::string_view flag : spec.flags) out->SimpleString(flag);
+  SimpleStrings(spec.flags, out);
   out->Integer(spec.first_key);
   out->Integer(spec.last_key);
   out->Integer(spec.key_step);
-  out->ArrayHeader(spec.acl_categories.size());
-  for (std::string_view category : spec.acl_categories) out->SimpleString(category);
+  SimpleStrings(spec.acl_categories, out);
   out->ArrayHeader(0);  // tips
   out->ArrayHeader(0);  // key specs
   const std::vector<const dkv::CommandSpec*> subcommands = Subcommands(spec.name);
@@ -272,34 +277,38 @@ void WriteCommandInfo(const dkv::CommandSpec& spec, resp::ReplyWriter* out) {
   for (const dkv::CommandSpec* sub : subcommands) WriteCommandInfo(*sub, out);
 }
 
-// COMMAND DOCS's map of `arguments`, as Redis 7.0's addReplyCommandArgList writes it.
+// The fields of COMMAND DOCS's maps: Redis leaves out those it has no value for, so the map's
+// header counts the present ones first (2 elements each).
+void Field(std::string_view name, std::string_view value, resp::ReplyWriter* out) {
+  out->Bulk(name);
+  out->Bulk(value);
+}
+void OptionalField(std::string_view name, std::string_view value, resp::ReplyWriter* out) {
+  if (!value.empty()) Field(name, value, out);
+}
+void OptionalField(std::string_view name, const std::vector<std::string_view>& flags,
+                   resp::ReplyWriter* out) {
+  if (flags.empty()) return;
+  out->Bulk(name);
+  SimpleStrings(flags, out);
+}
+
+// COMMAND DOCS's maps of `arguments`, as Redis 7.0's addReplyCommandArgList writes them.
 void WriteArguments(const std::vector<dkv::CommandArg>& arguments, resp::ReplyWriter* out) {
   out->ArrayHeader(arguments.size());
   for (const dkv::CommandArg& arg : arguments) {
     const bool key = arg.key_spec_index >= 0;
     out->ArrayHeader(2 * (2 + key + !arg.token.empty() + !arg.since.empty() + !arg.flags.empty() +
                           !arg.arguments.empty()));
-    out->Bulk("name");
-    out->Bulk(arg.name);
-    out->Bulk("type");
-    out->Bulk(arg.type);
+    Field("name", arg.name, out);
+    Field("type", arg.type, out);
     if (key) {
       out->Bulk("key_spec_index");
       out->Integer(arg.key_spec_index);
     }
-    if (!arg.token.empty()) {
-      out->Bulk("token");
-      out->Bulk(arg.token);
-    }
-    if (!arg.since.empty()) {
-      out->Bulk("since");
-      out->Bulk(arg.since);
-    }
-    if (!arg.flags.empty()) {
-      out->Bulk("flags");
-      out->ArrayHeader(arg.flags.size());
-      for (std::string_view flag : arg.flags) out->SimpleString(flag);
-    }
+    OptionalField("token", arg.token, out);
+    OptionalField("since", arg.since, out);
+    OptionalField("flags", arg.flags, out);
     if (!arg.arguments.empty()) {
       out->Bulk("arguments");
       WriteArguments(arg.arguments, out);
@@ -314,27 +323,13 @@ void WriteCommandDocs(const dkv::CommandSpec& spec, resp::ReplyWriter* out) {
   out->ArrayHeader(2 * (4 + !spec.doc_flags.empty() + !spec.deprecated_since.empty() +
                         !spec.replaced_by.empty() + !spec.history.empty() +
                         !spec.arguments.empty() + !subcommands.empty()));
-  out->Bulk("summary");
-  out->Bulk(spec.summary);
-  out->Bulk("since");
-  out->Bulk(spec.since);
-  out->Bulk("group");
-  out->Bulk(spec.group);
-  out->Bulk("complexity");
-  out->Bulk(spec.complexity);
-  if (!spec.doc_flags.empty()) {
-    out->Bulk("doc_flags");
-    out->ArrayHeader(spec.doc_flags.size());
-    for (std::string_view flag : spec.doc_flags) out->SimpleString(flag);
-  }
-  if (!spec.deprecated_since.empty()) {
-    out->Bulk("deprecated_since");
-    out->Bulk(spec.deprecated_since);
-  }
-  if (!spec.replaced_by.empty()) {
-    out->Bulk("replaced_by");
-    out->Bulk(spec.replaced_by);
-  }
+  Field("summary", spec.summary, out);
+  Field("since", spec.since, out);
+  Field("group", spec.group, out);
+  Field("complexity", spec.complexity, out);
+  OptionalField("doc_flags", spec.doc_flags, out);
+  OptionalField("deprecated_since", spec.deprecated_since, out);
+  OptionalField("replaced_by", spec.replaced_by, out);
   if (!spec.history.empty()) {
     out->Bulk("history");
     out->ArrayHeader(spec.history.size());
