@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "client/client_impl.h"
+#include "client/combining_master_stub.h"
 #include "common/limits.h"
 #include "common/op.h"
 
@@ -187,7 +188,8 @@ Result<std::unique_ptr<Client>> Client::Connect(const ClientOptions& options) {
   const std::chrono::milliseconds connect_timeout = std::min(options.timeout, kMaxConnectTimeout);
   return Impl::Create(options, std::shared_ptr<coord::Coordinator>(std::move(coordinator).value()),
                       [connect_timeout](const HostPort& address) {
-                        return NewRpcMasterStub(address, connect_timeout);
+                        return std::make_unique<CombiningMasterStub>(
+                            NewRpcMasterStub(address, connect_timeout));
                       });
 }
 

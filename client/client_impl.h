@@ -2,8 +2,10 @@
 // session (Coordinator), the MasterFinder, this client's registration in clients/ and the
 // RetryingCaller; the public methods forward here.
 //
-// Get/Set/Remove/UnsafeSet in db 0 use their own RPCs (get, put, remove, unsafe_put); every other
-// keyspace operation, and those in another db, go through Dkv.execute (client_keyspace.cc).
+// Get/Set/Remove/UnsafeSet in db 0 use the stub's Get/Put/Remove/UnsafePut; every other keyspace
+// operation, and those in another db, go through its Execute (client_keyspace.cc). The stubs
+// Client::Connect makes send the single-key calls that threads make at the same time as one
+// Dkv.execute (CombiningMasterStub); unsafe_put keeps its own oneway RPC.
 //
 // Create() is also the seam for tests: they pass a MemoryCoordinator and fake MasterStubs.
 //

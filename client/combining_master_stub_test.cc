@@ -1,0 +1,285 @@
+#include "client/combining_master_stub.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "tests/harness/test_util.h"
+
+namespace dkv::client {
+namespace {
+
+using std::chrono::milliseconds;
+
+// The stub behind the combiner: records each Execute, answers GET k with "v-k", SET with OK and
+// DEL with 1; a key "bad" gets a per-op KEY_TOO_LARGE. While held, Execute waits for Release().
+class RecordingStub : public MasterStub {
+ public:
+  const HostPort& address() const override { return address_; }
+
+  Status Execute(const std::vector<Op>& ops, std::vector<Reply>* replies, milliseconds timeout,
+                 std::string* master_hint) override {
+    {
+      MutexLock l(&mu_);
+      batches_.push_back(ops);
+      timeouts_.push_back(timeout);
+      ++entered_;
+      changed_.SignalAll();
+      while (held_) changed_.Wait();
+      if (!fail_.ok()) {
+        *master_hint = "10.0.0.9:7000";
+        return fail_;
+      }
+    }
+    replies->clear();
+    for (const Op& op : ops) {
+      if (op.key == "bad") {
+        replies->push_back(Reply::Failed(Status::KeyTooLarge("bad key")));
+      } else if (op.code == OpCode::kGet) {
+        replies->push_back(Reply::Bulk("v-" + op.key));
+      } else if (op.code == OpCode::kDel) {
+        replies->push_back(Reply::Integer(1));
+      } else {
+        replies->push_back(Reply::Ok());
+      }
+    }
+    return Status::OK();
+  }
+
+  Status Get(std::string_view, std::optional<std::string>*, milliseconds, std::string*) override {
+    return Unexpected();
+  }
+  Status Put(std::string_view, std::string_view, milliseconds, std::string*) override {
+    return Unexpected();
+  }
+  Status Remove(std::string_view, bool*, milliseconds, std::string*) override {
+    return Unexpected();
+  }
+  Status UnsafePut(std::string_view, std::string_view, milliseconds) override {
+    return Unexpected();
+  }
+  Status GetStatus(ClusterStatus*, milliseconds, std::string*) override { return Unexpected(); }
+  Status Drain(std::string_view, bool, int32_t*, milliseconds, std::string*) override {
+    return Unexpected();
+  }
+  Status Rebalance(int32_t*, milliseconds, std::string*) override { return Unexpected(); }
+
+  void Hold() {
+    MutexLock l(&mu_);
+    held_ = true;
+  }
+  void Release() {
+    MutexLock l(&mu_);
+    held_ = false;
+    changed_.SignalAll();
+  }
+  void FailWith(Status s) {
+    MutexLock l(&mu_);
+    fail_ = std::move(s);
+  }
+  // Waits until `n` Execute calls have started.
+  bool WaitForEntered(int n) {
+    MutexLock l(&mu_);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (entered_ < n) {
+      if (!changed_.WaitUntil(deadline) && entered_ < n) return false;
+    }
+    return true;
+  }
+  std::vector<std::vector<Op>> batches() {
+    MutexLock l(&mu_);
+    return batches_;
+  }
+  std::vector<milliseconds> timeouts() {
+    MutexLock l(&mu_);
+    return timeouts_;
+  }
+
+ private:
+  static Status Unexpected() { return Status::Internal("not expected to be called"); }
+
+  const HostPort address_{"127.0.0.1", 7000};
+  Mutex mu_;
+  CondVar changed_{&mu_};
+  bool held_ GUARDED_BY(mu_) = false;
+  int entered_ GUARDED_BY(mu_) = 0;
+  Status fail_ GUARDED_BY(mu_);
+  std::vector<std::vector<Op>> batches_ GUARDED_BY(mu_);
+  std::vector<milliseconds> timeouts_ GUARDED_BY(mu_);
+};
+
+class CombiningMasterStubTest : public ::testing::Test {
+ protected:
+  // One batch in flight at a time, so that calls made while it is held all queue.
+  void SetUp() override {
+    auto inner = std::make_unique<RecordingStub>();
+    inner_ = inner.get();
+    stub_ = std::make_unique<CombiningMasterStub>(std::move(inner), /*max_in_flight=*/1);
+  }
+
+  // Holds the inner stub, makes one call that it blocks in, then starts `calls` more, each on its
+  // own thread, and waits until they are queued behind it.
+  void QueueBehindABlockedBatch(int calls, std::function<void(int)> call) {
+    inner_->Hold();
+    threads_.emplace_back([this] {
+      std::optional<std::string> value;
+      std::string hint;
+      first_status_ = stub_->Get("first", &value, milliseconds(5000), &hint);
+    });
+    ASSERT_TRUE(inner_->WaitForEntered(1));
+    for (int i = 0; i < calls; ++i) threads_.emplace_back([call, i] { call(i); });
+    DKV_ASSERT_OK(test::WaitFor(
+        [&] { return stub_->QueuedForTests() == static_cast<size_t>(calls); },
+        std::chrono::milliseconds(10000)));
+  }
+
+  void JoinAll() {
+    for (auto& t : threads_) t.join();
+    threads_.clear();
+  }
+
+  RecordingStub* inner_ = nullptr;
+  std::unique_ptr<CombiningMasterStub> stub_;
+  std::vector<std::thread> threads_;
+  Status first_status_;
+};
+
+TEST_F(CombiningMasterStubTest, LoneCallIsSentAtOnceAsAOneOpExecute) {
+  std::optional<std::string> value;
+  std::string hint;
+  DKV_ASSERT_OK(stub_->Get("k", &value, milliseconds(5000), &hint));
+  EXPECT_EQ(value, "v-k");
+  bool existed = false;
+  DKV_ASSERT_OK(stub_->Remove("k", &existed, milliseconds(5000), &hint));
+  EXPECT_TRUE(existed);
+  DKV_ASSERT_OK(stub_->Put("k", "x", milliseconds(5000), &hint));
+  const auto batches = inner_->batches();
+  ASSERT_EQ(batches.size(), 3u);
+  EXPECT_EQ(batches[0].at(0).code, OpCode::kGet);
+  EXPECT_EQ(batches[1].at(0).code, OpCode::kDel);
+  ASSERT_EQ(batches[2].size(), 1u);
+  EXPECT_EQ(batches[2][0].code, OpCode::kSet);
+  EXPECT_EQ(batches[2][0].value, "x");
+  EXPECT_EQ(batches[2][0].flags, 0);
+  EXPECT_EQ(batches[2][0].expire_at_ms, 0);
+}
+
+TEST_F(CombiningMasterStubTest, CallsMadeWhileABatchIsInFlightGoTogetherAndEachGetsItsOwnReply) {
+  constexpr int kCalls = 20;
+  std::vector<std::optional<std::string>> values(kCalls);
+  std::vector<Status> statuses(kCalls);
+  QueueBehindABlockedBatch(kCalls, [&](int i) {
+    std::string hint;
+    statuses[i] = stub_->Get("key" + std::to_string(i), &values[i], milliseconds(5000), &hint);
+  });
+  inner_->Release();
+  JoinAll();
+  DKV_EXPECT_OK(first_status_);
+  for (int i = 0; i < kCalls; ++i) {
+    DKV_EXPECT_OK(statuses[i]);
+    EXPECT_EQ(values[i], "v-key" + std::to_string(i));
+  }
+  const auto batches = inner_->batches();
+  ASSERT_EQ(batches.size(), 2u);  // the blocked one, then all the queued calls at once
+  EXPECT_EQ(batches[1].size(), static_cast<size_t>(kCalls));
+}
+
+TEST_F(CombiningMasterStubTest, ABatchHoldsAtMostMaxBatchOps) {
+  constexpr int kCalls = CombiningMasterStub::kMaxBatchOps + 10;
+  std::atomic<int> ok{0};
+  QueueBehindABlockedBatch(kCalls, [&](int i) {
+    std::string hint;
+    if (stub_->Put("key" + std::to_string(i), "v", milliseconds(5000), &hint).ok()) ++ok;
+  });
+  inner_->Release();
+  JoinAll();
+  EXPECT_EQ(ok.load(), kCalls);
+  const auto batches = inner_->batches();
+  ASSERT_EQ(batches.size(), 3u);
+  EXPECT_EQ(batches[1].size(), CombiningMasterStub::kMaxBatchOps);
+  EXPECT_EQ(batches[2].size(), 10u);
+}
+
+TEST_F(CombiningMasterStubTest, APerOpErrorIsOnlyThatCallsStatus) {
+  Status bad_status;
+  Status good_status;
+  QueueBehindABlockedBatch(2, [&](int i) {
+    std::string hint;
+    if (i == 0) {
+      bad_status = stub_->Put("bad", "v", milliseconds(5000), &hint);
+    } else {
+      good_status = stub_->Put("good", "v", milliseconds(5000), &hint);
+    }
+  });
+  inner_->Release();
+  JoinAll();
+  EXPECT_EQ(bad_status.code(), Status::Code::kKeyTooLarge) << bad_status.ToString();
+  DKV_EXPECT_OK(good_status);
+  ASSERT_EQ(inner_->batches().size(), 2u);
+}
+
+TEST_F(CombiningMasterStubTest, AFailedBatchFailsEveryMemberWithTheMastersHint) {
+  inner_->FailWith(Status::NotMaster("a standby"));
+  std::vector<Status> statuses(3);
+  std::vector<std::string> hints(3);
+  QueueBehindABlockedBatch(3, [&](int i) {
+    bool existed = false;
+    statuses[i] = stub_->Remove("k" + std::to_string(i), &existed, milliseconds(5000), &hints[i]);
+  });
+  inner_->Release();
+  JoinAll();
+  EXPECT_TRUE(first_status_.IsNotMaster());
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_TRUE(statuses[i].IsNotMaster()) << statuses[i].ToString();
+    EXPECT_EQ(hints[i], "10.0.0.9:7000");
+  }
+}
+
+TEST_F(CombiningMasterStubTest, ABatchWaitsNoLongerThanItsMostImpatientMember) {
+  QueueBehindABlockedBatch(2, [&](int i) {
+    std::string hint;
+    (void)stub_->Put("k" + std::to_string(i), "v", milliseconds(i == 0 ? 3000 : 250), &hint);
+  });
+  inner_->Release();
+  JoinAll();
+  const auto timeouts = inner_->timeouts();
+  ASSERT_EQ(timeouts.size(), 2u);
+  EXPECT_EQ(timeouts[1], milliseconds(250));
+}
+
+TEST_F(CombiningMasterStubTest, AOneOpExecuteIsCombinedAndKeepsItsPerOpError) {
+  Op op;
+  op.code = OpCode::kIncrBy;
+  op.key = "bad";
+  std::vector<Reply> replies;
+  std::string hint;
+  DKV_ASSERT_OK(stub_->Execute({op}, &replies, milliseconds(5000), &hint));
+  ASSERT_EQ(replies.size(), 1u);
+  ASSERT_TRUE(replies[0].error.has_value());
+  EXPECT_EQ(*replies[0].error, Status::Code::kKeyTooLarge);
+}
+
+TEST_F(CombiningMasterStubTest, AMultiOpExecuteIsSentAsItIs) {
+  QueueBehindABlockedBatch(0, [](int) {});
+  threads_.emplace_back([this] {
+    Op a;
+    a.key = "a";
+    Op b;
+    b.key = "b";
+    std::vector<Reply> replies;
+    std::string hint;
+    EXPECT_TRUE(stub_->Execute({a, b}, &replies, milliseconds(5000), &hint).ok());
+  });
+  // The two-op call did not queue behind the blocked batch: it went straight to the inner stub.
+  ASSERT_TRUE(inner_->WaitForEntered(2));
+  EXPECT_EQ(stub_->QueuedForTests(), 0u);
+  inner_->Release();
+  JoinAll();
+  const auto batches = inner_->batches();
+  ASSERT_EQ(batches.size(), 2u);
+  EXPECT_EQ(batches[1].size(), 2u);
+}
+
+}  // namespace
+}  // namespace dkv::client
