@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <string_view>
 
 namespace dkv::server {
 namespace {
@@ -26,16 +27,19 @@ bool RespConnection::done() const {
 size_t RespConnection::ReadAndPlan(const RespCommands& commands, std::vector<Op>* batch,
                                    size_t budget) {
   size_t read_bytes = 0;
+  // Read into a scratch buffer and append what came: a request is usually tens of bytes, and
+  // growing the parser's string by a whole chunk before each read(2) would zero-fill 16 KiB per
+  // request (4% of the master's CPU under redis-benchmark -c 50). A big bulk argument is reserved
+  // whole by the parser, so its appends do not reallocate.
+  char chunk[kReadChunk];
   while (!session_.closing && read_bytes < budget) {
-    char* buffer = parser_.PrepareWrite(kReadChunk);
-    const ssize_t n = ::read(fd_, buffer, kReadChunk);
+    const ssize_t n = ::read(fd_, chunk, kReadChunk);
     if (n > 0) {
-      parser_.CommitWrite(static_cast<size_t>(n));
+      parser_.Append(std::string_view(chunk, static_cast<size_t>(n)));
       read_bytes += static_cast<size_t>(n);
       if (static_cast<size_t>(n) < kReadChunk) break;  // drained for now
       continue;
     }
-    parser_.CommitWrite(0);
     if (n == 0) {
       peer_closed_ = true;
     } else if (errno == EINTR) {

@@ -45,7 +45,7 @@ struct ServerOptions {
   // threads, and the request limits of resp::RequestLimits (the bulk limit follows `limits`).
   int resp_port = 0;
   std::string resp_advertise;
-  int resp_threads = 4;
+  int resp_threads = 1;
   size_t resp_max_array_elements = resp::RequestLimits().max_array_elements;
   size_t resp_max_inline_bytes = resp::RequestLimits().max_inline_bytes;
 };

@@ -567,9 +567,10 @@ TEST_F(RespItest, APipelineOfAThousandMixedCommandsIsAnsweredInOrder) {
   EXPECT_EQ(conn.Read(expected.size()), expected);
 }
 
-TEST_F(RespItest, RedisBenchmarkCompletesWithoutErrors) {
+TEST_F(RespItest, RedisBenchmarkCompletesWithoutErrorsOnSeveralIoThreads) {
   MiniCluster cluster(Options());
-  ASSERT_NO_FATAL_FAILURE(StartRespCluster(cluster, 1));
+  // More I/O threads than the default one: the 50 connections are dealt out among them.
+  ASSERT_NO_FATAL_FAILURE(StartRespCluster(cluster, 1, {"--resp-threads", "3"}));
   auto r = RunCommand({"/usr/bin/redis-benchmark", "-p", std::to_string(resp_ports_[0]), "-t",
                        "ping,set,get,incr,mset", "-n", "20000", "-c", "50", "-q"},
                       "", milliseconds(240000));

@@ -14,13 +14,16 @@
 #include "common/logging.h"
 #include "common/mutex.h"
 #include "common/rpc/thrift_logging.h"
+#include "common/rpc/transport_buffers.h"
 
 namespace dkv::rpc {
 
 using apache::thrift::TException;
 using apache::thrift::protocol::TBinaryProtocolFactory;
 using apache::thrift::server::TThreadedServer;
-using apache::thrift::transport::TBufferedTransportFactory;
+using apache::thrift::transport::TBufferedTransport;
+using apache::thrift::transport::TTransport;
+using apache::thrift::transport::TTransportFactory;
 using apache::thrift::transport::TServerSocket;
 using apache::thrift::transport::TSocket;
 
@@ -82,6 +85,14 @@ class RegisteredSocket : public TSocket {
   const std::shared_ptr<ConnectionRegistry> registry_;
 };
 
+// Buffered transports with dkv's buffer size rather than Thrift's 512 bytes.
+class BufferedTransportFactory : public TTransportFactory {
+ public:
+  std::shared_ptr<TTransport> getTransport(std::shared_ptr<TTransport> transport) override {
+    return std::make_shared<TBufferedTransport>(std::move(transport), kTransportBufferBytes);
+  }
+};
+
 // A TServerSocket whose connections are RegisteredSockets, not interruptable ones.
 class RegisteringServerSocket : public TServerSocket {
  public:
@@ -110,7 +121,7 @@ class RpcServer::Impl {
        int32_t max_string_bytes, std::chrono::milliseconds idle_timeout)
       : registry_(std::make_shared<ConnectionRegistry>()),
         socket_(std::make_shared<RegisteringServerSocket>(listen.host, listen.port, registry_)),
-        server_(processor, socket_, std::make_shared<TBufferedTransportFactory>(),
+        server_(processor, socket_, std::make_shared<BufferedTransportFactory>(),
                 std::make_shared<TBinaryProtocolFactory>(max_string_bytes, kMaxContainerSize, false,
                                                          true)) {
     // Thrift calls this after bind() but before listen(). We listen here already (Thrift's own

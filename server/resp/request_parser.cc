@@ -5,7 +5,6 @@
 #include <cstring>
 #include <utility>
 
-#include "common/logging.h"
 #include "common/split_args.h"
 
 namespace dkv::resp {
@@ -46,27 +45,9 @@ bool ParseInteger(std::string_view s, int64_t* value) {
 
 RequestParser::RequestParser(RequestLimits limits) : limits_(limits) {}
 
-void RequestParser::Append(std::string_view bytes) {
-  DKV_CHECK(prepared_ == 0);
-  buffer_.append(bytes.data(), bytes.size());
-}
-
-char* RequestParser::PrepareWrite(size_t max_bytes) {
-  DKV_CHECK(prepared_ == 0);
-  const size_t start = buffer_.size();
-  buffer_.resize(start + max_bytes);
-  prepared_ = max_bytes;
-  return buffer_.data() + start;
-}
-
-void RequestParser::CommitWrite(size_t n) {
-  DKV_CHECK(n <= prepared_);
-  buffer_.resize(buffer_.size() - prepared_ + n);
-  prepared_ = 0;
-}
+void RequestParser::Append(std::string_view bytes) { buffer_.append(bytes.data(), bytes.size()); }
 
 RequestParser::Outcome RequestParser::Next(std::vector<std::string>* args) {
-  DKV_CHECK(prepared_ == 0);
   if (!error_.empty()) return Outcome::kError;
   while (true) {
     if (array_remaining_ == 0 && pos_ == buffer_.size()) {

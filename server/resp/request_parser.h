@@ -1,7 +1,7 @@
 // RequestParser: the incremental RESP2 request parser of the RESP front end.
 //
-// A connection appends the bytes it reads (Append, or PrepareWrite/CommitWrite to read straight
-// into the parser's buffer) and then calls Next until it stops returning kCommand: every complete
+// A connection appends the bytes it reads (Append) and then calls Next until it stops returning
+// kCommand: every complete
 // command buffered so far comes out in order, so a pipelined batch is parsed at once. A command
 // is split across reads at any byte boundary: the parser keeps where it stopped (arguments
 // already read, the announced bulk length) and never rescans what it consumed.
@@ -61,11 +61,6 @@ class RequestParser {
 
   // Appends bytes read from the connection.
   void Append(std::string_view bytes);
-  // Room for up to `max_bytes` more bytes at the end of the buffer, for a read(2) straight into
-  // it; CommitWrite(n) then keeps the first n of them (n <= max_bytes). The pointer is valid until
-  // the next call on the parser.
-  char* PrepareWrite(size_t max_bytes);
-  void CommitWrite(size_t n);
 
   // Parses the next complete command into *args (replacing its contents). Commands come out in
   // the order they were sent.
@@ -90,7 +85,6 @@ class RequestParser {
   const RequestLimits limits_;
   std::string buffer_;
   size_t pos_ = 0;       // first byte not consumed yet
-  size_t prepared_ = 0;  // bytes reserved by PrepareWrite at the end of buffer_, not committed
 
   // State of an array request read in part: arguments still to read (0: none in progress), the
   // length of the next bulk string once its $ line was read (-1: not read yet), and the

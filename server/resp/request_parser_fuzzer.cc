@@ -3,7 +3,7 @@
 //
 // Besides "no crash, no sanitizer report", it checks the parser's contract on every input:
 //   - the commands do not depend on how the bytes were split into reads (the whole input at once
-//     vs. reads of 1..16 bytes, the size taken from the first byte, through PrepareWrite), and
+//     vs. reads of 1..16 bytes, the size taken from the first byte), and
 //     either both end in a protocol error or neither does;
 //   - every command has at least one argument and respects the limits;
 //   - the commands, written back as RESP arrays, parse to the same commands.
@@ -56,9 +56,7 @@ Parsed ParseInReads(std::string_view input, size_t read_size) {
   Parsed parsed;
   for (size_t i = 0; i < input.size() && !parsed.failed; i += read_size) {
     const std::string_view piece = input.substr(i, read_size);
-    char* space = parser.PrepareWrite(read_size);
-    piece.copy(space, piece.size());
-    parser.CommitWrite(piece.size());
+    parser.Append(piece);
     Drain(&parser, &parsed);
   }
   return parsed;

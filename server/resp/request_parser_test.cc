@@ -136,24 +136,6 @@ TEST(RequestParserTest, SplitAtEveryByteBoundaryGivesSameCommands) {
   EXPECT_EQ(bytewise.error, "");
 }
 
-TEST(RequestParserTest, PrepareWriteReadsStraightIntoTheBuffer) {
-  RequestParser parser;
-  const std::string first = "*2\r\n$4\r\nECHO\r\n$3\r\nab";
-  char* space = parser.PrepareWrite(64);
-  first.copy(space, first.size());
-  parser.CommitWrite(first.size());
-  std::vector<std::string> args;
-  EXPECT_EQ(parser.Next(&args), RequestParser::Outcome::kNeedMore);
-  space = parser.PrepareWrite(16);
-  space[0] = 'c';
-  space[1] = '\r';
-  space[2] = '\n';
-  parser.CommitWrite(3);
-  ASSERT_EQ(parser.Next(&args), RequestParser::Outcome::kCommand);
-  EXPECT_EQ(args, (std::vector<std::string>{"ECHO", "abc"}));
-  EXPECT_EQ(parser.Next(&args), RequestParser::Outcome::kNeedMore);
-}
-
 TEST(RequestParserTest, BigArgumentSurvivesManySmallReads) {
   const std::string value(200 * 1024, 'v');
   const std::string input = "*2\r\n$4\r\nECHO\r\n$" + std::to_string(value.size()) + "\r\n" +
