@@ -8,13 +8,23 @@ namespace dkv::client {
 CombiningMasterStub::CombiningMasterStub(std::unique_ptr<MasterStub> inner, int max_in_flight)
     : inner_(std::move(inner)), max_in_flight_(std::max(1, max_in_flight)) {}
 
+Result<Reply> CombiningMasterStub::CombineOne(OpCode code, std::string_view key,
+                                              std::string_view value,
+                                              std::chrono::milliseconds timeout,
+                                              std::string* master_hint) {
+  std::vector<Op> ops(1);
+  ops[0].code = code;
+  ops[0].key = std::string(key);
+  ops[0].value = std::string(value);
+  std::vector<Reply> replies;
+  DKV_RETURN_NOT_OK(Combine(std::move(ops), timeout, master_hint, &replies));
+  DKV_RETURN_NOT_OK(replies[0].ToStatus());
+  return std::move(replies[0]);
+}
+
 Status CombiningMasterStub::Get(std::string_view key, std::optional<std::string>* value,
                                 std::chrono::milliseconds timeout, std::string* master_hint) {
-  Op op;
-  op.code = OpCode::kGet;
-  op.key = std::string(key);
-  Reply reply;
-  DKV_RETURN_NOT_OK(Combine(std::move(op), timeout, master_hint, &reply));
+  DKV_ASSIGN_OR_RETURN(Reply reply, CombineOne(OpCode::kGet, key, {}, timeout, master_hint));
   if (reply.type == Reply::Type::kBulk) {
     *value = std::move(reply.str);
   } else {
@@ -26,42 +36,26 @@ Status CombiningMasterStub::Get(std::string_view key, std::optional<std::string>
 Status CombiningMasterStub::Put(std::string_view key, std::string_view value,
                                 std::chrono::milliseconds timeout, std::string* master_hint) {
   // A plain SET: no condition, and any TTL the key had is gone, as with the put RPC.
-  Op op;
-  op.code = OpCode::kSet;
-  op.key = std::string(key);
-  op.value = std::string(value);
-  Reply reply;
-  return Combine(std::move(op), timeout, master_hint, &reply);
+  return CombineOne(OpCode::kSet, key, value, timeout, master_hint).status();
 }
 
 Status CombiningMasterStub::Remove(std::string_view key, bool* existed,
                                    std::chrono::milliseconds timeout, std::string* master_hint) {
-  Op op;
-  op.code = OpCode::kDel;
-  op.key = std::string(key);
-  Reply reply;
-  DKV_RETURN_NOT_OK(Combine(std::move(op), timeout, master_hint, &reply));
+  DKV_ASSIGN_OR_RETURN(Reply reply, CombineOne(OpCode::kDel, key, {}, timeout, master_hint));
   *existed = reply.integer == 1;
   return Status::OK();
 }
 
 Status CombiningMasterStub::Execute(const std::vector<Op>& ops, std::vector<Reply>* replies,
                                     std::chrono::milliseconds timeout, std::string* master_hint) {
-  // A caller's own batch is sent as it is: it is one request already, and its ops must stay
-  // together in their order.
-  if (ops.size() != 1) return inner_->Execute(ops, replies, timeout, master_hint);
-  Reply reply;
-  Status s = Combine(ops.front(), timeout, master_hint, &reply);
-  // As Dkv.execute: a per-op error is the op's reply, not the call's failure.
-  if (!s.ok() && !reply.error) return s;
-  replies->assign(1, std::move(reply));
-  return Status::OK();
+  if (ops.empty()) return inner_->Execute(ops, replies, timeout, master_hint);
+  return Combine(ops, timeout, master_hint, replies);
 }
 
-Status CombiningMasterStub::Combine(Op op, std::chrono::milliseconds timeout,
-                                    std::string* master_hint, Reply* reply) {
+Status CombiningMasterStub::Combine(std::vector<Op> ops, std::chrono::milliseconds timeout,
+                                    std::string* master_hint, std::vector<Reply>* replies) {
   Call call;
-  call.op = std::move(op);
+  call.ops = std::move(ops);
   call.timeout = timeout;
   bool lead = false;
   {
@@ -88,7 +82,7 @@ Status CombiningMasterStub::Combine(Op op, std::chrono::milliseconds timeout,
   if (!call.status.ok() && master_hint != nullptr && call.status.IsNotMaster()) {
     *master_hint = std::move(call.master_hint);
   }
-  *reply = std::move(call.reply);
+  *replies = std::move(call.replies);
   return call.status;
 }
 
@@ -127,11 +121,18 @@ size_t CombiningMasterStub::QueuedForTests() {
 
 std::vector<CombiningMasterStub::Call*> CombiningMasterStub::TakeBatch() {
   std::vector<Call*> batch;
+  size_t ops = 0;
   size_t bytes = 0;
-  while (!queue_.empty() && batch.size() < kMaxBatchOps) {
+  while (!queue_.empty()) {
     Call* next = queue_.front();
-    const size_t size = next->op.key.size() + next->op.value.size();
-    if (!batch.empty() && bytes + size > kMaxBatchBytes) break;
+    size_t size = 0;
+    for (const Op& op : next->ops) size += op.key.size() + op.value.size();
+    // The first call goes whatever its size; the others only while the batch stays in bounds.
+    if (!batch.empty() &&
+        (ops + next->ops.size() > kMaxBatchOps || bytes + size > kMaxBatchBytes)) {
+      break;
+    }
+    ops += next->ops.size();
     bytes += size;
     batch.push_back(next);
     queue_.pop_front();
@@ -140,29 +141,35 @@ std::vector<CombiningMasterStub::Call*> CombiningMasterStub::TakeBatch() {
 }
 
 void CombiningMasterStub::Send(const std::vector<Call*>& batch) {
+  if (batch.size() == 1) {  // alone: its ops go as they are, no copies
+    Call* call = batch.front();
+    call->status = inner_->Execute(call->ops, &call->replies, call->timeout, &call->master_hint);
+    return;
+  }
   std::vector<Op> ops;
-  ops.reserve(batch.size());
   std::chrono::milliseconds timeout = batch.front()->timeout;
   for (Call* member : batch) {
-    ops.push_back(std::move(member->op));
+    for (Op& op : member->ops) ops.push_back(std::move(op));
     timeout = std::min(timeout, member->timeout);
   }
   std::vector<Reply> replies;
   std::string hint;
   Status s = inner_->Execute(ops, &replies, timeout, &hint);
-  if (s.ok() && replies.size() != batch.size()) {
+  if (s.ok() && replies.size() != ops.size()) {
     s = Status::Internal("the master answered " + std::to_string(replies.size()) +
-                         " replies to a batch of " + std::to_string(batch.size()));
+                         " replies to a batch of " + std::to_string(ops.size()));
   }
-  for (size_t i = 0; i < batch.size(); ++i) {
-    Call* member = batch[i];
+  size_t next = 0;
+  for (Call* member : batch) {
+    member->status = s;
     if (!s.ok()) {
-      member->status = s;
       member->master_hint = hint;
       continue;
     }
-    member->reply = std::move(replies[i]);
-    member->status = member->reply.ToStatus();
+    const size_t count = member->ops.size();
+    member->replies.assign(std::make_move_iterator(replies.begin() + next),
+                           std::make_move_iterator(replies.begin() + next + count));
+    next += count;
   }
 }
 

@@ -1,23 +1,25 @@
-// CombiningMasterStub: a MasterStub that sends the single-key calls many threads make at the same
-// time as one Dkv.execute. Client::Connect puts it in front of the Thrift stub, so an application
-// that shares one Client among its threads (as dkv-bench does) pays one round trip to the master,
-// and one per data node behind it, for a whole group of calls instead of one each
+// CombiningMasterStub: a MasterStub that sends the data calls many threads make at the same time
+// as one Dkv.execute. Client::Connect puts it in front of the Thrift stub, so an application that
+// shares one Client among its threads (as dkv-bench does) pays one round trip to the master, and
+// one per data node behind it, for a whole group of calls instead of one each
 // (docs/performance.md: the wake-ups per request are what a call costs on a small machine).
 //
-// Get, Put, Remove and one-op Execute calls are combined. A caller finding fewer than
-// `max_in_flight` batches under way sends its call at once, alone (so a lone caller waits for
+// Get, Put, Remove and Execute calls are combined. A caller finding fewer than `max_in_flight`
+// batches under way sends its call at once, alone and as it is (so a lone caller waits for
 // nothing); otherwise it queues. When a batch is answered, its sender takes the calls queued
-// meanwhile (up to kMaxBatchOps ops or kMaxBatchBytes of keys and values) as the next batch, wakes
-// the first of them to send it as one Dkv.execute on the inner stub, and then hands each member of
-// its own batch its reply. Each call keeps its own outcome: a per-op error is that
-// call's Status; a failure of the whole batch (NOT_MASTER with its hint, UNAVAILABLE, a timeout)
-// is every member's, and the RetryingCaller above retries each call as it would have alone. A
-// batch's socket timeout is the smallest of its members' timeouts, so no call waits longer than
-// it asked. The calls of one batch are independent, concurrent calls: the master executes them in
-// any order, as it would have.
+// meanwhile (whole calls, up to kMaxBatchOps ops or kMaxBatchBytes of keys and values, but at
+// least one call) as the next batch, wakes the first of them to send it as one Dkv.execute on the
+// inner stub, and then hands each member of its own batch its replies.
 //
-// Everything else (multi-op Execute, UnsafePut, status, drain, rebalance) goes straight through.
-// Thread-safe.
+// Each call keeps its own outcome: a per-op error is that op's reply (and, for Get/Put/Remove, the
+// call's Status); a failure of the whole batch (NOT_MASTER with its hint, UNAVAILABLE, a timeout)
+// is every member's, and the RetryingCaller above retries each call as it would have alone. A
+// batch's socket timeout is the smallest of its members' timeouts, so no call waits longer than it
+// asked. A call's ops stay together and in their order; calls of one batch are independent,
+// concurrent calls, which the master may execute in any order relative to each other, as it could
+// have before.
+//
+// UnsafePut, status, drain and rebalance go straight through. Thread-safe.
 #pragma once
 
 #include <chrono>
@@ -36,7 +38,7 @@ namespace dkv::client {
 
 class CombiningMasterStub : public MasterStub {
  public:
-  static constexpr size_t kMaxBatchOps = 256;
+  static constexpr size_t kMaxBatchOps = 1024;
   static constexpr size_t kMaxBatchBytes = 1 << 20;
 
   explicit CombiningMasterStub(std::unique_ptr<MasterStub> inner, int max_in_flight = 2);
@@ -80,11 +82,11 @@ class CombiningMasterStub : public MasterStub {
   // mu_ (a woken thread that finds the lock held sleeps a second time).
   struct Call {
     enum class State { kWaiting, kLead, kDone };
-    Op op;
+    std::vector<Op> ops;
     std::chrono::milliseconds timeout{0};
     // Filled by the leader of the call's batch before the state becomes kDone.
     Status status;
-    Reply reply;
+    std::vector<Reply> replies;
     std::string master_hint;
     Mutex mu;
     CondVar wake{&mu};
@@ -92,9 +94,12 @@ class CombiningMasterStub : public MasterStub {
     std::vector<Call*> batch GUARDED_BY(mu);  // with kLead: the batch this call's thread sends
   };
 
-  // Queues `op`, waits until a batch carrying it is answered and returns its reply, or the batch's
-  // failure (with the master's hint in *master_hint on NOT_MASTER).
-  Status Combine(Op op, std::chrono::milliseconds timeout, std::string* master_hint, Reply* reply)
+  // Sends `ops` in a batch, maybe with other callers' ops, and waits for it: as Execute.
+  Status Combine(std::vector<Op> ops, std::chrono::milliseconds timeout, std::string* master_hint,
+                 std::vector<Reply>* replies) EXCLUDES(mu_);
+  // One op in db 0 through Combine; its per-op error as the Status.
+  Result<Reply> CombineOne(OpCode code, std::string_view key, std::string_view value,
+                           std::chrono::milliseconds timeout, std::string* master_hint)
       EXCLUDES(mu_);
   // Sends `batch`, passes the lead on to the next batch queued (or frees the place) and wakes the
   // members of `batch` other than `self`; no lock held.

@@ -185,20 +185,33 @@ TEST_F(CombiningMasterStubTest, CallsMadeWhileABatchIsInFlightGoTogetherAndEachG
   EXPECT_EQ(batches[1].size(), static_cast<size_t>(kCalls));
 }
 
-TEST_F(CombiningMasterStubTest, ABatchHoldsAtMostMaxBatchOps) {
-  constexpr int kCalls = CombiningMasterStub::kMaxBatchOps + 10;
-  std::atomic<int> ok{0};
-  QueueBehindABlockedBatch(kCalls, [&](int i) {
+TEST_F(CombiningMasterStubTest, ABatchTakesWholeCallsUpToMaxBatchOps) {
+  // Three calls of 400 ops each: two fit in one batch (800 <= kMaxBatchOps), the third does not.
+  constexpr size_t kOpsPerCall = 400;
+  static_assert(2 * kOpsPerCall <= CombiningMasterStub::kMaxBatchOps &&
+                3 * kOpsPerCall > CombiningMasterStub::kMaxBatchOps);
+  std::vector<std::vector<Reply>> replies(3);
+  QueueBehindABlockedBatch(3, [&](int i) {
+    std::vector<Op> ops(kOpsPerCall);
+    for (size_t j = 0; j < kOpsPerCall; ++j) {
+      ops[j].key = std::to_string(i) + "-" + std::to_string(j);
+    }
     std::string hint;
-    if (stub_->Put("key" + std::to_string(i), "v", milliseconds(5000), &hint).ok()) ++ok;
+    EXPECT_TRUE(stub_->Execute(ops, &replies[i], milliseconds(5000), &hint).ok());
   });
   inner_->Release();
   JoinAll();
-  EXPECT_EQ(ok.load(), kCalls);
   const auto batches = inner_->batches();
   ASSERT_EQ(batches.size(), 3u);
-  EXPECT_EQ(batches[1].size(), CombiningMasterStub::kMaxBatchOps);
-  EXPECT_EQ(batches[2].size(), 10u);
+  EXPECT_EQ(batches[1].size(), 2 * kOpsPerCall);
+  EXPECT_EQ(batches[2].size(), kOpsPerCall);
+  // Each call got its own replies, in the order of its ops.
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(replies[i].size(), kOpsPerCall);
+    for (size_t j = 0; j < kOpsPerCall; ++j) {
+      EXPECT_EQ(replies[i][j].str, "v-" + std::to_string(i) + "-" + std::to_string(j));
+    }
+  }
 }
 
 TEST_F(CombiningMasterStubTest, APerOpErrorIsOnlyThatCallsStatus) {
@@ -260,25 +273,27 @@ TEST_F(CombiningMasterStubTest, AOneOpExecuteIsCombinedAndKeepsItsPerOpError) {
   EXPECT_EQ(*replies[0].error, Status::Code::kKeyTooLarge);
 }
 
-TEST_F(CombiningMasterStubTest, AMultiOpExecuteIsSentAsItIs) {
-  QueueBehindABlockedBatch(0, [](int) {});
-  threads_.emplace_back([this] {
-    Op a;
-    a.key = "a";
-    Op b;
-    b.key = "b";
+TEST_F(CombiningMasterStubTest, ACallsOpsStayTogetherInTheirOrder) {
+  QueueBehindABlockedBatch(2, [&](int i) {
+    std::vector<Op> ops(i == 0 ? 3 : 1);
+    for (size_t j = 0; j < ops.size(); ++j) {
+      ops[j].key = std::to_string(i) + "-" + std::to_string(j);
+    }
     std::vector<Reply> replies;
     std::string hint;
-    EXPECT_TRUE(stub_->Execute({a, b}, &replies, milliseconds(5000), &hint).ok());
+    EXPECT_TRUE(stub_->Execute(ops, &replies, milliseconds(5000), &hint).ok());
+    EXPECT_EQ(replies.size(), ops.size());
   });
-  // The two-op call did not queue behind the blocked batch: it went straight to the inner stub.
-  ASSERT_TRUE(inner_->WaitForEntered(2));
-  EXPECT_EQ(stub_->QueuedForTests(), 0u);
   inner_->Release();
   JoinAll();
   const auto batches = inner_->batches();
   ASSERT_EQ(batches.size(), 2u);
-  EXPECT_EQ(batches[1].size(), 2u);
+  std::vector<std::string> keys;
+  for (const Op& op : batches[1]) keys.push_back(op.key);
+  // The two calls in either order, each one's ops contiguous and in order.
+  const std::vector<std::string> first = {"0-0", "0-1", "0-2", "1-0"};
+  const std::vector<std::string> second = {"1-0", "0-0", "0-1", "0-2"};
+  EXPECT_TRUE(keys == first || keys == second) << ::testing::PrintToString(keys);
 }
 
 }  // namespace
