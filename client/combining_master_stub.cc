@@ -1,7 +1,10 @@
 #include "client/combining_master_stub.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <utility>
+
+#include "common/logging.h"
 
 namespace dkv::client {
 
@@ -67,17 +70,12 @@ Status CombiningMasterStub::Combine(std::vector<Op> ops, std::chrono::millisecon
       queue_.push_back(&call);
     }
   }
-  if (lead) Lead({&call}, &call);
-  for (;;) {
-    std::vector<Call*> batch;
-    {
-      MutexLock l(&call.mu);
-      while (call.state == Call::State::kWaiting) call.wake.Wait();
-      if (call.state == Call::State::kDone) break;
-      batch = std::move(call.batch);
-      call.state = Call::State::kWaiting;
-    }
-    Lead(std::move(batch), &call);  // a batch with this call in it: it is done after
+  if (lead) {
+    Lead({&call}, &call);
+  } else {
+    call.Wait();
+    // Woken to send the next batch: this call is in it, so it is done after.
+    if (call.state == Call::State::kLead) Lead(std::move(call.batch), &call);
   }
   if (!call.status.ok() && master_hint != nullptr && call.status.IsNotMaster()) {
     *master_hint = std::move(call.master_hint);
@@ -100,18 +98,29 @@ void CombiningMasterStub::Lead(std::vector<Call*> batch, Call* self) {
   if (!next.empty()) {
     // The first member sends it (its thread has nothing else to do), while this one delivers.
     Call* leader = next.front();
-    MutexLock l(&leader->mu);
     leader->batch = std::move(next);
-    leader->state = Call::State::kLead;
-    leader->wake.Signal();
+    leader->Post(Call::State::kLead);
   }
   for (Call* member : batch) {
-    MutexLock l(&member->mu);
-    member->state = Call::State::kDone;
-    // Signalled under the call's own lock: once it is released the caller may return and its
-    // Call is gone. The caller takes that lock only after it is released, so it sleeps once.
-    if (member != self) member->wake.Signal();
+    if (member == self) {
+      member->state = Call::State::kDone;
+    } else {
+      member->Post(Call::State::kDone);  // from here on the member may be gone
+    }
   }
+}
+
+CombiningMasterStub::Call::Call() { DKV_CHECK(::sem_init(&wake, 0, 0) == 0); }
+
+CombiningMasterStub::Call::~Call() { ::sem_destroy(&wake); }
+
+void CombiningMasterStub::Call::Post(State next) {
+  state = next;
+  DKV_CHECK(::sem_post(&wake) == 0);
+}
+
+void CombiningMasterStub::Call::Wait() {
+  while (::sem_wait(&wake) != 0) DKV_CHECK(errno == EINTR);
 }
 
 size_t CombiningMasterStub::QueuedForTests() {

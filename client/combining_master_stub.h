@@ -22,6 +22,8 @@
 // UnsafePut, status, drain and rebalance go straight through. Thread-safe.
 #pragma once
 
+#include <semaphore.h>
+
 #include <chrono>
 #include <cstddef>
 #include <deque>
@@ -77,21 +79,31 @@ class CombiningMasterStub : public MasterStub {
   }
 
  private:
-  // One call, on its caller's stack until the call returns. Each call sleeps on its own mutex and
-  // condition variable, so that waking the members of a batch does not make them all fight for
-  // mu_ (a woken thread that finds the lock held sleeps a second time).
+  // One call, on its caller's stack until the call returns. A queued call's thread sleeps on the
+  // call's own semaphore, posted once: when the call is done, or when its thread is to send the
+  // next batch. A semaphore rather than a mutex and condition variable: a thread woken while the
+  // waker still held the mutex would sleep a second time on it, and a condition variable cannot
+  // be signalled after the unlock because the woken caller may return and free it at once;
+  // sem_post may be followed by sem_destroy as soon as sem_wait returns (glibc guarantees it).
+  // The post and the wait order the writes of the fields below before their reads.
   struct Call {
     enum class State { kWaiting, kLead, kDone };
+    Call();
+    ~Call();
+    Call(const Call&) = delete;
+    Call& operator=(const Call&) = delete;
+    void Post(State next);  // sets `state` and wakes the call's thread
+    void Wait();            // until posted
+
     std::vector<Op> ops;
     std::chrono::milliseconds timeout{0};
-    // Filled by the leader of the call's batch before the state becomes kDone.
+    // Filled by the sender of the call's batch before the state becomes kDone.
     Status status;
     std::vector<Reply> replies;
     std::string master_hint;
-    Mutex mu;
-    CondVar wake{&mu};
-    State state GUARDED_BY(mu) = State::kWaiting;
-    std::vector<Call*> batch GUARDED_BY(mu);  // with kLead: the batch this call's thread sends
+    State state = State::kWaiting;
+    std::vector<Call*> batch;  // with kLead: the batch this call's thread sends
+    sem_t wake;
   };
 
   // Sends `ops` in a batch, maybe with other callers' ops, and waits for it: as Execute.
@@ -112,7 +124,7 @@ class CombiningMasterStub : public MasterStub {
   const std::unique_ptr<MasterStub> inner_;
   const int max_in_flight_;
 
-  // Lock order: mu_ before a Call's mu. Invariant: calls are queued only while max_in_flight_
+  // Invariant: calls are queued only while max_in_flight_
   // batches are in flight (a batch that finishes with calls queued passes its place on).
   Mutex mu_;
   std::deque<Call*> queue_ GUARDED_BY(mu_);
