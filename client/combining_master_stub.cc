@@ -1,15 +1,21 @@
 #include "client/combining_master_stub.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <utility>
-
-#include "common/logging.h"
 
 namespace dkv::client {
 
 CombiningMasterStub::CombiningMasterStub(std::unique_ptr<MasterStub> inner, int max_in_flight)
-    : inner_(std::move(inner)), max_in_flight_(std::max(1, max_in_flight)) {}
+    : inner_(std::move(inner)),
+      combiner_([this](const CallCombiner::Batch& batch) { Send(batch); },
+                [](const CallCombiner::Call&, const CallCombiner::Call& next,
+                   CallCombiner::Load* load) {
+                  const Call& call = static_cast<const Call&>(next);
+                  load->items += call.ops.size();
+                  load->bytes += call.bytes;
+                  return load->items <= kMaxBatchOps && load->bytes <= kMaxBatchBytes;
+                },
+                max_in_flight) {}
 
 Result<Reply> CombiningMasterStub::CombineOne(OpCode code, std::string_view key,
                                               std::string_view value,
@@ -60,23 +66,8 @@ Status CombiningMasterStub::Combine(std::vector<Op> ops, std::chrono::millisecon
   Call call;
   call.ops = std::move(ops);
   call.timeout = timeout;
-  bool lead = false;
-  {
-    MutexLock l(&mu_);
-    if (in_flight_ < max_in_flight_) {
-      ++in_flight_;  // the queue is empty (the invariant): send alone, now
-      lead = true;
-    } else {
-      queue_.push_back(&call);
-    }
-  }
-  if (lead) {
-    Lead({&call}, &call);
-  } else {
-    call.Wait();
-    // Woken to send the next batch: this call is in it, so it is done after.
-    if (call.state == Call::State::kLead) Lead(std::move(call.batch), &call);
-  }
+  for (const Op& op : call.ops) call.bytes += op.key.size() + op.value.size();
+  combiner_.Run(&call);
   if (!call.status.ok() && master_hint != nullptr && call.status.IsNotMaster()) {
     *master_hint = std::move(call.master_hint);
   }
@@ -84,80 +75,16 @@ Status CombiningMasterStub::Combine(std::vector<Op> ops, std::chrono::millisecon
   return call.status;
 }
 
-void CombiningMasterStub::Lead(std::vector<Call*> batch, Call* self) {
-  Send(batch);
-  std::vector<Call*> next;
-  {
-    MutexLock l(&mu_);
-    if (queue_.empty()) {
-      --in_flight_;
-    } else {
-      next = TakeBatch();  // this batch's place in flight passes to the next
-    }
-  }
-  if (!next.empty()) {
-    // The first member sends it (its thread has nothing else to do), while this one delivers.
-    Call* leader = next.front();
-    leader->batch = std::move(next);
-    leader->Post(Call::State::kLead);
-  }
-  for (Call* member : batch) {
-    if (member == self) {
-      member->state = Call::State::kDone;
-    } else {
-      member->Post(Call::State::kDone);  // from here on the member may be gone
-    }
-  }
-}
-
-CombiningMasterStub::Call::Call() { DKV_CHECK(::sem_init(&wake, 0, 0) == 0); }
-
-CombiningMasterStub::Call::~Call() { ::sem_destroy(&wake); }
-
-void CombiningMasterStub::Call::Post(State next) {
-  state = next;
-  DKV_CHECK(::sem_post(&wake) == 0);
-}
-
-void CombiningMasterStub::Call::Wait() {
-  while (::sem_wait(&wake) != 0) DKV_CHECK(errno == EINTR);
-}
-
-size_t CombiningMasterStub::QueuedForTests() {
-  MutexLock l(&mu_);
-  return queue_.size();
-}
-
-std::vector<CombiningMasterStub::Call*> CombiningMasterStub::TakeBatch() {
-  std::vector<Call*> batch;
-  size_t ops = 0;
-  size_t bytes = 0;
-  while (!queue_.empty()) {
-    Call* next = queue_.front();
-    size_t size = 0;
-    for (const Op& op : next->ops) size += op.key.size() + op.value.size();
-    // The first call goes whatever its size; the others only while the batch stays in bounds.
-    if (!batch.empty() &&
-        (ops + next->ops.size() > kMaxBatchOps || bytes + size > kMaxBatchBytes)) {
-      break;
-    }
-    ops += next->ops.size();
-    bytes += size;
-    batch.push_back(next);
-    queue_.pop_front();
-  }
-  return batch;
-}
-
-void CombiningMasterStub::Send(const std::vector<Call*>& batch) {
+void CombiningMasterStub::Send(const CallCombiner::Batch& batch) {
   if (batch.size() == 1) {  // alone: its ops go as they are, no copies
-    Call* call = batch.front();
+    Call* call = static_cast<Call*>(batch.front());
     call->status = inner_->Execute(call->ops, &call->replies, call->timeout, &call->master_hint);
     return;
   }
   std::vector<Op> ops;
-  std::chrono::milliseconds timeout = batch.front()->timeout;
-  for (Call* member : batch) {
+  std::chrono::milliseconds timeout = static_cast<Call*>(batch.front())->timeout;
+  for (CallCombiner::Call* c : batch) {
+    Call* member = static_cast<Call*>(c);
     for (Op& op : member->ops) ops.push_back(std::move(op));
     timeout = std::min(timeout, member->timeout);
   }
@@ -169,7 +96,8 @@ void CombiningMasterStub::Send(const std::vector<Call*>& batch) {
                          " replies to a batch of " + std::to_string(ops.size()));
   }
   size_t next = 0;
-  for (Call* member : batch) {
+  for (CallCombiner::Call* c : batch) {
+    Call* member = static_cast<Call*>(c);
     member->status = s;
     if (!s.ok()) {
       member->master_hint = hint;

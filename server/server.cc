@@ -5,6 +5,7 @@
 #include "common/logging.h"
 #include "common/rpc/metadata_codec.h"
 #include "gen-cpp/Dkv.h"
+#include "server/combining_data_channel.h"
 #include "server/server_service.h"
 
 namespace dkv::server {
@@ -14,7 +15,8 @@ Server::Server(ServerOptions options)
       paths_(options_.cluster),
       router_(options_.limits,
               [timeout = options_.data_call_timeout](const HostPort& address) {
-                return NewThriftDataChannel(address, timeout);
+                return std::make_shared<CombiningDataChannel>(
+                    NewThriftDataChannel(address, timeout));
               }),
       forwarder_(options_.data_call_timeout) {}
 
