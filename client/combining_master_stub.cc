@@ -26,7 +26,8 @@ Result<Reply> CombiningMasterStub::CombineOne(OpCode code, std::string_view key,
   ops[0].key = std::string(key);
   ops[0].value = std::string(value);
   std::vector<Reply> replies;
-  DKV_RETURN_NOT_OK(Combine(std::move(ops), timeout, master_hint, &replies));
+  DKV_RETURN_NOT_OK(
+      Combine(std::move(ops), /*single_key=*/true, timeout, master_hint, &replies));
   DKV_RETURN_NOT_OK(replies[0].ToStatus());
   return std::move(replies[0]);
 }
@@ -58,13 +59,15 @@ Status CombiningMasterStub::Remove(std::string_view key, bool* existed,
 Status CombiningMasterStub::Execute(const std::vector<Op>& ops, std::vector<Reply>* replies,
                                     std::chrono::milliseconds timeout, std::string* master_hint) {
   if (ops.empty()) return inner_->Execute(ops, replies, timeout, master_hint);
-  return Combine(ops, timeout, master_hint, replies);
+  return Combine(ops, /*single_key=*/false, timeout, master_hint, replies);
 }
 
-Status CombiningMasterStub::Combine(std::vector<Op> ops, std::chrono::milliseconds timeout,
-                                    std::string* master_hint, std::vector<Reply>* replies) {
+Status CombiningMasterStub::Combine(std::vector<Op> ops, bool single_key,
+                                    std::chrono::milliseconds timeout, std::string* master_hint,
+                                    std::vector<Reply>* replies) {
   Call call;
   call.ops = std::move(ops);
+  call.single_key = single_key;
   call.timeout = timeout;
   for (const Op& op : call.ops) call.bytes += op.key.size() + op.value.size();
   combiner_.Run(&call);
@@ -76,11 +79,7 @@ Status CombiningMasterStub::Combine(std::vector<Op> ops, std::chrono::millisecon
 }
 
 void CombiningMasterStub::Send(const CallCombiner::Batch& batch) {
-  if (batch.size() == 1) {  // alone: its ops go as they are, no copies
-    Call* call = static_cast<Call*>(batch.front());
-    call->status = inner_->Execute(call->ops, &call->replies, call->timeout, &call->master_hint);
-    return;
-  }
+  if (batch.size() == 1) return SendAlone(static_cast<Call*>(batch.front()));
   std::vector<Op> ops;
   std::chrono::milliseconds timeout = static_cast<Call*>(batch.front())->timeout;
   for (CallCombiner::Call* c : batch) {
@@ -108,6 +107,34 @@ void CombiningMasterStub::Send(const CallCombiner::Batch& batch) {
                            std::make_move_iterator(replies.begin() + next + count));
     next += count;
   }
+}
+
+void CombiningMasterStub::SendAlone(Call* call) {
+  const Op& op = call->ops.front();
+  if (!call->single_key) {
+    call->status = inner_->Execute(call->ops, &call->replies, call->timeout, &call->master_hint);
+    return;
+  }
+  Reply reply;
+  switch (op.code) {
+    case OpCode::kGet: {
+      std::optional<std::string> value;
+      call->status = inner_->Get(op.key, &value, call->timeout, &call->master_hint);
+      if (value) reply = Reply::Bulk(std::move(*value));
+      break;
+    }
+    case OpCode::kSet:
+      call->status = inner_->Put(op.key, op.value, call->timeout, &call->master_hint);
+      reply = Reply::Ok();
+      break;
+    default: {  // kDel
+      bool existed = false;
+      call->status = inner_->Remove(op.key, &existed, call->timeout, &call->master_hint);
+      reply = Reply::Integer(existed ? 1 : 0);
+      break;
+    }
+  }
+  if (call->status.ok()) call->replies.assign(1, std::move(reply));
 }
 
 }  // namespace dkv::client

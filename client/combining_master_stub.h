@@ -6,7 +6,8 @@
 //
 // Get, Put, Remove and Execute calls are combined: whole calls, up to kMaxBatchOps ops or
 // kMaxBatchBytes of keys and values a batch (a bigger call goes alone), at most two batches in
-// flight; a lone call goes at once and as it is. Each call keeps its own outcome: a per-op error is
+// flight; a lone call goes at once and as it came (a Get as the get RPC: the master then combines
+// it with other clients' calls to the same data node, see server/combining_data_channel.h). Each call keeps its own outcome: a per-op error is
 // that op's reply (and, for Get/Put/Remove, the call's Status); a failure of the whole batch
 // (NOT_MASTER with its hint, UNAVAILABLE, a timeout) is every member's, and the RetryingCaller
 // above retries each call as it would have alone. A batch's socket timeout is the smallest of its
@@ -73,6 +74,7 @@ class CombiningMasterStub : public MasterStub {
  private:
   struct Call : CallCombiner::Call {
     std::vector<Op> ops;
+    bool single_key = false;  // a Get, Put or Remove: ops holds its one op in db 0
     std::chrono::milliseconds timeout{0};
     size_t bytes = 0;  // of the ops' keys and values
     // Stored by the batch's sender.
@@ -82,13 +84,15 @@ class CombiningMasterStub : public MasterStub {
   };
 
   // Sends `ops` in a batch, maybe with other callers' ops, and waits for it: as Execute.
-  Status Combine(std::vector<Op> ops, std::chrono::milliseconds timeout, std::string* master_hint,
-                 std::vector<Reply>* replies);
+  Status Combine(std::vector<Op> ops, bool single_key, std::chrono::milliseconds timeout,
+                 std::string* master_hint, std::vector<Reply>* replies);
   // One op in db 0 through Combine; its per-op error as the Status.
   Result<Reply> CombineOne(OpCode code, std::string_view key, std::string_view value,
                            std::chrono::milliseconds timeout, std::string* master_hint);
-  // The combiner's send: one Dkv.execute for the calls of `batch`.
+  // The combiner's send: a lone call as it came (a Get as the get RPC, ...), more as one
+  // Dkv.execute.
   void Send(const CallCombiner::Batch& batch);
+  void SendAlone(Call* call);
 
   const std::unique_ptr<MasterStub> inner_;
   CallCombiner combiner_;

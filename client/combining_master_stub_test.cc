@@ -12,49 +12,39 @@ namespace {
 
 using std::chrono::milliseconds;
 
-// The stub behind the combiner: records each Execute, answers GET k with "v-k", SET with OK and
-// DEL with 1; a key "bad" gets a per-op KEY_TOO_LARGE. While held, Execute waits for Release().
+// The stub behind the combiner: records each call (the get, put and remove RPCs as one-op
+// batches, marked), answers GET k with "v-k", SET with OK and DEL with 1; a key "bad" gets a
+// per-op KEY_TOO_LARGE (the RPCs: as their Status). While held, every call waits for Release().
 class RecordingStub : public MasterStub {
  public:
   const HostPort& address() const override { return address_; }
 
   Status Execute(const std::vector<Op>& ops, std::vector<Reply>* replies, milliseconds timeout,
                  std::string* master_hint) override {
-    {
-      MutexLock l(&mu_);
-      batches_.push_back(ops);
-      timeouts_.push_back(timeout);
-      ++entered_;
-      changed_.SignalAll();
-      while (held_) changed_.Wait();
-      if (!fail_.ok()) {
-        *master_hint = "10.0.0.9:7000";
-        return fail_;
-      }
-    }
-    replies->clear();
-    for (const Op& op : ops) {
-      if (op.key == "bad") {
-        replies->push_back(Reply::Failed(Status::KeyTooLarge("bad key")));
-      } else if (op.code == OpCode::kGet) {
-        replies->push_back(Reply::Bulk("v-" + op.key));
-      } else if (op.code == OpCode::kDel) {
-        replies->push_back(Reply::Integer(1));
-      } else {
-        replies->push_back(Reply::Ok());
-      }
-    }
-    return Status::OK();
+    return Serve(ops, /*rpc=*/false, replies, timeout, master_hint);
   }
 
-  Status Get(std::string_view, std::optional<std::string>*, milliseconds, std::string*) override {
-    return Unexpected();
+  Status Get(std::string_view key, std::optional<std::string>* value, milliseconds timeout,
+             std::string* hint) override {
+    std::vector<Reply> replies;
+    DKV_RETURN_NOT_OK(Serve({MakeOp(OpCode::kGet, key)}, true, &replies, timeout, hint));
+    DKV_RETURN_NOT_OK(replies[0].ToStatus());
+    *value = replies[0].str;
+    return Status::OK();
   }
-  Status Put(std::string_view, std::string_view, milliseconds, std::string*) override {
-    return Unexpected();
+  Status Put(std::string_view key, std::string_view, milliseconds timeout,
+             std::string* hint) override {
+    std::vector<Reply> replies;
+    DKV_RETURN_NOT_OK(Serve({MakeOp(OpCode::kSet, key)}, true, &replies, timeout, hint));
+    return replies[0].ToStatus();
   }
-  Status Remove(std::string_view, bool*, milliseconds, std::string*) override {
-    return Unexpected();
+  Status Remove(std::string_view key, bool* existed, milliseconds timeout,
+                std::string* hint) override {
+    std::vector<Reply> replies;
+    DKV_RETURN_NOT_OK(Serve({MakeOp(OpCode::kDel, key)}, true, &replies, timeout, hint));
+    DKV_RETURN_NOT_OK(replies[0].ToStatus());
+    *existed = true;
+    return Status::OK();
   }
   Status UnsafePut(std::string_view, std::string_view, milliseconds) override {
     return Unexpected();
@@ -95,9 +85,50 @@ class RecordingStub : public MasterStub {
     MutexLock l(&mu_);
     return timeouts_;
   }
+  // Whether batches()[i] came as a get/put/remove RPC rather than an Execute.
+  std::vector<bool> rpcs() {
+    MutexLock l(&mu_);
+    return rpcs_;
+  }
 
  private:
   static Status Unexpected() { return Status::Internal("not expected to be called"); }
+  static Op MakeOp(OpCode code, std::string_view key) {
+    Op op;
+    op.code = code;
+    op.key = std::string(key);
+    return op;
+  }
+
+  Status Serve(const std::vector<Op>& ops, bool rpc, std::vector<Reply>* replies,
+               milliseconds timeout, std::string* master_hint) {
+    {
+      MutexLock l(&mu_);
+      batches_.push_back(ops);
+      rpcs_.push_back(rpc);
+      timeouts_.push_back(timeout);
+      ++entered_;
+      changed_.SignalAll();
+      while (held_) changed_.Wait();
+      if (!fail_.ok()) {
+        *master_hint = "10.0.0.9:7000";
+        return fail_;
+      }
+    }
+    replies->clear();
+    for (const Op& op : ops) {
+      if (op.key == "bad") {
+        replies->push_back(Reply::Failed(Status::KeyTooLarge("bad key")));
+      } else if (op.code == OpCode::kGet) {
+        replies->push_back(Reply::Bulk("v-" + op.key));
+      } else if (op.code == OpCode::kDel) {
+        replies->push_back(Reply::Integer(1));
+      } else {
+        replies->push_back(Reply::Ok());
+      }
+    }
+    return Status::OK();
+  }
 
   const HostPort address_{"127.0.0.1", 7000};
   Mutex mu_;
@@ -107,6 +138,7 @@ class RecordingStub : public MasterStub {
   Status fail_ GUARDED_BY(mu_);
   std::vector<std::vector<Op>> batches_ GUARDED_BY(mu_);
   std::vector<milliseconds> timeouts_ GUARDED_BY(mu_);
+  std::vector<bool> rpcs_ GUARDED_BY(mu_);
 };
 
 class CombiningMasterStubTest : public ::testing::Test {
@@ -145,7 +177,7 @@ class CombiningMasterStubTest : public ::testing::Test {
   Status first_status_;
 };
 
-TEST_F(CombiningMasterStubTest, LoneCallIsSentAtOnceAsAOneOpExecute) {
+TEST_F(CombiningMasterStubTest, ALoneCallIsSentAtOnceAsItCame) {
   std::optional<std::string> value;
   std::string hint;
   DKV_ASSERT_OK(stub_->Get("k", &value, milliseconds(5000), &hint));
@@ -154,15 +186,18 @@ TEST_F(CombiningMasterStubTest, LoneCallIsSentAtOnceAsAOneOpExecute) {
   DKV_ASSERT_OK(stub_->Remove("k", &existed, milliseconds(5000), &hint));
   EXPECT_TRUE(existed);
   DKV_ASSERT_OK(stub_->Put("k", "x", milliseconds(5000), &hint));
+  EXPECT_EQ(stub_->Put("bad", "x", milliseconds(5000), &hint).code(), Status::Code::kKeyTooLarge);
+  Op incr;
+  incr.code = OpCode::kIncrBy;
+  incr.key = "n";
+  std::vector<Reply> replies;
+  DKV_ASSERT_OK(stub_->Execute({incr}, &replies, milliseconds(5000), &hint));
   const auto batches = inner_->batches();
-  ASSERT_EQ(batches.size(), 3u);
+  ASSERT_EQ(batches.size(), 5u);
   EXPECT_EQ(batches[0].at(0).code, OpCode::kGet);
   EXPECT_EQ(batches[1].at(0).code, OpCode::kDel);
-  ASSERT_EQ(batches[2].size(), 1u);
-  EXPECT_EQ(batches[2][0].code, OpCode::kSet);
-  EXPECT_EQ(batches[2][0].value, "x");
-  EXPECT_EQ(batches[2][0].flags, 0);
-  EXPECT_EQ(batches[2][0].expire_at_ms, 0);
+  EXPECT_EQ(batches[2].at(0).code, OpCode::kSet);
+  EXPECT_EQ(inner_->rpcs(), (std::vector<bool>{true, true, true, true, false}));
 }
 
 TEST_F(CombiningMasterStubTest, CallsMadeWhileABatchIsInFlightGoTogetherAndEachGetsItsOwnReply) {
