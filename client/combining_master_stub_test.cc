@@ -5,6 +5,7 @@
 #include <atomic>
 #include <thread>
 
+#include "tests/harness/gate.h"
 #include "tests/harness/test_util.h"
 
 namespace dkv::client {
@@ -55,27 +56,10 @@ class RecordingStub : public MasterStub {
   }
   Status Rebalance(int32_t*, milliseconds, std::string*) override { return Unexpected(); }
 
-  void Hold() {
-    MutexLock l(&mu_);
-    held_ = true;
-  }
-  void Release() {
-    MutexLock l(&mu_);
-    held_ = false;
-    changed_.SignalAll();
-  }
+  test::Gate& gate() { return gate_; }
   void FailWith(Status s) {
     MutexLock l(&mu_);
     fail_ = std::move(s);
-  }
-  // Waits until `n` Execute calls have started.
-  bool WaitForEntered(int n) {
-    MutexLock l(&mu_);
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (entered_ < n) {
-      if (!changed_.WaitUntil(deadline) && entered_ < n) return false;
-    }
-    return true;
   }
   std::vector<std::vector<Op>> batches() {
     MutexLock l(&mu_);
@@ -107,9 +91,10 @@ class RecordingStub : public MasterStub {
       batches_.push_back(ops);
       rpcs_.push_back(rpc);
       timeouts_.push_back(timeout);
-      ++entered_;
-      changed_.SignalAll();
-      while (held_) changed_.Wait();
+    }
+    gate_.Pass();
+    {
+      MutexLock l(&mu_);
       if (!fail_.ok()) {
         *master_hint = "10.0.0.9:7000";
         return fail_;
@@ -131,10 +116,8 @@ class RecordingStub : public MasterStub {
   }
 
   const HostPort address_{"127.0.0.1", 7000};
+  test::Gate gate_;
   Mutex mu_;
-  CondVar changed_{&mu_};
-  bool held_ GUARDED_BY(mu_) = false;
-  int entered_ GUARDED_BY(mu_) = 0;
   Status fail_ GUARDED_BY(mu_);
   std::vector<std::vector<Op>> batches_ GUARDED_BY(mu_);
   std::vector<milliseconds> timeouts_ GUARDED_BY(mu_);
@@ -153,13 +136,13 @@ class CombiningMasterStubTest : public ::testing::Test {
   // Holds the inner stub, makes one call that it blocks in, then starts `calls` more, each on its
   // own thread, and waits until they are queued behind it.
   void QueueBehindABlockedBatch(int calls, std::function<void(int)> call) {
-    inner_->Hold();
+    inner_->gate().Hold();
     threads_.emplace_back([this] {
       std::optional<std::string> value;
       std::string hint;
       first_status_ = stub_->Get("first", &value, milliseconds(5000), &hint);
     });
-    ASSERT_TRUE(inner_->WaitForEntered(1));
+    ASSERT_TRUE(inner_->gate().WaitForPassed(1));
     for (int i = 0; i < calls; ++i) threads_.emplace_back([call, i] { call(i); });
     DKV_ASSERT_OK(test::WaitFor(
         [&] { return stub_->QueuedForTests() == static_cast<size_t>(calls); },
@@ -208,7 +191,7 @@ TEST_F(CombiningMasterStubTest, CallsMadeWhileABatchIsInFlightGoTogetherAndEachG
     std::string hint;
     statuses[i] = stub_->Get("key" + std::to_string(i), &values[i], milliseconds(5000), &hint);
   });
-  inner_->Release();
+  inner_->gate().Release();
   JoinAll();
   DKV_EXPECT_OK(first_status_);
   for (int i = 0; i < kCalls; ++i) {
@@ -234,7 +217,7 @@ TEST_F(CombiningMasterStubTest, ABatchTakesWholeCallsUpToMaxBatchOps) {
     std::string hint;
     EXPECT_TRUE(stub_->Execute(ops, &replies[i], milliseconds(5000), &hint).ok());
   });
-  inner_->Release();
+  inner_->gate().Release();
   JoinAll();
   const auto batches = inner_->batches();
   ASSERT_EQ(batches.size(), 3u);
@@ -260,7 +243,7 @@ TEST_F(CombiningMasterStubTest, APerOpErrorIsOnlyThatCallsStatus) {
       good_status = stub_->Put("good", "v", milliseconds(5000), &hint);
     }
   });
-  inner_->Release();
+  inner_->gate().Release();
   JoinAll();
   EXPECT_EQ(bad_status.code(), Status::Code::kKeyTooLarge) << bad_status.ToString();
   DKV_EXPECT_OK(good_status);
@@ -275,7 +258,7 @@ TEST_F(CombiningMasterStubTest, AFailedBatchFailsEveryMemberWithTheMastersHint) 
     bool existed = false;
     statuses[i] = stub_->Remove("k" + std::to_string(i), &existed, milliseconds(5000), &hints[i]);
   });
-  inner_->Release();
+  inner_->gate().Release();
   JoinAll();
   EXPECT_TRUE(first_status_.IsNotMaster());
   for (int i = 0; i < 3; ++i) {
@@ -289,7 +272,7 @@ TEST_F(CombiningMasterStubTest, ABatchWaitsNoLongerThanItsMostImpatientMember) {
     std::string hint;
     (void)stub_->Put("k" + std::to_string(i), "v", milliseconds(i == 0 ? 3000 : 250), &hint);
   });
-  inner_->Release();
+  inner_->gate().Release();
   JoinAll();
   const auto timeouts = inner_->timeouts();
   ASSERT_EQ(timeouts.size(), 2u);
@@ -319,7 +302,7 @@ TEST_F(CombiningMasterStubTest, ACallsOpsStayTogetherInTheirOrder) {
     EXPECT_TRUE(stub_->Execute(ops, &replies, milliseconds(5000), &hint).ok());
     EXPECT_EQ(replies.size(), ops.size());
   });
-  inner_->Release();
+  inner_->gate().Release();
   JoinAll();
   const auto batches = inner_->batches();
   ASSERT_EQ(batches.size(), 2u);

@@ -6,6 +6,8 @@
 #include <chrono>
 #include <thread>
 
+#include "tests/harness/gate.h"
+
 namespace dkv {
 namespace {
 
@@ -17,7 +19,7 @@ struct NumberCall : CallCombiner::Call {
   std::thread::id sent_by;
 };
 
-// An owner whose send records each batch and, while held, blocks until released.
+// An owner whose send records each batch and passes its gate (held: blocks until released).
 class Recorder {
  public:
   explicit Recorder(int max_in_flight, size_t max_items = 100)
@@ -32,24 +34,7 @@ class Recorder {
   void Run(NumberCall* call) { combiner_.Run(call); }
   CallCombiner& combiner() { return combiner_; }
 
-  void Hold() {
-    MutexLock l(&mu_);
-    held_ = true;
-  }
-  void Release() {
-    MutexLock l(&mu_);
-    held_ = false;
-    changed_.SignalAll();
-  }
-  // Waits until `n` sends are under way at once (or have been).
-  bool WaitForSending(int n) {
-    MutexLock l(&mu_);
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (max_sending_ < n) {
-      if (!changed_.WaitUntil(deadline) && max_sending_ < n) return false;
-    }
-    return true;
-  }
+  test::Gate& gate() { return gate_; }
   bool WaitForQueued(size_t n) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (combiner_.QueuedForTests() != n) {
@@ -62,34 +47,25 @@ class Recorder {
     MutexLock l(&mu_);
     return batches_;
   }
-  int max_sending() {
-    MutexLock l(&mu_);
-    return max_sending_;
-  }
 
  private:
   void Send(const CallCombiner::Batch& batch) {
-    MutexLock l(&mu_);
-    const int id = static_cast<int>(batches_.size());
-    batches_.emplace_back();
-    for (CallCombiner::Call* c : batch) {
-      auto* call = static_cast<NumberCall*>(c);
-      batches_.back().push_back(call->number);
-      call->batch_id = id;
-      call->sent_by = std::this_thread::get_id();
+    {
+      MutexLock l(&mu_);
+      const int id = static_cast<int>(batches_.size());
+      batches_.emplace_back();
+      for (CallCombiner::Call* c : batch) {
+        auto* call = static_cast<NumberCall*>(c);
+        batches_.back().push_back(call->number);
+        call->batch_id = id;
+        call->sent_by = std::this_thread::get_id();
+      }
     }
-    ++sending_;
-    max_sending_ = std::max(max_sending_, sending_);
-    changed_.SignalAll();
-    while (held_) changed_.Wait();
-    --sending_;
+    gate_.Pass();
   }
 
+  test::Gate gate_;
   Mutex mu_;
-  CondVar changed_{&mu_};
-  bool held_ GUARDED_BY(mu_) = false;
-  int sending_ GUARDED_BY(mu_) = 0;
-  int max_sending_ GUARDED_BY(mu_) = 0;
   std::vector<std::vector<int>> batches_ GUARDED_BY(mu_);
   CallCombiner combiner_;
 };
@@ -106,12 +82,12 @@ TEST(CallCombinerTest, ALoneCallIsSentAtOnceOnItsCallersThread) {
 
 TEST(CallCombinerTest, CallsQueuedBehindABatchInFlightGoAsOneBatchAndAllReturn) {
   Recorder recorder(/*max_in_flight=*/1);
-  recorder.Hold();
+  recorder.gate().Hold();
   std::vector<NumberCall> calls(11);
   std::vector<std::thread> threads;
   calls[0].number = 0;
   threads.emplace_back([&] { recorder.Run(&calls[0]); });
-  ASSERT_TRUE(recorder.WaitForSending(1));
+  ASSERT_TRUE(recorder.gate().WaitForPassed(1));
   for (int i = 1; i <= 10; ++i) {
     calls[i].number = i;
     threads.emplace_back([&, i] { recorder.Run(&calls[i]); });
@@ -119,7 +95,7 @@ TEST(CallCombinerTest, CallsQueuedBehindABatchInFlightGoAsOneBatchAndAllReturn) 
   ASSERT_TRUE(recorder.WaitForQueued(10));
   std::vector<std::thread::id> ids;
   for (auto& t : threads) ids.push_back(t.get_id());
-  recorder.Release();
+  recorder.gate().Release();
   for (auto& t : threads) t.join();
   const auto batches = recorder.batches();
   ASSERT_EQ(batches.size(), 2u);
@@ -136,11 +112,11 @@ TEST(CallCombinerTest, CallsQueuedBehindABatchInFlightGoAsOneBatchAndAllReturn) 
 
 TEST(CallCombinerTest, ABatchStopsWhereTheNextCallWouldNotJoinAndABigCallGoesAlone) {
   Recorder recorder(/*max_in_flight=*/1, /*max_items=*/10);
-  recorder.Hold();
+  recorder.gate().Hold();
   std::vector<NumberCall> calls(4);
   std::vector<std::thread> threads;
   threads.emplace_back([&] { recorder.Run(&calls[0]); });
-  ASSERT_TRUE(recorder.WaitForSending(1));
+  ASSERT_TRUE(recorder.gate().WaitForPassed(1));
   // Queued in this order: 6, 6 (over 10 together), 50 (over on its own).
   const size_t weights[] = {6, 6, 50};
   for (int i = 1; i <= 3; ++i) {
@@ -149,23 +125,23 @@ TEST(CallCombinerTest, ABatchStopsWhereTheNextCallWouldNotJoinAndABigCallGoesAlo
     threads.emplace_back([&, i] { recorder.Run(&calls[i]); });
     ASSERT_TRUE(recorder.WaitForQueued(static_cast<size_t>(i)));
   }
-  recorder.Release();
+  recorder.gate().Release();
   for (auto& t : threads) t.join();
   EXPECT_EQ(recorder.batches(), (std::vector<std::vector<int>>{{0}, {1}, {2}, {3}}));
 }
 
 TEST(CallCombinerTest, AtMostMaxInFlightBatchesAreSentAtOnce) {
   Recorder recorder(/*max_in_flight=*/2);
-  recorder.Hold();
+  recorder.gate().Hold();
   std::vector<NumberCall> calls(3);
   std::vector<std::thread> threads;
   for (int i = 0; i < 2; ++i) threads.emplace_back([&, i] { recorder.Run(&calls[i]); });
-  ASSERT_TRUE(recorder.WaitForSending(2));
+  ASSERT_TRUE(recorder.gate().WaitForPassed(2));
   threads.emplace_back([&] { recorder.Run(&calls[2]); });
   ASSERT_TRUE(recorder.WaitForQueued(1));  // the third waits for a place
-  recorder.Release();
+  recorder.gate().Release();
   for (auto& t : threads) t.join();
-  EXPECT_EQ(recorder.max_sending(), 2);
+  EXPECT_EQ(recorder.gate().max_inside(), 2);
   EXPECT_EQ(recorder.batches().size(), 3u);
 }
 

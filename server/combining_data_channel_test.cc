@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "tests/harness/gate.h"
 #include "tests/harness/test_util.h"
 
 namespace dkv::server {
@@ -21,11 +22,12 @@ class RecordingChannel : public DataChannel {
   const HostPort& address() const override { return address_; }
 
   Result<std::optional<std::string>> Get(const Fence&, const std::string& key) override {
+    {
+      MutexLock l(&mu_);
+      gets_.push_back(key);
+    }
+    gate_.Pass();
     MutexLock l(&mu_);
-    gets_.push_back(key);
-    ++entered_;
-    changed_.SignalAll();
-    while (held_) changed_.Wait();
     auto it = data_.find(key);
     if (it == data_.end()) return std::optional<std::string>();
     return std::optional<std::string>(it->second);
@@ -62,26 +64,10 @@ class RecordingChannel : public DataChannel {
   Status AbortMigration(const Fence&, int64_t) override { return Status::OK(); }
   Status Leave() override { return Status::OK(); }
 
-  void Hold() {
-    MutexLock l(&mu_);
-    held_ = true;
-  }
-  void Release() {
-    MutexLock l(&mu_);
-    held_ = false;
-    changed_.SignalAll();
-  }
+  test::Gate& gate() { return gate_; }
   void FailExecutes(Status s) {
     MutexLock l(&mu_);
     fail_ = std::move(s);
-  }
-  bool WaitForEntered(int n) {
-    MutexLock l(&mu_);
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (entered_ < n) {
-      if (!changed_.WaitUntil(deadline) && entered_ < n) return false;
-    }
-    return true;
   }
   std::vector<std::string> gets() {
     MutexLock l(&mu_);
@@ -131,10 +117,8 @@ class RecordingChannel : public DataChannel {
   }
 
   const HostPort address_{"127.0.0.1", 7100};
+  test::Gate gate_;
   Mutex mu_;
-  CondVar changed_{&mu_};
-  bool held_ GUARDED_BY(mu_) = false;
-  int entered_ GUARDED_BY(mu_) = 0;
   Status fail_ GUARDED_BY(mu_);
   std::map<std::string, std::string> data_ GUARDED_BY(mu_);
   std::vector<std::string> gets_ GUARDED_BY(mu_);
@@ -152,14 +136,14 @@ class CombiningDataChannelTest : public ::testing::Test {
   // A Get("first") that the inner channel holds, then `calls` more on threads of their own,
   // queued behind it.
   void QueueBehindAHeldGet(int calls, std::function<void(int)> call) {
-    inner_->Hold();
+    inner_->gate().Hold();
     threads_.emplace_back([this] { (void)channel_->Get(fence_, "first"); });
-    ASSERT_TRUE(inner_->WaitForEntered(1));
+    ASSERT_TRUE(inner_->gate().WaitForPassed(1));
     for (int i = 0; i < calls; ++i) threads_.emplace_back([call, i] { call(i); });
     DKV_ASSERT_OK(test::WaitFor(
         [&] { return channel_->QueuedForTests() == static_cast<size_t>(calls); },
         std::chrono::milliseconds(10000)));
-    inner_->Release();
+    inner_->gate().Release();
     for (auto& t : threads_) t.join();
     threads_.clear();
   }
@@ -216,9 +200,9 @@ TEST_F(CombiningDataChannelTest, CallsMadeWhileOneIsInFlightGoAsOneExecuteAndKee
 TEST_F(CombiningDataChannelTest, CallsOfDifferentFencesGoInDifferentBatches) {
   // Queued in this order: k0 and k1 under the map version 7, k2 under 8.
   const Fence newer{3, 8};
-  inner_->Hold();
+  inner_->gate().Hold();
   threads_.emplace_back([this] { (void)channel_->Get(fence_, "first"); });
-  ASSERT_TRUE(inner_->WaitForEntered(1));
+  ASSERT_TRUE(inner_->gate().WaitForPassed(1));
   for (int i = 0; i < 3; ++i) {
     threads_.emplace_back([&, i] {
       DKV_EXPECT_OK(channel_->Put(i == 2 ? newer : fence_, "k" + std::to_string(i), "v"));
@@ -227,7 +211,7 @@ TEST_F(CombiningDataChannelTest, CallsOfDifferentFencesGoInDifferentBatches) {
         [&] { return channel_->QueuedForTests() == static_cast<size_t>(i + 1); },
         std::chrono::milliseconds(10000)));
   }
-  inner_->Release();
+  inner_->gate().Release();
   for (auto& t : threads_) t.join();
   threads_.clear();
   // k0 and k1 went together; k2, alone, as a put RPC of its own.

@@ -2,8 +2,7 @@
 // (master -> data node, client -> master) goes through it, so connecting, reconnecting after a
 // failure, timeouts and the mapping of Thrift's exceptions onto Status live here and nowhere else.
 //
-// Wire: TSocket (TCP_NODELAY) + TBufferedTransport (kTransportBufferBytes) + TBinaryProtocol,
-// matching RpcServer.
+// Wire: TSocket (TCP_NODELAY) + BufferedTransport + TBinaryProtocol, matching RpcServer.
 // Retries: none at this level. A caller that knows its operation is idempotent, or that follows a
 // new master, retries with its own deadline (client/master_finder, server/router).
 #pragma once
@@ -25,7 +24,7 @@
 #include "common/mutex.h"
 #include "common/rpc/error_mapping.h"
 #include "common/rpc/thrift_logging.h"
-#include "common/rpc/transport_buffers.h"
+#include "common/rpc/buffered_transport.h"
 #include "dkv/status.h"
 
 namespace dkv::rpc {
@@ -104,8 +103,7 @@ class RpcConnection {
     socket_ = std::make_shared<apache::thrift::transport::TSocket>(address_.host, address_.port);
     socket_->setConnTimeout(static_cast<int>(options_.connect_timeout.count()));
     socket_->setNoDelay(true);
-    transport_ = std::make_shared<apache::thrift::transport::TBufferedTransport>(
-        socket_, kTransportBufferBytes);
+    transport_ = std::make_shared<BufferedTransport>(socket_);
     transport_->open();
     client_ = std::make_unique<ClientT>(
         std::make_shared<apache::thrift::protocol::TBinaryProtocol>(transport_));

@@ -14,14 +14,13 @@
 #include "common/logging.h"
 #include "common/mutex.h"
 #include "common/rpc/thrift_logging.h"
-#include "common/rpc/transport_buffers.h"
+#include "common/rpc/buffered_transport.h"
 
 namespace dkv::rpc {
 
 using apache::thrift::TException;
 using apache::thrift::protocol::TBinaryProtocolFactory;
 using apache::thrift::server::TThreadedServer;
-using apache::thrift::transport::TBufferedTransport;
 using apache::thrift::transport::TTransport;
 using apache::thrift::transport::TTransportFactory;
 using apache::thrift::transport::TServerSocket;
@@ -85,11 +84,11 @@ class RegisteredSocket : public TSocket {
   const std::shared_ptr<ConnectionRegistry> registry_;
 };
 
-// Buffered transports with dkv's buffer size rather than Thrift's 512 bytes.
+// Serves each connection on a BufferedTransport (not Thrift's TBufferedTransport).
 class BufferedTransportFactory : public TTransportFactory {
  public:
   std::shared_ptr<TTransport> getTransport(std::shared_ptr<TTransport> transport) override {
-    return std::make_shared<TBufferedTransport>(std::move(transport), kTransportBufferBytes);
+    return std::make_shared<BufferedTransport>(std::move(transport));
   }
 };
 

@@ -1,5 +1,5 @@
 // RpcServer: serves one Thrift service on a TCP address with a thread per connection
-// (TThreadedServer + TBufferedTransport + TBinaryProtocol: the fastest choice measured on this kind
+// (TThreadedServer + BufferedTransport + TBinaryProtocol: the fastest choice measured on this kind
 // of machine, see ../shared/TOOLCHAIN.md). A connection's thread waits for its next request in
 // recv(2) itself, one syscall per request (not Thrift's interruptable poll-then-recv; Stop ends
 // connections by shutting their sockets down instead; docs/performance.md). The processor's
