@@ -22,8 +22,9 @@
 //   others           as the master reported them (e.g. INTERNAL for a bug on the far side).
 // Errors other than NOT_MASTER and UNAVAILABLE are returned at once, without retrying.
 //
-// Thread-safety: a Client is thread-safe; any number of threads may call it at once (each call
-// uses a connection of its own from the pool). Destroying it while calls are running is a bug.
+// Thread-safety: a Client is thread-safe; any number of threads may call it at once. Calls made at
+// the same time by different threads may travel to the master together in one request (each with
+// its own result and timeout; docs/client.md). Destroying it while calls are running is a bug.
 #pragma once
 
 #include <chrono>
