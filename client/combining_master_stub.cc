@@ -4,6 +4,17 @@
 #include <utility>
 
 namespace dkv::client {
+namespace {
+
+// What is left of a call's time at `deadline`, at least 1 ms: a call that waited its whole time
+// in the queue is still sent, and fails at once as a timeout rather than never going out.
+std::chrono::milliseconds TimeLeft(std::chrono::steady_clock::time_point deadline) {
+  const auto left =
+      std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  return std::max(left, std::chrono::milliseconds(1));
+}
+
+}  // namespace
 
 CombiningMasterStub::CombiningMasterStub(std::unique_ptr<MasterStub> inner, int max_in_flight)
     : inner_(std::move(inner)),
@@ -68,7 +79,7 @@ Status CombiningMasterStub::Combine(std::vector<Op> ops, bool single_key,
   Call call;
   call.ops = std::move(ops);
   call.single_key = single_key;
-  call.timeout = timeout;
+  call.deadline = std::chrono::steady_clock::now() + timeout;
   for (const Op& op : call.ops) call.bytes += op.key.size() + op.value.size();
   combiner_.Run(&call);
   if (!call.status.ok() && master_hint != nullptr && call.status.IsNotMaster()) {
@@ -81,12 +92,13 @@ Status CombiningMasterStub::Combine(std::vector<Op> ops, bool single_key,
 void CombiningMasterStub::Send(const CallCombiner::Batch& batch) {
   if (batch.size() == 1) return SendAlone(static_cast<Call*>(batch.front()));
   std::vector<Op> ops;
-  std::chrono::milliseconds timeout = static_cast<Call*>(batch.front())->timeout;
+  auto deadline = static_cast<Call*>(batch.front())->deadline;
   for (CallCombiner::Call* c : batch) {
     Call* member = static_cast<Call*>(c);
     for (Op& op : member->ops) ops.push_back(std::move(op));
-    timeout = std::min(timeout, member->timeout);
+    deadline = std::min(deadline, member->deadline);
   }
+  const std::chrono::milliseconds timeout = TimeLeft(deadline);
   std::vector<Reply> replies;
   std::string hint;
   Status s = inner_->Execute(ops, &replies, timeout, &hint);
@@ -111,25 +123,26 @@ void CombiningMasterStub::Send(const CallCombiner::Batch& batch) {
 
 void CombiningMasterStub::SendAlone(Call* call) {
   const Op& op = call->ops.front();
+  const std::chrono::milliseconds timeout = TimeLeft(call->deadline);
   if (!call->single_key) {
-    call->status = inner_->Execute(call->ops, &call->replies, call->timeout, &call->master_hint);
+    call->status = inner_->Execute(call->ops, &call->replies, timeout, &call->master_hint);
     return;
   }
   Reply reply;
   switch (op.code) {
     case OpCode::kGet: {
       std::optional<std::string> value;
-      call->status = inner_->Get(op.key, &value, call->timeout, &call->master_hint);
+      call->status = inner_->Get(op.key, &value, timeout, &call->master_hint);
       if (value) reply = Reply::Bulk(std::move(*value));
       break;
     }
     case OpCode::kSet:
-      call->status = inner_->Put(op.key, op.value, call->timeout, &call->master_hint);
+      call->status = inner_->Put(op.key, op.value, timeout, &call->master_hint);
       reply = Reply::Ok();
       break;
     default: {  // kDel
       bool existed = false;
-      call->status = inner_->Remove(op.key, &existed, call->timeout, &call->master_hint);
+      call->status = inner_->Remove(op.key, &existed, timeout, &call->master_hint);
       reply = Reply::Integer(existed ? 1 : 0);
       break;
     }

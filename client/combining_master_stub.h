@@ -10,8 +10,9 @@
 // it with other clients' calls to the same data node, see server/combining_data_channel.h). Each call keeps its own outcome: a per-op error is
 // that op's reply (and, for Get/Put/Remove, the call's Status); a failure of the whole batch
 // (NOT_MASTER with its hint, UNAVAILABLE, a timeout) is every member's, and the RetryingCaller
-// above retries each call as it would have alone. A batch's socket timeout is the smallest of its
-// members' timeouts, so no call waits longer than it asked. A call's ops stay together and in their
+// above retries each call as it would have alone. A call's timeout runs from when it is made, time
+// queued included, and a batch's socket timeout is what is left of its most impatient member's,
+// so no call waits much longer than it asked. A call's ops stay together and in their
 // order; the calls of one batch are independent, concurrent calls, which the master may execute
 // in any order relative to each other, as it could have before.
 //
@@ -75,7 +76,8 @@ class CombiningMasterStub : public MasterStub {
   struct Call : CallCombiner::Call {
     std::vector<Op> ops;
     bool single_key = false;  // a Get, Put or Remove: ops holds its one op in db 0
-    std::chrono::milliseconds timeout{0};
+    // Now + the call's timeout when it was made: time spent queued counts against it.
+    std::chrono::steady_clock::time_point deadline;
     size_t bytes = 0;  // of the ops' keys and values
     // Stored by the batch's sender.
     Status status;

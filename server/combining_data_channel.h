@@ -12,7 +12,8 @@
 // would have alone. One difference: in a batch, an op that follows a write refused MOVING on the
 // same slot is refused MOVING too (DataNode.execute keeps a batch's ops in order), so a read may
 // wait for a move's final step that it would not have waited for alone (bounded: the Router's
-// stale-route wait).
+// stale-route wait). A queued call first waits for a batch in flight, so against a data node that
+// does not answer it fails after up to twice the channel's call timeout.
 //
 // StartExecute (already a batch), UnsafePut and the slot-move and admin calls go straight through.
 // Thread-safe.
