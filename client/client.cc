@@ -186,11 +186,11 @@ Result<std::unique_ptr<Client>> Client::Connect(const ClientOptions& options) {
     return s.CloneAndPrepend("ZooKeeper " + options.zookeeper);
   }
   const std::chrono::milliseconds connect_timeout = std::min(options.timeout, kMaxConnectTimeout);
-  return Impl::Create(options, std::shared_ptr<coord::Coordinator>(std::move(coordinator).value()),
-                      [connect_timeout](const HostPort& address) {
-                        return std::make_unique<CombiningMasterStub>(
-                            NewRpcMasterStub(address, connect_timeout));
-                      });
+  return Impl::Create(
+      options, std::shared_ptr<coord::Coordinator>(std::move(coordinator).value()),
+      [connect_timeout](const HostPort& address) {
+        return std::make_unique<CombiningMasterStub>(NewRpcMasterStub(address, connect_timeout));
+      });
 }
 
 Client::Client(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -18,15 +18,15 @@ std::chrono::milliseconds TimeLeft(std::chrono::steady_clock::time_point deadlin
 
 CombiningMasterStub::CombiningMasterStub(std::unique_ptr<MasterStub> inner, int max_in_flight)
     : inner_(std::move(inner)),
-      combiner_([this](const CallCombiner::Batch& batch) { Send(batch); },
-                [](const CallCombiner::Call&, const CallCombiner::Call& next,
-                   CallCombiner::Load* load) {
-                  const Call& call = static_cast<const Call&>(next);
-                  load->items += call.ops.size();
-                  load->bytes += call.bytes;
-                  return load->items <= kMaxBatchOps && load->bytes <= kMaxBatchBytes;
-                },
-                max_in_flight) {}
+      combiner_(
+          [this](const CallCombiner::Batch& batch) { Send(batch); },
+          [](const CallCombiner::Call&, const CallCombiner::Call& next, CallCombiner::Load* load) {
+            const Call& call = static_cast<const Call&>(next);
+            load->items += call.ops.size();
+            load->bytes += call.bytes;
+            return load->items <= kMaxBatchOps && load->bytes <= kMaxBatchBytes;
+          },
+          max_in_flight) {}
 
 Result<Reply> CombiningMasterStub::CombineOne(OpCode code, std::string_view key,
                                               std::string_view value,
@@ -37,8 +37,7 @@ Result<Reply> CombiningMasterStub::CombineOne(OpCode code, std::string_view key,
   ops[0].key = std::string(key);
   ops[0].value = std::string(value);
   std::vector<Reply> replies;
-  DKV_RETURN_NOT_OK(
-      Combine(std::move(ops), /*single_key=*/true, timeout, master_hint, &replies));
+  DKV_RETURN_NOT_OK(Combine(std::move(ops), /*single_key=*/true, timeout, master_hint, &replies));
   DKV_RETURN_NOT_OK(replies[0].ToStatus());
   return std::move(replies[0]);
 }

@@ -7,14 +7,14 @@
 // Get, Put, Remove and Execute calls are combined: whole calls, up to kMaxBatchOps ops or
 // kMaxBatchBytes of keys and values a batch (a bigger call goes alone), at most two batches in
 // flight; a lone call goes at once and as it came (a Get as the get RPC: the master then combines
-// it with other clients' calls to the same data node, see server/combining_data_channel.h). Each call keeps its own outcome: a per-op error is
-// that op's reply (and, for Get/Put/Remove, the call's Status); a failure of the whole batch
-// (NOT_MASTER with its hint, UNAVAILABLE, a timeout) is every member's, and the RetryingCaller
-// above retries each call as it would have alone. A call's timeout runs from when it is made, time
-// queued included, and a batch's socket timeout is what is left of its most impatient member's,
-// so no call waits much longer than it asked. A call's ops stay together and in their
-// order; the calls of one batch are independent, concurrent calls, which the master may execute
-// in any order relative to each other, as it could have before.
+// it with other clients' calls to the same data node, see server/combining_data_channel.h). Each
+// call keeps its own outcome: a per-op error is that op's reply (and, for Get/Put/Remove, the
+// call's Status); a failure of the whole batch (NOT_MASTER with its hint, UNAVAILABLE, a timeout)
+// is every member's, and the RetryingCaller above retries each call as it would have alone. A
+// call's timeout runs from when it is made, time queued included, and a batch's socket timeout is
+// what is left of its most impatient member's, so no call waits much longer than it asked. A call's
+// ops stay together and in their order; the calls of one batch are independent, concurrent calls,
+// which the master may execute in any order relative to each other, as it could have before.
 //
 // UnsafePut, status, drain and rebalance go straight through. Thread-safe.
 #pragma once

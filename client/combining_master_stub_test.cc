@@ -144,9 +144,9 @@ class CombiningMasterStubTest : public ::testing::Test {
     });
     ASSERT_TRUE(inner_->gate().WaitForPassed(1));
     for (int i = 0; i < calls; ++i) threads_.emplace_back([call, i] { call(i); });
-    DKV_ASSERT_OK(test::WaitFor(
-        [&] { return stub_->QueuedForTests() == static_cast<size_t>(calls); },
-        std::chrono::milliseconds(10000)));
+    DKV_ASSERT_OK(
+        test::WaitFor([&] { return stub_->QueuedForTests() == static_cast<size_t>(calls); },
+                      std::chrono::milliseconds(10000)));
   }
 
   void JoinAll() {

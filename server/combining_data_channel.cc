@@ -42,8 +42,8 @@ Result<bool> CombiningDataChannel::Remove(const Fence& fence, const std::string&
   return reply.integer == 1;
 }
 
-Result<Reply> CombiningDataChannel::Combine(const Fence& fence, OpCode code,
-                                            const std::string& key, const std::string& value) {
+Result<Reply> CombiningDataChannel::Combine(const Fence& fence, OpCode code, const std::string& key,
+                                            const std::string& value) {
   Call call;
   call.fence = fence;
   call.op.code = code;

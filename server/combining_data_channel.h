@@ -76,7 +76,7 @@ class CombiningDataChannel : public DataChannel {
  private:
   struct Call : CallCombiner::Call {
     Fence fence;
-    Op op;  // kGet, kSet or kDel in db 0
+    Op op;        // kGet, kSet or kDel in db 0
     Reply reply;  // stored by the batch's sender; a refusal in reply.error, a failure in `failed`
     Status failed;
   };

@@ -140,9 +140,9 @@ class CombiningDataChannelTest : public ::testing::Test {
     threads_.emplace_back([this] { (void)channel_->Get(fence_, "first"); });
     ASSERT_TRUE(inner_->gate().WaitForPassed(1));
     for (int i = 0; i < calls; ++i) threads_.emplace_back([call, i] { call(i); });
-    DKV_ASSERT_OK(test::WaitFor(
-        [&] { return channel_->QueuedForTests() == static_cast<size_t>(calls); },
-        std::chrono::milliseconds(10000)));
+    DKV_ASSERT_OK(
+        test::WaitFor([&] { return channel_->QueuedForTests() == static_cast<size_t>(calls); },
+                      std::chrono::milliseconds(10000)));
     inner_->gate().Release();
     for (auto& t : threads_) t.join();
     threads_.clear();
@@ -175,10 +175,17 @@ TEST_F(CombiningDataChannelTest, CallsMadeWhileOneIsInFlightGoAsOneExecuteAndKee
   Result<std::optional<std::string>> get_moving = Status::Internal("not run");
   QueueBehindAHeldGet(4, [&](int i) {
     switch (i) {
-      case 0: put_a = channel_->Put(fence_, "a", "va"); break;
-      case 1: get_b = channel_->Get(fence_, "b"); break;
-      case 2: remove_c = channel_->Remove(fence_, "c"); break;
-      default: get_moving = channel_->Get(fence_, "moving");
+      case 0:
+        put_a = channel_->Put(fence_, "a", "va");
+        break;
+      case 1:
+        get_b = channel_->Get(fence_, "b");
+        break;
+      case 2:
+        remove_c = channel_->Remove(fence_, "c");
+        break;
+      default:
+        get_moving = channel_->Get(fence_, "moving");
     }
   });
   DKV_EXPECT_OK(put_a);
@@ -207,9 +214,9 @@ TEST_F(CombiningDataChannelTest, CallsOfDifferentFencesGoInDifferentBatches) {
     threads_.emplace_back([&, i] {
       DKV_EXPECT_OK(channel_->Put(i == 2 ? newer : fence_, "k" + std::to_string(i), "v"));
     });
-    DKV_ASSERT_OK(test::WaitFor(
-        [&] { return channel_->QueuedForTests() == static_cast<size_t>(i + 1); },
-        std::chrono::milliseconds(10000)));
+    DKV_ASSERT_OK(
+        test::WaitFor([&] { return channel_->QueuedForTests() == static_cast<size_t>(i + 1); },
+                      std::chrono::milliseconds(10000)));
   }
   inner_->gate().Release();
   for (auto& t : threads_) t.join();
@@ -229,9 +236,8 @@ TEST_F(CombiningDataChannelTest, CallsOfDifferentFencesGoInDifferentBatches) {
 TEST_F(CombiningDataChannelTest, AFailedExecuteFailsEveryMember) {
   inner_->FailExecutes(Status::StaleEpoch("a newer master"));
   std::vector<Status> statuses(3);
-  QueueBehindAHeldGet(3, [&](int i) {
-    statuses[i] = channel_->Put(fence_, "k" + std::to_string(i), "v");
-  });
+  QueueBehindAHeldGet(
+      3, [&](int i) { statuses[i] = channel_->Put(fence_, "k" + std::to_string(i), "v"); });
   for (const Status& s : statuses) EXPECT_TRUE(s.IsStaleEpoch()) << s.ToString();
 }
 

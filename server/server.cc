@@ -13,11 +13,11 @@ namespace dkv::server {
 Server::Server(ServerOptions options)
     : options_(std::move(options)),
       paths_(options_.cluster),
-      router_(options_.limits,
-              [timeout = options_.data_call_timeout](const HostPort& address) {
-                return std::make_shared<CombiningDataChannel>(
-                    NewThriftDataChannel(address, timeout));
-              }),
+      router_(
+          options_.limits,
+          [timeout = options_.data_call_timeout](const HostPort& address) {
+            return std::make_shared<CombiningDataChannel>(NewThriftDataChannel(address, timeout));
+          }),
       forwarder_(options_.data_call_timeout) {}
 
 Server::~Server() { Shutdown(); }

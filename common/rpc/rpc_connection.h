@@ -22,9 +22,9 @@
 
 #include "common/host_port.h"
 #include "common/mutex.h"
+#include "common/rpc/buffered_transport.h"
 #include "common/rpc/error_mapping.h"
 #include "common/rpc/thrift_logging.h"
-#include "common/rpc/buffered_transport.h"
 #include "dkv/status.h"
 
 namespace dkv::rpc {
@@ -172,7 +172,6 @@ class RpcPool {
   }
 
  private:
-
   const HostPort address_;
   const RpcOptions options_;
   const size_t max_idle_;

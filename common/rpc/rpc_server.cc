@@ -13,18 +13,18 @@
 
 #include "common/logging.h"
 #include "common/mutex.h"
-#include "common/rpc/thrift_logging.h"
 #include "common/rpc/buffered_transport.h"
+#include "common/rpc/thrift_logging.h"
 
 namespace dkv::rpc {
 
 using apache::thrift::TException;
 using apache::thrift::protocol::TBinaryProtocolFactory;
 using apache::thrift::server::TThreadedServer;
-using apache::thrift::transport::TTransport;
-using apache::thrift::transport::TTransportFactory;
 using apache::thrift::transport::TServerSocket;
 using apache::thrift::transport::TSocket;
+using apache::thrift::transport::TTransport;
+using apache::thrift::transport::TTransportFactory;
 
 namespace {
 

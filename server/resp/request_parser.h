@@ -84,7 +84,7 @@ class RequestParser {
 
   const RequestLimits limits_;
   std::string buffer_;
-  size_t pos_ = 0;       // first byte not consumed yet
+  size_t pos_ = 0;  // first byte not consumed yet
 
   // State of an array request read in part: arguments still to read (0: none in progress), the
   // length of the next bulk string once its $ line was read (-1: not read yet), and the
