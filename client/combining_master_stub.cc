@@ -22,7 +22,7 @@ CombiningMasterStub::CombiningMasterStub(std::unique_ptr<MasterStub> inner, int 
           [this](const CallCombiner::Batch& batch) { Send(batch); },
           [](const CallCombiner::Call&, const CallCombiner::Call& next, CallCombiner::Load* load) {
             const Call& call = static_cast<const Call&>(next);
-            load->items += call.ops.size();
+            load->items += call.ops->size();
             load->bytes += call.bytes;
             return load->items <= kMaxBatchOps && load->bytes <= kMaxBatchBytes;
           },
@@ -37,7 +37,7 @@ Result<Reply> CombiningMasterStub::CombineOne(OpCode code, std::string_view key,
   ops[0].key = std::string(key);
   ops[0].value = std::string(value);
   std::vector<Reply> replies;
-  DKV_RETURN_NOT_OK(Combine(std::move(ops), /*single_key=*/true, timeout, master_hint, &replies));
+  DKV_RETURN_NOT_OK(Combine(ops, /*single_key=*/true, timeout, master_hint, &replies));
   DKV_RETURN_NOT_OK(replies[0].ToStatus());
   return std::move(replies[0]);
 }
@@ -72,14 +72,14 @@ Status CombiningMasterStub::Execute(const std::vector<Op>& ops, std::vector<Repl
   return Combine(ops, /*single_key=*/false, timeout, master_hint, replies);
 }
 
-Status CombiningMasterStub::Combine(std::vector<Op> ops, bool single_key,
+Status CombiningMasterStub::Combine(const std::vector<Op>& ops, bool single_key,
                                     std::chrono::milliseconds timeout, std::string* master_hint,
                                     std::vector<Reply>* replies) {
   Call call;
-  call.ops = std::move(ops);
+  call.ops = &ops;
   call.single_key = single_key;
   call.deadline = std::chrono::steady_clock::now() + timeout;
-  for (const Op& op : call.ops) call.bytes += op.key.size() + op.value.size();
+  for (const Op& op : ops) call.bytes += op.key.size() + op.value.size();
   combiner_.Run(&call);
   if (!call.status.ok() && master_hint != nullptr && call.status.IsNotMaster()) {
     *master_hint = std::move(call.master_hint);
@@ -94,7 +94,7 @@ void CombiningMasterStub::Send(const CallCombiner::Batch& batch) {
   auto deadline = static_cast<Call*>(batch.front())->deadline;
   for (CallCombiner::Call* c : batch) {
     Call* member = static_cast<Call*>(c);
-    for (Op& op : member->ops) ops.push_back(std::move(op));
+    ops.insert(ops.end(), member->ops->begin(), member->ops->end());
     deadline = std::min(deadline, member->deadline);
   }
   const std::chrono::milliseconds timeout = TimeLeft(deadline);
@@ -113,7 +113,7 @@ void CombiningMasterStub::Send(const CallCombiner::Batch& batch) {
       member->master_hint = hint;
       continue;
     }
-    const size_t count = member->ops.size();
+    const size_t count = member->ops->size();
     member->replies.assign(std::make_move_iterator(replies.begin() + next),
                            std::make_move_iterator(replies.begin() + next + count));
     next += count;
@@ -121,10 +121,10 @@ void CombiningMasterStub::Send(const CallCombiner::Batch& batch) {
 }
 
 void CombiningMasterStub::SendAlone(Call* call) {
-  const Op& op = call->ops.front();
+  const Op& op = call->ops->front();
   const std::chrono::milliseconds timeout = TimeLeft(call->deadline);
   if (!call->single_key) {
-    call->status = inner_->Execute(call->ops, &call->replies, timeout, &call->master_hint);
+    call->status = inner_->Execute(*call->ops, &call->replies, timeout, &call->master_hint);
     return;
   }
   Reply reply;

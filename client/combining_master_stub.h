@@ -74,8 +74,9 @@ class CombiningMasterStub : public MasterStub {
 
  private:
   struct Call : CallCombiner::Call {
-    std::vector<Op> ops;
-    bool single_key = false;  // a Get, Put or Remove: ops holds its one op in db 0
+    // The caller's ops, which outlive the call: copied only into a batch with other calls.
+    const std::vector<Op>* ops = nullptr;
+    bool single_key = false;  // a Get, Put or Remove: *ops holds its one op in db 0
     // Now + the call's timeout when it was made: time spent queued counts against it.
     std::chrono::steady_clock::time_point deadline;
     size_t bytes = 0;  // of the ops' keys and values
@@ -86,7 +87,7 @@ class CombiningMasterStub : public MasterStub {
   };
 
   // Sends `ops` in a batch, maybe with other callers' ops, and waits for it: as Execute.
-  Status Combine(std::vector<Op> ops, bool single_key, std::chrono::milliseconds timeout,
+  Status Combine(const std::vector<Op>& ops, bool single_key, std::chrono::milliseconds timeout,
                  std::string* master_hint, std::vector<Reply>* replies);
   // One op in db 0 through Combine; its per-op error as the Status.
   Result<Reply> CombineOne(OpCode code, std::string_view key, std::string_view value,

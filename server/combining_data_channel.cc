@@ -18,7 +18,7 @@ CombiningDataChannel::CombiningDataChannel(std::shared_ptr<DataChannel> inner, i
                    CallCombiner::Load* load) {
                   const Call& call = static_cast<const Call&>(next);
                   load->items += 1;
-                  load->bytes += call.op.key.size() + call.op.value.size();
+                  load->bytes += call.key->size() + call.value->size();
                   return SameFence(static_cast<const Call&>(first).fence, call.fence) &&
                          load->items <= kMaxBatchOps && load->bytes <= kMaxBatchBytes;
                 },
@@ -46,9 +46,9 @@ Result<Reply> CombiningDataChannel::Combine(const Fence& fence, OpCode code, con
                                             const std::string& value) {
   Call call;
   call.fence = fence;
-  call.op.code = code;
-  call.op.key = key;
-  call.op.value = value;
+  call.code = code;
+  call.key = &key;
+  call.value = &value;
   combiner_.Run(&call);
   DKV_RETURN_NOT_OK(call.failed);
   DKV_RETURN_NOT_OK(call.reply.ToStatus());
@@ -60,7 +60,13 @@ void CombiningDataChannel::Send(const CallCombiner::Batch& batch) {
   const Fence fence = static_cast<Call*>(batch.front())->fence;
   std::vector<Op> ops;
   ops.reserve(batch.size());
-  for (CallCombiner::Call* c : batch) ops.push_back(std::move(static_cast<Call*>(c)->op));
+  for (CallCombiner::Call* c : batch) {
+    const Call* call = static_cast<const Call*>(c);
+    Op& op = ops.emplace_back();
+    op.code = call->code;
+    op.key = *call->key;
+    op.value = *call->value;
+  }
   Result<std::vector<Reply>> replies = inner_->StartExecute(fence, ops)->Wait();
   if (replies.ok() && replies->size() != ops.size()) {
     replies = Status::Internal("data node " + inner_->address().ToString() + " answered " +
@@ -78,9 +84,9 @@ void CombiningDataChannel::Send(const CallCombiner::Batch& batch) {
 }
 
 void CombiningDataChannel::SendAlone(Call* call) {
-  switch (call->op.code) {
+  switch (call->code) {
     case OpCode::kGet: {
-      auto value = inner_->Get(call->fence, call->op.key);
+      auto value = inner_->Get(call->fence, *call->key);
       if (!value.ok()) {
         call->failed = value.status();
       } else {
@@ -89,11 +95,11 @@ void CombiningDataChannel::SendAlone(Call* call) {
       return;
     }
     case OpCode::kSet:
-      call->failed = inner_->Put(call->fence, call->op.key, call->op.value);
+      call->failed = inner_->Put(call->fence, *call->key, *call->value);
       if (call->failed.ok()) call->reply = Reply::Ok();
       return;
     default: {  // kDel
-      auto existed = inner_->Remove(call->fence, call->op.key);
+      auto existed = inner_->Remove(call->fence, *call->key);
       if (!existed.ok()) {
         call->failed = existed.status();
       } else {

@@ -76,7 +76,11 @@ class CombiningDataChannel : public DataChannel {
  private:
   struct Call : CallCombiner::Call {
     Fence fence;
-    Op op;        // kGet, kSet or kDel in db 0
+    // kGet, kSet or kDel in db 0, on the caller's strings (which outlive the call: copied only
+    // into a batch with other calls).
+    OpCode code = OpCode::kGet;
+    const std::string* key = nullptr;
+    const std::string* value = nullptr;
     Reply reply;  // stored by the batch's sender; a refusal in reply.error, a failure in `failed`
     Status failed;
   };
