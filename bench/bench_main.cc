@@ -56,15 +56,17 @@ int main(int argc, char** argv) {
   dkv::AddClusterOptions(&desc, &cluster);
   desc.add_options()("timeout-ms", po::value(&timeout_ms)->default_value(timeout_ms),
                      "deadline of each call, retries included (ms)")(
-      "threads", po::value(&options.threads)->default_value(options.threads),
-      "worker threads, each with one call in flight")(
+      "threads", po::value(&options.threads)->default_value(options.threads), "worker threads")(
+      "in-flight", po::value(&options.in_flight)->default_value(options.in_flight),
+      "calls each thread keeps in flight: 1 makes synchronous calls, more asynchronous ones "
+      "(Client::GetAsync, ...)")(
       "clients", po::value(&options.clients)->default_value(options.clients),
       "Client objects the threads share round-robin (1: one shared; = --threads: one each)")(
       "mix", po::value(&mix)->default_value(mix),
       "operation weights: get, set, unsafe_set, remove, mget, mset, e.g. get=80,set=20")(
       "batch", po::value(&options.batch)->default_value(options.batch),
-      "keys per mget and mset call")(
-      "keys", po::value(&options.keys)->default_value(options.keys), "size of the key space")(
+      "keys per mget and mset call")("keys", po::value(&options.keys)->default_value(options.keys),
+                                     "size of the key space")(
       "key-size", po::value(&options.key_size)->default_value(options.key_size),
       "key length (bytes)")("value-size",
                             po::value(&options.value_size)->default_value(options.value_size),
@@ -118,6 +120,7 @@ int main(int argc, char** argv) {
   options.warmup = Millis(warmup_s);
   if (options.threads < 1) return UsageError("--threads must be at least 1");
   if (options.clients < 1) return UsageError("--clients must be at least 1");
+  if (options.in_flight < 1) return UsageError("--in-flight must be at least 1");
   if (options.batch < 1 || options.batch > kMaxBatch) {
     return UsageError("--batch must be within 1.." + std::to_string(kMaxBatch));
   }

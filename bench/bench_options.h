@@ -19,7 +19,12 @@ struct BenchOptions {
   // How to reach the cluster; `client.timeout` is each call's deadline.
   client::ClientOptions client;
 
-  int threads = 8;  // worker threads, each running one call at a time
+  int threads = 8;  // worker threads
+  // Calls each worker thread keeps in flight. 1: the thread makes synchronous calls, one at a
+  // time. More: that many asynchronous calls (Client::GetAsync, ...), each started when one
+  // before has finished, by its `done` on the client's own thread (the worker threads then only
+  // start them: threads x in_flight calls in flight in all).
+  int in_flight = 1;
   // Client objects the threads share, round-robin (thread t uses client t % clients). 1 is one
   // shared Client; `threads` gives each thread its own (its own ZooKeeper session and pool).
   int clients = 1;

@@ -71,6 +71,12 @@ void FillBatch(OpType op, int size, const KeyChooser& chooser, KeyFormatter* for
   }
 }
 
+// The keys an mget found no value for.
+uint64_t Misses(const std::vector<std::optional<std::string>>& values) {
+  return static_cast<uint64_t>(
+      std::count_if(values.begin(), values.end(), [](const auto& v) { return !v.has_value(); }));
+}
+
 // Runs one call of `op` (a batch op on *batch); returns its status and sets *misses to the keys a
 // get or mget found no value for.
 Status RunOp(client::Client* client, OpType op, std::string_view key, std::string_view value,
@@ -85,8 +91,7 @@ Status RunOp(client::Client* client, OpType op, std::string_view key, std::strin
     case OpType::kMGet: {
       Result<std::vector<std::optional<std::string>>> r = client->MGet(batch.keys);
       if (!r.ok()) return r.status();
-      *misses = static_cast<uint64_t>(
-          std::count_if(r->begin(), r->end(), [](const auto& v) { return !v.has_value(); }));
+      *misses = Misses(*r);
       return Status::OK();
     }
     case OpType::kMSet:
@@ -104,34 +109,52 @@ Status RunOp(client::Client* client, OpType op, std::string_view key, std::strin
   return Status::Internal("unknown operation");
 }
 
-void WorkerLoop(const BenchOptions& options, const KeyChooser& chooser, KeyFormatter formatter,
-                const ValueSource& values, client::Client* client, Rng rng, Control* control,
-                Worker* worker) {
-  uint64_t done = 0;
-  uint64_t errors = 0;
-  Batch batch;
-  while (true) {
+// What one closed loop needs to make its calls: its key and value choices, reused batch, stats.
+struct Loop {
+  Loop(const BenchOptions& options, const KeyChooser& chooser, KeyFormatter formatter,
+       const ValueSource& values, client::Client* client, Rng rng, Control* control, Worker* worker)
+      : options(options),
+        chooser(chooser),
+        formatter(std::move(formatter)),
+        values(values),
+        client(client),
+        rng(rng),
+        control(control),
+        worker(worker) {}
+
+  // Whether to make another call: false once the run is over (the loop then says so in
+  // `control`). Sets `measured` for the call.
+  bool Continue() {
     const int phase = control->phase.load(std::memory_order_acquire);
-    if (phase == kStop) break;
-    const bool measured = phase == kMeasure;
-    if (measured && options.ops &&
-        control->tickets.fetch_add(1, std::memory_order_relaxed) >= *options.ops) {
-      break;
+    measured = phase == kMeasure;
+    if (phase == kStop ||
+        (measured && options.ops &&
+         control->tickets.fetch_add(1, std::memory_order_relaxed) >= *options.ops)) {
+      worker->end = Clock::now();
+      control->finished.fetch_add(1, std::memory_order_release);
+      return false;
     }
-    const OpType op = options.mix.Pick(rng.Next());
-    std::string_view key, value;
+    return true;
+  }
+
+  // Chooses the next call: its op, and its key and value (or its batch).
+  void Choose() {
+    op = options.mix.Pick(rng.Next());
+    key = {};
+    value = {};
     if (IsBatch(op)) {
       FillBatch(op, options.batch, chooser, &formatter, values, &rng, &batch);
     } else {
       key = formatter.Format(chooser.Next(&rng));
       if (op == OpType::kSet || op == OpType::kUnsafeSet) value = values.Next(&rng);
     }
-    uint64_t misses = 0;
-    const Clock::time_point start = Clock::now();
-    const Status s = RunOp(client, op, key, value, batch, &misses);
+  }
+
+  // Counts a call that started at `start` and just ended with `s`, if it was measured.
+  void Record(const Status& s, uint64_t misses, Clock::time_point start) {
     const Clock::time_point end = Clock::now();
     // A call started in the warm-up is not measured, even if it ends after the switch.
-    if (!measured) continue;
+    if (!measured) return;
     OpStats& stats = worker->stats[static_cast<int>(op)];
     if (s.ok()) {
       ++stats.ops;
@@ -143,8 +166,76 @@ void WorkerLoop(const BenchOptions& options, const KeyChooser& chooser, KeyForma
     }
     worker->done.store(++done, std::memory_order_relaxed);
   }
-  worker->end = Clock::now();
-  control->finished.fetch_add(1, std::memory_order_release);
+
+  const BenchOptions& options;
+  const KeyChooser& chooser;
+  KeyFormatter formatter;
+  const ValueSource& values;
+  client::Client* const client;
+  Rng rng;
+  Control* const control;
+  Worker* const worker;
+  uint64_t done = 0;
+  uint64_t errors = 0;
+  Batch batch;
+  // The current call.
+  bool measured = false;
+  OpType op = OpType::kGet;
+  std::string_view key, value;
+};
+
+// A worker thread's loop: synchronous calls, one at a time.
+void RunSyncLoop(Loop* loop) {
+  while (loop->Continue()) {
+    loop->Choose();
+    uint64_t misses = 0;
+    const Clock::time_point start = Clock::now();
+    const Status s = RunOp(loop->client, loop->op, loop->key, loop->value, loop->batch, &misses);
+    loop->Record(s, misses, start);
+  }
+}
+
+// An --in-flight loop: starts its next asynchronous call, whose `done` (on the client's thread)
+// records it and starts the next one, until the run is over. An unsafe_set, synchronous by
+// nature, runs in place.
+void StartAsyncCall(Loop* loop) {
+  while (loop->Continue()) {
+    loop->Choose();
+    const Clock::time_point start = Clock::now();
+    client::Client* client = loop->client;
+    switch (loop->op) {
+      case OpType::kGet:
+        return client->GetAsync(loop->key, [loop, start](Result<std::optional<std::string>> r) {
+          loop->Record(r.status(), r.ok() && !r->has_value() ? 1 : 0, start);
+          StartAsyncCall(loop);
+        });
+      case OpType::kSet:
+        return client->SetAsync(loop->key, loop->value, [loop, start](Status s) {
+          loop->Record(s, 0, start);
+          StartAsyncCall(loop);
+        });
+      case OpType::kRemove:
+        return client->RemoveAsync(loop->key, [loop, start](Result<bool> r) {
+          loop->Record(r.status(), 0, start);
+          StartAsyncCall(loop);
+        });
+      case OpType::kMGet:
+        return client->MGetAsync(loop->batch.keys,
+                                 [loop, start](Result<std::vector<std::optional<std::string>>> r) {
+                                   loop->Record(r.status(), r.ok() ? Misses(*r) : 0, start);
+                                   StartAsyncCall(loop);
+                                 });
+      case OpType::kMSet:
+        return client->MSetAsync(loop->batch.pairs, [loop, start](Status s) {
+          loop->Record(s, 0, start);
+          StartAsyncCall(loop);
+        });
+      case OpType::kUnsafeSet:
+        client->UnsafeSet(loop->key, loop->value);
+        loop->Record(Status::OK(), 0, start);
+        break;
+    }
+  }
 }
 
 // Sets every key once, split over options.threads threads; fills the preload fields of *result.
@@ -240,14 +331,28 @@ Result<BenchResult> RunBench(const BenchOptions& options, bool show_progress,
 
   Control control;
   control.phase.store(options.warmup.count() > 0 ? kWarmup : kMeasure);
+  // One loop per thread, or with --in-flight, in_flight loops of asynchronous calls per thread;
+  // loop i of thread t uses client t % clients.
+  const int loop_count = options.threads * options.in_flight;
   std::vector<std::unique_ptr<Worker>> workers;
+  std::vector<std::unique_ptr<Loop>> loops;
+  for (int t = 0; t < options.threads; ++t) {
+    for (int i = 0; i < options.in_flight; ++i) {
+      workers.push_back(std::make_unique<Worker>());
+      loops.push_back(std::make_unique<Loop>(
+          options, chooser, formatter, values, clients[t % clients.size()].get(),
+          Rng(ThreadSeed(options.seed, t * options.in_flight + i)), &control,
+          workers.back().get()));
+    }
+  }
   std::vector<std::thread> threads;
   Clock::time_point start = Clock::now();
-  for (int t = 0; t < options.threads; ++t) {
-    workers.push_back(std::make_unique<Worker>());
-    threads.emplace_back(WorkerLoop, std::cref(options), std::cref(chooser), formatter,
-                         std::cref(values), clients[t % clients.size()].get(),
-                         Rng(ThreadSeed(options.seed, t)), &control, workers.back().get());
+  for (const std::unique_ptr<Loop>& loop : loops) {
+    if (options.in_flight == 1) {
+      threads.emplace_back(RunSyncLoop, loop.get());
+    } else {
+      StartAsyncCall(loop.get());
+    }
   }
 
   auto sum = [&workers](std::atomic<uint64_t> Worker::*field) {
@@ -276,7 +381,7 @@ Result<BenchResult> RunBench(const BenchOptions& options, bool show_progress,
       }
       continue;
     }
-    if (control.finished.load(std::memory_order_acquire) == options.threads) break;
+    if (control.finished.load(std::memory_order_acquire) == loop_count) break;
     if (options.duration && now - start >= *options.duration) {
       control.phase.store(kStop, std::memory_order_release);
       break;
@@ -290,6 +395,10 @@ Result<BenchResult> RunBench(const BenchOptions& options, bool show_progress,
     }
   }
   for (std::thread& thread : threads) thread.join();
+  // Asynchronous loops end at their next call's `done`.
+  while (control.finished.load(std::memory_order_acquire) < loop_count) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
 
   Clock::time_point end = start;
   for (const auto& w : workers) {

@@ -81,8 +81,9 @@ std::string JsonOpStats(const OpStats& stats, double elapsed_s) {
 }  // namespace
 
 void PrintTable(const BenchOptions& options, const BenchResult& result, std::ostream& out) {
-  out << "dkv-bench: " << options.threads << " threads on "
-      << std::min(options.clients, options.threads)
+  out << "dkv-bench: " << options.threads << " threads";
+  if (options.in_flight > 1) out << " x " << options.in_flight << " asynchronous calls in flight";
+  out << " on " << std::min(options.clients, options.threads)
       << (options.clients == 1 ? " client" : " clients") << ", mix " << options.mix.ToString()
       << ", " << options.keys << " keys of " << options.key_size << " B, values of "
       << options.value_size << " B, " << DistributionText(options);
@@ -114,8 +115,7 @@ void PrintTable(const BenchOptions& options, const BenchResult& result, std::ost
   }
   if (options.mix.weight(OpType::kMGet) > 0) {
     const OpStats& mgets = result.by_op[static_cast<int>(OpType::kMGet)];
-    out << "mget misses: " << mgets.get_misses << " of " << mgets.ops * options.batch
-        << " keys\n";
+    out << "mget misses: " << mgets.get_misses << " of " << mgets.ops * options.batch << " keys\n";
   }
   if (result.all.error_count() > 0) {
     out << "\nerrors by code:\n";
@@ -139,6 +139,7 @@ void PrintJson(const BenchOptions& options, const BenchResult& result, std::ostr
   json += "\"zookeeper\":" + JsonQuote(options.client.zookeeper);
   json += ",\"cluster\":" + JsonQuote(options.client.cluster);
   json += ",\"threads\":" + std::to_string(options.threads);
+  json += ",\"in_flight\":" + std::to_string(options.in_flight);
   json += ",\"clients\":" + std::to_string(std::min(options.clients, options.threads));
   json += ",\"mix\":" + mix;
   json += ",\"keys\":" + std::to_string(options.keys);

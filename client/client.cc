@@ -47,8 +47,10 @@ Client::Impl::Impl(const ClientOptions& options, std::shared_ptr<coord::Coordina
       coordinator_(std::move(coordinator)),
       finder_(std::make_shared<MasterFinder>(coordinator_.get(), options.cluster)),
       registration_(std::make_shared<ClientRegistration>(coordinator_.get(), options.cluster)),
-      caller_(finder_.get(), std::move(stub_factory), options.cluster, options.zookeeper, backoff) {
-}
+      caller_(finder_.get(), std::move(stub_factory), options.cluster, options.zookeeper, backoff),
+      async_(std::make_unique<AsyncCaller>(
+          [this](const std::vector<Op>& ops, std::chrono::milliseconds timeout,
+                 std::vector<Reply>* replies) { return SendAsync(ops, timeout, replies); })) {}
 
 Result<std::unique_ptr<Client>> Client::Impl::Create(
     const ClientOptions& options, std::shared_ptr<coord::Coordinator> coordinator,
@@ -70,7 +72,10 @@ Result<std::unique_ptr<Client>> Client::Impl::Create(
   return std::unique_ptr<Client>(new Client(std::move(impl)));
 }
 
-Client::Impl::~Impl() { coordinator_->SetSessionListener(nullptr); }
+Client::Impl::~Impl() {
+  async_.reset();
+  coordinator_->SetSessionListener(nullptr);
+}
 
 std::chrono::milliseconds Client::Impl::Resolve(std::chrono::milliseconds timeout) const {
   return timeout.count() > 0 ? timeout : options_.timeout;
@@ -247,6 +252,28 @@ Status Client::MSet(const std::vector<std::pair<std::string, std::string>>& pair
 Result<ScanPage> Client::Scan(uint64_t cursor, const ScanOptions& options,
                               std::chrono::milliseconds timeout) {
   return impl_->Scan(cursor, options, timeout);
+}
+
+void Client::GetAsync(std::string_view key, Callback<Result<std::optional<std::string>>> done,
+                      std::chrono::milliseconds timeout) {
+  impl_->GetAsync(key, std::move(done), timeout);
+}
+void Client::SetAsync(std::string_view key, std::string_view value, Callback<Status> done,
+                      std::chrono::milliseconds timeout) {
+  impl_->SetAsync(key, value, std::move(done), timeout);
+}
+void Client::RemoveAsync(std::string_view key, Callback<Result<bool>> done,
+                         std::chrono::milliseconds timeout) {
+  impl_->RemoveAsync(key, std::move(done), timeout);
+}
+void Client::MGetAsync(const std::vector<std::string>& keys,
+                       Callback<Result<std::vector<std::optional<std::string>>>> done,
+                       std::chrono::milliseconds timeout) {
+  impl_->MGetAsync(keys, std::move(done), timeout);
+}
+void Client::MSetAsync(const std::vector<std::pair<std::string, std::string>>& pairs,
+                       Callback<Status> done, std::chrono::milliseconds timeout) {
+  impl_->MSetAsync(pairs, std::move(done), timeout);
 }
 
 Result<int32_t> Client::DrainDataNode(std::string_view id, bool leave_when_done,

@@ -23,6 +23,7 @@
 #include <utility>
 #include <vector>
 
+#include "client/async_caller.h"
 #include "client/client_registration.h"
 #include "client/master_finder.h"
 #include "client/master_stub.h"
@@ -72,6 +73,19 @@ class Client::Impl {
   Result<ScanPage> Scan(uint64_t cursor, const ScanOptions& options,
                         std::chrono::milliseconds timeout);
 
+  // Asynchronous calls (client_keyspace.cc), as Client's.
+  void GetAsync(std::string_view key, Client::Callback<Result<std::optional<std::string>>> done,
+                std::chrono::milliseconds timeout);
+  void SetAsync(std::string_view key, std::string_view value, Client::Callback<Status> done,
+                std::chrono::milliseconds timeout);
+  void RemoveAsync(std::string_view key, Client::Callback<Result<bool>> done,
+                   std::chrono::milliseconds timeout);
+  void MGetAsync(const std::vector<std::string>& keys,
+                 Client::Callback<Result<std::vector<std::optional<std::string>>>> done,
+                 std::chrono::milliseconds timeout);
+  void MSetAsync(const std::vector<std::pair<std::string, std::string>>& pairs,
+                 Client::Callback<Status> done, std::chrono::milliseconds timeout);
+
   const ClientOptions& options() const { return options_; }
   // The registration's znode path, for tests.
   std::string registration_path() const { return registration_->path(); }
@@ -93,6 +107,14 @@ class Client::Impl {
                                      std::chrono::milliseconds timeout);
   // Execute for one op.
   Result<Reply> ExecuteOne(const char* op, Op one, std::chrono::milliseconds timeout);
+  // Queues `ops` (their db set to options_.db) on the AsyncCaller, to be run within `timeout`,
+  // or, when `checked` is an error, a call failing with it; `done` gets the outcome.
+  void SubmitAsync(Status checked, std::vector<Op> ops, std::chrono::milliseconds timeout,
+                   AsyncCaller::DoneFn done);
+  // The AsyncCaller's send: one Dkv.execute of the batch, retried as Execute's are, except that an
+  // op's error that is not retried stays in its reply (it belongs to one call, not the batch).
+  Status SendAsync(const std::vector<Op>& ops, std::chrono::milliseconds timeout,
+                   std::vector<Reply>* replies);
   // The cluster's slot count (fixed for its life), asked from the master once.
   Result<int32_t> SlotCount(std::chrono::milliseconds timeout);
 
@@ -102,6 +124,8 @@ class Client::Impl {
   const std::shared_ptr<ClientRegistration> registration_;
   RetryingCaller caller_;
   std::atomic<int32_t> slot_count_{0};  // 0 until SlotCount has asked
+  // Reset first by the destructor: its calls finish while everything they use is still there.
+  std::unique_ptr<AsyncCaller> async_;
 };
 
 }  // namespace dkv::client

@@ -64,6 +64,51 @@ Result<int64_t> IntegerOf(const char* op, std::string_view key, const Reply& rep
   return reply.integer;
 }
 
+// The Status of the first op the master did not execute (Reply::error); OK when it executed all.
+Status FirstOpError(const std::vector<Reply>& replies) {
+  for (const Reply& r : replies) {
+    if (r.error) return r.ToStatus();
+  }
+  return Status::OK();
+}
+
+// MGET's values, from its replies.
+Result<std::vector<std::optional<std::string>>> ValuesOf(std::vector<Reply> replies) {
+  std::vector<std::optional<std::string>> values;
+  values.reserve(replies.size());
+  for (Reply& reply : replies) {
+    if (reply.type == Reply::Type::kNil) {
+      values.emplace_back();
+    } else if (reply.type == Reply::Type::kBulk) {
+      values.emplace_back(std::move(reply.str));
+    } else {
+      return Unexpected("mget", reply);
+    }
+  }
+  return values;
+}
+
+// MSET's outcome, from its replies: the first Redis error, naming key_of(i), the key of op i.
+template <typename KeyOf>
+Status MSetOutcome(const std::vector<Reply>& replies, KeyOf key_of) {
+  for (size_t i = 0; i < replies.size(); ++i) {
+    if (replies[i].type == Reply::Type::kError) return RedisError("mset", key_of(i), replies[i]);
+  }
+  return Status::OK();
+}
+
+// The AsyncCaller::DoneFn of an asynchronous call: hands `done` the error of the call's request
+// or of its first op not executed, else what read(ops, replies) makes of its replies.
+template <typename T, typename Read>
+AsyncCaller::DoneFn Deliver(Client::Callback<T> done, Read read) {
+  return [done = std::move(done), read = std::move(read)](Status s, const std::vector<Op>& ops,
+                                                          std::vector<Reply> replies) {
+    if (s.ok()) s = FirstOpError(replies);
+    if (!s.ok()) return done(T(std::move(s)));
+    done(read(ops, std::move(replies)));
+  };
+}
+
 }  // namespace
 
 Result<std::vector<Reply>> Client::Impl::Execute(const char* op, std::vector<Op> ops,
@@ -185,20 +230,9 @@ Result<std::vector<std::optional<std::string>>> Client::Impl::MGet(
     DKV_RETURN_NOT_OK(CheckSizes(key, nullptr));
     ops.push_back(KeyOp(OpCode::kGet, key));
   }
-  std::vector<std::optional<std::string>> values;
-  if (ops.empty()) return values;
+  if (ops.empty()) return std::vector<std::optional<std::string>>();
   DKV_ASSIGN_OR_RETURN(std::vector<Reply> replies, Execute("mget", std::move(ops), timeout));
-  values.reserve(replies.size());
-  for (Reply& reply : replies) {
-    if (reply.type == Reply::Type::kNil) {
-      values.emplace_back();
-    } else if (reply.type == Reply::Type::kBulk) {
-      values.emplace_back(std::move(reply.str));
-    } else {
-      return Unexpected("mget", reply);
-    }
-  }
-  return values;
+  return ValuesOf(std::move(replies));
 }
 
 Status Client::Impl::MSet(const std::vector<std::pair<std::string, std::string>>& pairs,
@@ -214,11 +248,7 @@ Status Client::Impl::MSet(const std::vector<std::pair<std::string, std::string>>
   }
   if (ops.empty()) return Status::OK();
   DKV_ASSIGN_OR_RETURN(std::vector<Reply> replies, Execute("mset", std::move(ops), timeout));
-  for (size_t i = 0; i < replies.size(); ++i) {
-    if (replies[i].type == Reply::Type::kError)
-      return RedisError("mset", pairs[i].first, replies[i]);
-  }
-  return Status::OK();
+  return MSetOutcome(replies, [&pairs](size_t i) { return std::string_view(pairs[i].first); });
 }
 
 Result<ScanPage> Client::Impl::Scan(uint64_t cursor, const ScanOptions& options,
@@ -255,6 +285,104 @@ Result<ScanPage> Client::Impl::Scan(uint64_t cursor, const ScanOptions& options,
   }
   page.cursor = slot < slots ? static_cast<uint64_t>(slot) : 0;
   return page;
+}
+
+// ---- Asynchronous calls ----
+
+void Client::Impl::SubmitAsync(Status checked, std::vector<Op> ops,
+                               std::chrono::milliseconds timeout, AsyncCaller::DoneFn done) {
+  if (!checked.ok()) return async_->Fail(std::move(checked), std::move(done));
+  for (Op& op : ops) op.db = options_.db;
+  async_->Submit(std::move(ops), Resolve(timeout), std::move(done));
+}
+
+Status Client::Impl::SendAsync(const std::vector<Op>& ops, std::chrono::milliseconds timeout,
+                               std::vector<Reply>* replies) {
+  return caller_.Run("async batch", timeout,
+                     [&](MasterStub& m, std::chrono::milliseconds t, std::string* h) {
+                       DKV_RETURN_NOT_OK(m.Execute(ops, replies, t, h));
+                       // An op refused as UNAVAILABLE or NOT_MASTER is retried, as Execute
+                       // retries it, with the whole batch.
+                       for (const Reply& r : *replies) {
+                         if (!r.error) continue;
+                         Status s = r.ToStatus();
+                         if (s.IsUnavailable() || s.IsNotMaster()) return s;
+                       }
+                       return Status::OK();
+                     });
+}
+
+void Client::Impl::GetAsync(std::string_view key,
+                            Client::Callback<Result<std::optional<std::string>>> done,
+                            std::chrono::milliseconds timeout) {
+  std::vector<Op> ops;
+  ops.push_back(KeyOp(OpCode::kGet, key));
+  SubmitAsync(CheckSizes(key, nullptr), std::move(ops), timeout,
+              Deliver(std::move(done),
+                      [](const std::vector<Op>&,
+                         std::vector<Reply> replies) -> Result<std::optional<std::string>> {
+                        Reply& reply = replies.front();
+                        if (reply.type == Reply::Type::kNil) return std::optional<std::string>();
+                        if (reply.type != Reply::Type::kBulk) return Unexpected("get", reply);
+                        return std::optional<std::string>(std::move(reply.str));
+                      }));
+}
+
+void Client::Impl::SetAsync(std::string_view key, std::string_view value,
+                            Client::Callback<Status> done, std::chrono::milliseconds timeout) {
+  std::vector<Op> ops;
+  ops.push_back(KeyOp(OpCode::kSet, key));
+  ops.back().value = std::string(value);
+  SubmitAsync(CheckSizes(key, &value), std::move(ops), timeout,
+              Deliver(std::move(done), [](const std::vector<Op>& ops, std::vector<Reply> replies) {
+                const Reply& reply = replies.front();
+                return reply.type == Reply::Type::kError ? RedisError("set", ops[0].key, reply)
+                                                         : Status::OK();
+              }));
+}
+
+void Client::Impl::RemoveAsync(std::string_view key, Client::Callback<Result<bool>> done,
+                               std::chrono::milliseconds timeout) {
+  std::vector<Op> ops;
+  ops.push_back(KeyOp(OpCode::kDel, key));
+  SubmitAsync(CheckSizes(key, nullptr), std::move(ops), timeout,
+              Deliver(std::move(done), [](const std::vector<Op>&, std::vector<Reply> replies) {
+                return Result<bool>(replies.front().integer == 1);
+              }));
+}
+
+void Client::Impl::MGetAsync(const std::vector<std::string>& keys,
+                             Client::Callback<Result<std::vector<std::optional<std::string>>>> done,
+                             std::chrono::milliseconds timeout) {
+  Status checked;
+  std::vector<Op> ops;
+  ops.reserve(keys.size());
+  for (const std::string& key : keys) {
+    if (checked.ok()) checked = CheckSizes(key, nullptr);
+    ops.push_back(KeyOp(OpCode::kGet, key));
+  }
+  SubmitAsync(std::move(checked), std::move(ops), timeout,
+              Deliver(std::move(done), [](const std::vector<Op>&, std::vector<Reply> replies) {
+                return ValuesOf(std::move(replies));
+              }));
+}
+
+void Client::Impl::MSetAsync(const std::vector<std::pair<std::string, std::string>>& pairs,
+                             Client::Callback<Status> done, std::chrono::milliseconds timeout) {
+  Status checked;
+  std::vector<Op> ops;
+  ops.reserve(pairs.size());
+  for (const auto& [key, value] : pairs) {
+    const std::string_view v = value;
+    if (checked.ok()) checked = CheckSizes(key, &v);
+    ops.push_back(KeyOp(OpCode::kSet, key));
+    ops.back().value = value;
+  }
+  SubmitAsync(std::move(checked), std::move(ops), timeout,
+              Deliver(std::move(done), [](const std::vector<Op>& ops, std::vector<Reply> replies) {
+                return MSetOutcome(replies,
+                                   [&ops](size_t i) { return std::string_view(ops[i].key); });
+              }));
 }
 
 }  // namespace dkv::client

@@ -4,8 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <functional>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -468,6 +471,146 @@ TEST_F(ClientTest, GetSetRemoveInAnotherDbGoThroughExecute) {
   EXPECT_EQ(*client->Remove("k"), true);
   EXPECT_EQ(cluster_->executed_ops().size(), 3u);
   EXPECT_EQ(cluster_->Peek("k"), std::nullopt);  // the db-0 RPCs were not used
+}
+
+// ---- Asynchronous calls ----
+
+// A key-value store behind Dkv.execute (SET, GET, DEL), for the asynchronous calls, which the
+// client sends through Execute.
+std::function<Reply(const Op&)> StoreHandler(
+    std::shared_ptr<std::map<std::string, std::string>> data) {
+  return [data](const Op& op) {
+    switch (op.code) {
+      case OpCode::kSet:
+        (*data)[op.key] = op.value;
+        return Reply::Ok();
+      case OpCode::kGet: {
+        auto it = data->find(op.key);
+        return it == data->end() ? Reply::Nil() : Reply::Bulk(it->second);
+      }
+      default:
+        return Reply::Integer(static_cast<int64_t>(data->erase(op.key)));
+    }
+  };
+}
+
+TEST_F(ClientTest, AsyncCallsAnswerWhatTheSynchronousOnesWould) {
+  ElectMaster("127.0.0.1:7001");
+  cluster_->SetOpHandler(StoreHandler(std::make_shared<std::map<std::string, std::string>>()));
+  auto client = NewClient();
+  std::vector<Status> sets;
+  Result<std::optional<std::string>> hit = Status::Internal("not called");
+  Result<std::optional<std::string>> miss = Status::Internal("not called");
+  Result<bool> removed = Status::Internal("not called");
+  Result<bool> removed_again = Status::Internal("not called");
+  Result<std::vector<std::optional<std::string>>> values = Status::Internal("not called");
+  client->SetAsync("a", "1", [&](Status s) { sets.push_back(s); });
+  client->MSetAsync({{"b", "2"}, {"c", "3"}}, [&](Status s) { sets.push_back(s); });
+  client->GetAsync("a", [&](auto r) { hit = std::move(r); });
+  client->GetAsync("zz", [&](auto r) { miss = std::move(r); });
+  client->MGetAsync({"b", "zz", "c"}, [&](auto r) { values = std::move(r); });
+  client->RemoveAsync("a", [&](auto r) { removed = std::move(r); });
+  client->RemoveAsync("a", [&](auto r) { removed_again = std::move(r); });
+  client.reset();  // waits for every asynchronous call
+  ASSERT_EQ(sets.size(), 2u);
+  for (const Status& s : sets) EXPECT_TRUE(s.ok()) << s.ToString();
+  ASSERT_TRUE(hit.ok()) << hit.status().ToString();
+  EXPECT_EQ(*hit, "1");
+  ASSERT_TRUE(miss.ok());
+  EXPECT_FALSE(miss->has_value());
+  ASSERT_TRUE(values.ok()) << values.status().ToString();
+  EXPECT_EQ(*values, (std::vector<std::optional<std::string>>{"2", std::nullopt, "3"}));
+  EXPECT_EQ(removed.value(), true);
+  EXPECT_EQ(removed_again.value(), false);
+}
+
+TEST_F(ClientTest, AsyncCallsOnOneKeyExecuteInTheOrderTheyWereMade) {
+  ElectMaster("127.0.0.1:7001");
+  cluster_->SetOpHandler(StoreHandler(std::make_shared<std::map<std::string, std::string>>()));
+  auto client = NewClient();
+  std::vector<int> done_order;
+  for (int i = 0; i < 300; ++i) {
+    client->SetAsync("k", std::to_string(i), [&done_order, i](Status s) {
+      EXPECT_TRUE(s.ok());
+      done_order.push_back(i);
+    });
+  }
+  Result<std::optional<std::string>> last = Status::Internal("not called");
+  client->GetAsync("k", [&](auto r) { last = std::move(r); });
+  client.reset();
+  ASSERT_TRUE(last.ok()) << last.status().ToString();
+  EXPECT_EQ(*last, "299");
+  ASSERT_EQ(done_order.size(), 300u);
+  EXPECT_TRUE(std::is_sorted(done_order.begin(), done_order.end()));
+  // Calls made while one was out went in fewer requests than calls.
+  EXPECT_LT(cluster_->calls(), 301);
+}
+
+TEST_F(ClientTest, AsyncOversizedKeyOrValueFailsInItsCallbackWithoutBeingSent) {
+  ElectMaster("127.0.0.1:7001", Limits{4, 8});
+  auto client = NewClient();
+  Result<std::optional<std::string>> got = Status::Internal("not called");
+  Status set, mset;
+  std::thread::id test_thread = std::this_thread::get_id(), callback_thread;
+  client->GetAsync("12345", [&](auto r) {
+    got = std::move(r);
+    callback_thread = std::this_thread::get_id();
+  });
+  client->SetAsync("k", "123456789", [&](Status s) { set = s; });
+  client->MSetAsync({{"k", "v"}, {"12345", "v"}}, [&](Status s) { mset = s; });
+  client.reset();
+  EXPECT_EQ(got.status().code(), Status::Code::kKeyTooLarge);
+  EXPECT_EQ(set.code(), Status::Code::kValueTooLarge);
+  EXPECT_EQ(mset.code(), Status::Code::kKeyTooLarge);
+  EXPECT_NE(callback_thread, test_thread) << "done never runs inside the call";
+  EXPECT_TRUE(cluster_->executed_ops().empty());
+}
+
+TEST_F(ClientTest, AsyncCallsAreRetriedAsTheSynchronousOnes) {
+  ElectMaster("127.0.0.1:7001");
+  std::atomic<int> attempts{0};
+  cluster_->SetOpHandler([&](const Op&) {
+    return ++attempts == 1 ? Reply::Failed(Status::Unavailable("data node down")) : Reply::Ok();
+  });
+  auto client = NewClient();
+  Status retried, not_retried;
+  client->SetAsync("k", "v", [&](Status s) { retried = s; });
+  client.reset();
+  EXPECT_TRUE(retried.ok()) << retried.ToString();
+  EXPECT_EQ(attempts.load(), 2);
+
+  // The master dies and another is elected meanwhile: the call follows it.
+  client = NewClient();
+  cluster_->SetDown("127.0.0.1:7001", true);
+  client->SetAsync("k", "v", [&](Status s) { retried = s; });
+  ElectMaster("127.0.0.1:7002");
+  client.reset();
+  EXPECT_TRUE(retried.ok()) << retried.ToString();
+
+  // Other codes come back at once, in the call's own outcome only.
+  cluster_->SetOpHandler([](const Op& op) {
+    return op.key == "bad" ? Reply::Failed(Status::NoDataNodes("none")) : Reply::Ok();
+  });
+  client = NewClient();
+  cluster_->gate().Hold();
+  client->SetAsync("first", "v", [&](Status) {});
+  ASSERT_TRUE(cluster_->gate().WaitForPassed(1));
+  client->SetAsync("bad", "v", [&](Status s) { not_retried = s; });
+  client->SetAsync("good", "v", [&](Status s) { retried = s; });
+  cluster_->gate().Release();
+  client.reset();
+  EXPECT_TRUE(not_retried.IsNoDataNodes()) << not_retried.ToString();
+  EXPECT_TRUE(retried.ok()) << retried.ToString();
+}
+
+TEST_F(ClientTest, AsyncCallWithoutAMasterIsUnavailableAtItsDeadline) {
+  auto client = NewClient(milliseconds(100));
+  Result<std::optional<std::string>> got = Status::Internal("not called");
+  const auto start = Clock::now();
+  client->GetAsync("k", [&](auto r) { got = std::move(r); });
+  client.reset();
+  EXPECT_TRUE(got.status().IsUnavailable()) << got.status().ToString();
+  EXPECT_GE(Clock::now() - start, milliseconds(100));
 }
 
 TEST(ClientConnectTest, BadOptionsAreInvalidArgument) {

@@ -1,7 +1,8 @@
 // FakeCluster: fake dkv-servers for the client's unit tests, reached through MasterStubFactory.
 // One server (by address) is the master and keeps a key-value map; the others answer NOT_MASTER
 // naming it; addresses marked down answer UNAVAILABLE, as a refused connection does. Tests can also
-// make the next calls fail with a chosen Status. Thread-safe.
+// make the next calls fail with a chosen Status, and hold Dkv.execute calls in flight (gate()).
+// Thread-safe.
 #pragma once
 
 #include <atomic>
@@ -15,6 +16,7 @@
 
 #include "client/master_stub.h"
 #include "common/mutex.h"
+#include "tests/harness/gate.h"
 
 namespace dkv::client {
 
@@ -51,6 +53,8 @@ class FakeCluster : public std::enable_shared_from_this<FakeCluster> {
     MutexLock l(&mu_);
     return executed_ops_;
   }
+  // Every Dkv.execute call passes it before it is served.
+  test::Gate& gate() { return gate_; }
   int calls() const { return calls_.load(); }
   int unsafe_puts() const { return unsafe_puts_.load(); }
   std::optional<std::string> Peek(const std::string& key) {
@@ -149,6 +153,7 @@ class FakeCluster : public std::enable_shared_from_this<FakeCluster> {
   Status Execute(const HostPort& address, std::string* hint, const std::vector<Op>& ops,
                  std::vector<Reply>* replies) {
     ++calls_;
+    gate_.Pass();
     MutexLock l(&mu_);
     DKV_RETURN_NOT_OK(Admit(address, hint));
     replies->clear();
@@ -172,6 +177,7 @@ class FakeCluster : public std::enable_shared_from_this<FakeCluster> {
 
   std::atomic<int> calls_{0};
   std::atomic<int> unsafe_puts_{0};
+  test::Gate gate_;
   Mutex mu_;
   std::string master_ GUARDED_BY(mu_);
   std::set<std::string> down_ GUARDED_BY(mu_);

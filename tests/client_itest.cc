@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "dkv/client.h"
 #include "tests/harness/test_util.h"
@@ -199,6 +200,38 @@ TEST_F(ClientItest, NextCallsSucceedAfterTheMasterIsKilled) {
   auto removed = client->Remove("after");
   DKV_ASSERT_OK(removed);
   EXPECT_TRUE(*removed);
+}
+
+TEST_F(ClientItest, AsyncCallsFromOneThreadAllLandAndRideOutAMasterKill) {
+  MiniCluster cluster(Options());
+  ASSERT_NO_FATAL_FAILURE(StartCluster(cluster, 2, 2));
+  auto client = ConnectOrDie(cluster);
+  ASSERT_NE(nullptr, client);
+  auto old_master = cluster.WaitForMasterIndex();
+  DKV_ASSERT_OK(old_master);
+
+  // 2000 sets in flight from this thread, the master killed after the first half was made.
+  constexpr int kKeys = 2000;
+  std::vector<Status> outcomes(kKeys, Status::Internal("not called"));
+  for (int i = 0; i < kKeys; ++i) {
+    if (i == kKeys / 2) DKV_ASSERT_OK(cluster.KillServer(*old_master));
+    client->SetAsync(
+        "k" + std::to_string(i), "v" + std::to_string(i),
+        [&outcomes, i](Status s) { outcomes[i] = std::move(s); }, milliseconds(15000));
+  }
+  std::vector<std::string> keys;
+  for (int i = 0; i < kKeys; ++i) keys.push_back("k" + std::to_string(i));
+  Result<std::vector<std::optional<std::string>>> values = Status::Internal("not called");
+  client->MGetAsync(
+      keys, [&](auto r) { values = std::move(r); }, milliseconds(15000));
+  client.reset();  // waits for every asynchronous call
+  for (int i = 0; i < kKeys; ++i)
+    EXPECT_TRUE(outcomes[i].ok()) << "k" << i << ": " << outcomes[i].ToString();
+  DKV_ASSERT_OK(values);
+  ASSERT_EQ(values->size(), static_cast<size_t>(kKeys));
+  for (int i = 0; i < kKeys; ++i) {
+    EXPECT_EQ((*values)[i], std::optional<std::string>("v" + std::to_string(i))) << "k" << i;
+  }
 }
 
 TEST_F(ClientItest, KeyAboveTheLimitIsRefusedWithKeyTooLargeAndNothingIsStored) {

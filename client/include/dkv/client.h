@@ -24,11 +24,13 @@
 //
 // Thread-safety: a Client is thread-safe; any number of threads may call it at once. Calls made at
 // the same time by different threads may travel to the master together in one request (each with
-// its own result and timeout; docs/client.md). Destroying it while calls are running is a bug.
+// its own result and timeout; docs/client.md). Destroying it while synchronous calls are running
+// is a bug; asynchronous ones (GetAsync, ...) it lets finish.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -227,6 +229,36 @@ class Client {
   // INVALID_ARGUMENT for a cursor past the cluster's last slot.
   Result<ScanPage> Scan(uint64_t cursor, const ScanOptions& options = ScanOptions(),
                         std::chrono::milliseconds timeout = kDefaultTimeout);
+
+  // ---- Asynchronous calls ----
+  // Each starts the call of the same name without the "Async" and returns at once; `done` later
+  // receives exactly what that call would have returned (the same errors, retries and deadline,
+  // counted from now). So one thread can keep many calls in flight: the client sends the calls
+  // queued meanwhile as one request to the master, one round trip for all (docs/client.md).
+  //   - Order: calls on one key execute in the order they were made. The client's asynchronous
+  //     calls go one request at a time, each once the one before has finished (retries included),
+  //     as commands pipelined on one Redis connection.
+  //   - `done` runs on a thread of the client's own, never inside the call that started it, one
+  //     callback at a time in the order of the calls. It must not throw, and should return soon:
+  //     the client's other asynchronous calls wait meanwhile. It may start further calls,
+  //     asynchronous or not.
+  //   - Keys and values are copied before the call returns.
+  //   - ~Client waits until every asynchronous call has finished and its `done` has returned,
+  //     calls that `done` callbacks start meanwhile included.
+  template <typename T>
+  using Callback = std::function<void(T outcome)>;
+
+  void GetAsync(std::string_view key, Callback<Result<std::optional<std::string>>> done,
+                std::chrono::milliseconds timeout = kDefaultTimeout);
+  void SetAsync(std::string_view key, std::string_view value, Callback<Status> done,
+                std::chrono::milliseconds timeout = kDefaultTimeout);
+  void RemoveAsync(std::string_view key, Callback<Result<bool>> done,
+                   std::chrono::milliseconds timeout = kDefaultTimeout);
+  void MGetAsync(const std::vector<std::string>& keys,
+                 Callback<Result<std::vector<std::optional<std::string>>>> done,
+                 std::chrono::milliseconds timeout = kDefaultTimeout);
+  void MSetAsync(const std::vector<std::pair<std::string, std::string>>& pairs,
+                 Callback<Status> done, std::chrono::milliseconds timeout = kDefaultTimeout);
 
   // ---- Cluster administration (dkv node drain, dkv rebalance) ----
 
