@@ -4,16 +4,10 @@
 #include <iterator>
 #include <utility>
 
+#include "common/deadline.h"
+
 namespace dkv::client {
 namespace {
-
-// What is left of a batch's time at `deadline`, at least 1 ms: a call that waited its whole time
-// in the queue is still sent, and fails at once as a timeout rather than never going out.
-std::chrono::milliseconds TimeLeft(std::chrono::steady_clock::time_point deadline) {
-  const auto left =
-      std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-  return std::max(left, std::chrono::milliseconds(1));
-}
 
 size_t BytesOf(const std::vector<Op>& ops) {
   size_t bytes = 0;
@@ -109,7 +103,7 @@ void AsyncCaller::Finish(std::vector<Call> batch) {
   std::vector<Reply> replies;
   Status status;
   if (!ops.empty()) {
-    status = send_(ops, TimeLeft(*deadline), &replies);
+    status = send_(ops, Deadline(*deadline).RemainingForCall(), &replies);
     if (status.ok() && replies.size() != ops.size()) {
       status = Status::Internal("the master answered " + std::to_string(replies.size()) +
                                 " replies to a batch of " + std::to_string(ops.size()));

@@ -3,18 +3,9 @@
 #include <algorithm>
 #include <utility>
 
+#include "common/deadline.h"
+
 namespace dkv::client {
-namespace {
-
-// What is left of a call's time at `deadline`, at least 1 ms: a call that waited its whole time
-// in the queue is still sent, and fails at once as a timeout rather than never going out.
-std::chrono::milliseconds TimeLeft(std::chrono::steady_clock::time_point deadline) {
-  const auto left =
-      std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-  return std::max(left, std::chrono::milliseconds(1));
-}
-
-}  // namespace
 
 CombiningMasterStub::CombiningMasterStub(std::unique_ptr<MasterStub> inner, int max_in_flight)
     : inner_(std::move(inner)),
@@ -97,7 +88,7 @@ void CombiningMasterStub::Send(const CallCombiner::Batch& batch) {
     ops.insert(ops.end(), member->ops->begin(), member->ops->end());
     deadline = std::min(deadline, member->deadline);
   }
-  const std::chrono::milliseconds timeout = TimeLeft(deadline);
+  const std::chrono::milliseconds timeout = Deadline(deadline).RemainingForCall();
   std::vector<Reply> replies;
   std::string hint;
   Status s = inner_->Execute(ops, &replies, timeout, &hint);
@@ -122,7 +113,7 @@ void CombiningMasterStub::Send(const CallCombiner::Batch& batch) {
 
 void CombiningMasterStub::SendAlone(Call* call) {
   const Op& op = call->ops->front();
-  const std::chrono::milliseconds timeout = TimeLeft(call->deadline);
+  const std::chrono::milliseconds timeout = Deadline(call->deadline).RemainingForCall();
   if (!call->single_key) {
     call->status = inner_->Execute(*call->ops, &call->replies, timeout, &call->master_hint);
     return;

@@ -22,6 +22,12 @@ class Deadline {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(when_ - Clock::now());
     return std::max(left, std::chrono::milliseconds(0));
   }
+  // Time left, rounded up, and at least 1 ms: the timeout of a call sent now. A call whose time is
+  // up is still sent, and fails at once as a timeout, rather than never going out.
+  std::chrono::milliseconds RemainingForCall() const {
+    auto left = std::chrono::ceil<std::chrono::milliseconds>(when_ - Clock::now());
+    return std::max(left, std::chrono::milliseconds(1));
+  }
 
  private:
   Clock::time_point when_;
