@@ -244,7 +244,8 @@ class Client {
   //     asynchronous or not.
   //   - Keys and values are copied before the call returns.
   //   - ~Client waits until every asynchronous call has finished and its `done` has returned,
-  //     calls that `done` callbacks start meanwhile included.
+  //     calls that `done` callbacks start meanwhile included; destroying it from a `done`
+  //     callback is a bug.
   template <typename T>
   using Callback = std::function<void(T outcome)>;
 
