@@ -209,6 +209,8 @@ TEST_F(ClientItest, AsyncCallsFromOneThreadAllLandAndRideOutAMasterKill) {
   ASSERT_NE(nullptr, client);
   auto old_master = cluster.WaitForMasterIndex();
   DKV_ASSERT_OK(old_master);
+  auto old_info = cluster.WaitForMaster();
+  DKV_ASSERT_OK(old_info);
 
   // 2000 sets in flight from this thread, the master killed after the first half was made.
   constexpr int kKeys = 2000;
