@@ -67,16 +67,19 @@ enum OpCode {
   RANDOMKEY = 34,
 }
 
+// Op and Reply leave a field at its default value (0, empty) off the wire: the optional fields
+// are written only when set (common/rpc/op_codec.cc), and a reader takes a missing one as its
+// default, so a GET costs its code and key, not nine fields. Readers of either form agree.
 struct Op {
   1: OpCode code,
-  2: i32 db,             // keyspace index, 0..15 (Redis SELECT)
+  2: optional i32 db,             // keyspace index, 0..15 (Redis SELECT)
   3: binary key,
-  4: binary value,
-  5: i64 arg1,
-  6: i64 arg2,
-  7: i64 expire_at_ms,   // absolute Unix time in ms; 0 = none
-  8: i32 flags,          // OpFlag bits (common/op.h)
-  9: list<binary> pairs,  // MSETNX: k1, v1, k2, v2, ...
+  4: optional binary value,
+  5: optional i64 arg1,
+  6: optional i64 arg2,
+  7: optional i64 expire_at_ms,   // absolute Unix time in ms; 0 = none
+  8: optional i32 flags,          // OpFlag bits (common/op.h)
+  9: optional list<binary> pairs,  // MSETNX: k1, v1, k2, v2, ...
 }
 
 enum ReplyType {
@@ -90,9 +93,9 @@ enum ReplyType {
 
 struct Reply {
   1: ReplyType type,
-  2: i64 integer,
-  3: binary str,             // STATUS text, BULK bytes, ERROR text as Redis words it ("ERR ...")
-  4: list<binary> elements,  // ARRAY of bulk strings
+  2: optional i64 integer,
+  3: optional binary str,             // STATUS text, BULK bytes, ERROR text as Redis words it
+  4: optional list<binary> elements,  // ARRAY of bulk strings
   // Set when the op was not executed for a reason the router handles (WRONG_NODE, MOVING,
   // NO_DATA_NODES, UNAVAILABLE, KEY_TOO_LARGE, ...): str then holds the message.
   5: optional ErrorCode error,

@@ -5,16 +5,23 @@
 namespace dkv::rpc {
 
 rpc::Op ToThrift(dkv::Op&& op) {
+  // An optional field goes on the wire only when set (dkv.thrift), so only what is not default is.
   rpc::Op t;
   t.code = static_cast<OpCode::type>(op.code);
-  t.db = op.db;
   t.key = std::move(op.key);
-  t.value = std::move(op.value);
-  t.arg1 = op.arg1;
-  t.arg2 = op.arg2;
-  t.expire_at_ms = op.expire_at_ms;
-  t.flags = op.flags;
-  t.pairs = std::move(op.args);
+  if (op.db != 0) t.__set_db(op.db);
+  if (!op.value.empty()) {
+    t.value = std::move(op.value);
+    t.__isset.value = true;
+  }
+  if (op.arg1 != 0) t.__set_arg1(op.arg1);
+  if (op.arg2 != 0) t.__set_arg2(op.arg2);
+  if (op.expire_at_ms != 0) t.__set_expire_at_ms(op.expire_at_ms);
+  if (op.flags != 0) t.__set_flags(op.flags);
+  if (!op.args.empty()) {
+    t.pairs = std::move(op.args);
+    t.__isset.pairs = true;
+  }
   return t;
 }
 
@@ -35,9 +42,15 @@ dkv::Op FromThrift(rpc::Op&& t) {
 rpc::Reply ToThrift(dkv::Reply&& reply) {
   rpc::Reply t;
   t.type = static_cast<ReplyType::type>(reply.type);
-  t.integer = reply.integer;
-  t.str = std::move(reply.str);
-  t.elements = std::move(reply.elements);
+  if (reply.integer != 0) t.__set_integer(reply.integer);
+  if (!reply.str.empty()) {
+    t.str = std::move(reply.str);
+    t.__isset.str = true;
+  }
+  if (!reply.elements.empty()) {
+    t.elements = std::move(reply.elements);
+    t.__isset.elements = true;
+  }
   if (reply.error) t.__set_error(static_cast<ErrorCode::type>(*reply.error));
   return t;
 }

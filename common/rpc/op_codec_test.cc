@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/rpc/thrift_codec.h"
+
 namespace dkv::rpc {
 namespace {
 
@@ -26,6 +28,65 @@ TEST(OpCodecTest, OpRoundTripsEveryField) {
   EXPECT_EQ(back.expire_at_ms, op.expire_at_ms);
   EXPECT_EQ(back.flags, op.flags);
   EXPECT_EQ(back.args, op.args);
+}
+
+// Through the wire: what a peer decodes from the bytes.
+dkv::Op OverTheWire(dkv::Op op) {
+  rpc::Op decoded;
+  EXPECT_TRUE(Deserialize(Serialize(ToThrift(std::move(op))), "op", &decoded).ok());
+  return FromThrift(std::move(decoded));
+}
+dkv::Reply OverTheWire(dkv::Reply reply) {
+  rpc::Reply decoded;
+  EXPECT_TRUE(Deserialize(Serialize(ToThrift(std::move(reply))), "reply", &decoded).ok());
+  return FromThrift(std::move(decoded));
+}
+
+TEST(OpCodecTest, EveryFieldCrossesTheWireAndDefaultsAreLeftOff) {
+  dkv::Op op;
+  op.code = dkv::OpCode::kSet;
+  op.db = 3;
+  op.key = "key";
+  op.value = std::string("v\0l", 3);
+  op.arg1 = -7;
+  op.arg2 = 9;
+  op.expire_at_ms = 1234567890123;
+  op.flags = dkv::kNx;
+  op.args = {"a", "b"};
+  dkv::Op back = OverTheWire(op);
+  EXPECT_EQ(back.db, 3);
+  EXPECT_EQ(back.value, op.value);
+  EXPECT_EQ(back.arg1, -7);
+  EXPECT_EQ(back.arg2, 9);
+  EXPECT_EQ(back.expire_at_ms, op.expire_at_ms);
+  EXPECT_EQ(back.flags, dkv::kNx);
+  EXPECT_EQ(back.args, op.args);
+
+  // A plain GET carries its code and key only: field headers of 3 bytes, the i32 code, the key's
+  // length and bytes, the stop byte.
+  dkv::Op get;
+  get.code = dkv::OpCode::kGet;
+  get.key = "key";
+  EXPECT_EQ(Serialize(ToThrift(dkv::Op(get))).size(), 3u + 4 + 3 + 4 + 3 + 1);
+  back = OverTheWire(get);
+  EXPECT_EQ(back.code, dkv::OpCode::kGet);
+  EXPECT_EQ(back.key, "key");
+  EXPECT_EQ(back.db, 0);
+  EXPECT_TRUE(back.value.empty());
+  EXPECT_EQ(back.expire_at_ms, 0);
+
+  dkv::Reply bulk = OverTheWire(dkv::Reply::Bulk("value"));
+  EXPECT_EQ(bulk.type, dkv::Reply::Type::kBulk);
+  EXPECT_EQ(bulk.str, "value");
+  dkv::Reply integer = OverTheWire(dkv::Reply::Integer(-2));
+  EXPECT_EQ(integer.integer, -2);
+  dkv::Reply array = OverTheWire(dkv::Reply::Array({"x", "y"}));
+  EXPECT_EQ(array.elements, (std::vector<std::string>{"x", "y"}));
+  dkv::Reply failed = OverTheWire(dkv::Reply::Failed(Status::Unavailable("node down")));
+  EXPECT_EQ(failed.error, Status::Code::kUnavailable);
+  EXPECT_EQ(failed.str, "node down");
+  // NIL: its type only.
+  EXPECT_EQ(Serialize(ToThrift(dkv::Reply::Nil())).size(), 3u + 4 + 1);
 }
 
 TEST(OpCodecTest, ReplyRoundTripsWithAndWithoutError) {
