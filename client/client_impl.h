@@ -5,7 +5,9 @@
 // Get/Set/Remove/UnsafeSet in db 0 use the stub's Get/Put/Remove/UnsafePut; every other keyspace
 // operation, and those in another db, go through its Execute (client_keyspace.cc). The stubs
 // Client::Connect makes send the single-key calls that threads make at the same time as one
-// Dkv.execute (CombiningMasterStub); unsafe_put keeps its own oneway RPC.
+// Dkv.execute (CombiningMasterStub); unsafe_put keeps its own oneway RPC. The asynchronous calls
+// are queued on an AsyncCaller, whose thread sends them as Dkv.execute batches through the same
+// RetryingCaller (SendAsync).
 //
 // Create() is also the seam for tests: they pass a MemoryCoordinator and fake MasterStubs.
 //

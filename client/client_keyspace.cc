@@ -1,6 +1,8 @@
 // Client::Impl's keyspace operations (SET with options, TTL, EXPIRE, PERSIST, INCRBY, APPEND,
 // MGET, MSET, SCAN): each builds Ops (common/op.h), runs them in one Dkv.execute call through the
-// RetryingCaller, and reads the Redis-shaped Replies back into the public types.
+// RetryingCaller, and reads the Redis-shaped Replies back into the public types. The asynchronous
+// calls (GetAsync, ... MSetAsync) build their Ops alike, queue them on the AsyncCaller, and read
+// the replies the same way in their callbacks.
 #include <algorithm>
 #include <chrono>
 #include <iterator>
