@@ -1,10 +1,10 @@
 // AsyncCaller: the thread behind Client's asynchronous calls (GetAsync, SetAsync, ...). A call is
 // queued and the caller returns at once; one thread of the AsyncCaller's own takes the calls
-// queued, in order, and sends as many as fit (kMaxBatchOps ops, kMaxBatchBytes of keys and values)
-// as one request through the owner's `send`, then runs each call's `done` with its outcome, in
-// order, and takes the next batch. So one thread can keep any number of calls in flight at the
-// cost of one round trip and one wake-up per batch, not per call (docs/client.md), and calls on
-// one key execute in the order they were made: a batch is sent only once the one before it has
+// queued, in order, and sends as many as fit (kMaxBatchOps ops, kMaxBatchBytes (common/op.h) of
+// keys and values) as one request through the owner's `send`, then runs each call's `done` with its
+// outcome, in order, and takes the next batch. So one thread can keep any number of calls in flight
+// at the cost of one round trip and one wake-up per batch, not per call (docs/client.md), and calls
+// on one key execute in the order they were made: a batch is sent only once the one before it has
 // finished, retries included.
 //
 // The thread starts with the first call and is joined by the destructor, which first lets every
@@ -28,9 +28,6 @@ namespace dkv::client {
 
 class AsyncCaller {
  public:
-  static constexpr size_t kMaxBatchOps = 1024;
-  static constexpr size_t kMaxBatchBytes = 1 << 20;
-
   // Runs `ops` (in order) as one request within `timeout` and stores one reply per op in
   // *replies, or returns the error that failed the whole request.
   using SendFn = std::function<Status(const std::vector<Op>& ops, std::chrono::milliseconds timeout,

@@ -159,7 +159,7 @@ TEST(AsyncCallerTest, ACallWithNoOpsSucceedsWithoutARequest) {
 TEST(AsyncCallerTest, ARequestStopsAtTheOpLimitAndABiggerCallGoesAlone) {
   RecordingSend send;
   Outcomes outcomes;
-  constexpr size_t kOps = AsyncCaller::kMaxBatchOps / 2 + 1;  // two do not fit in one request
+  constexpr size_t kOps = kMaxBatchOps / 2 + 1;  // two do not fit in one request
   auto ops = [](char tag, size_t n) {
     std::vector<Op> v;
     for (size_t i = 0; i < n; ++i) v.push_back(GetOp(tag + std::to_string(i)));
@@ -172,17 +172,17 @@ TEST(AsyncCallerTest, ARequestStopsAtTheOpLimitAndABiggerCallGoesAlone) {
     ASSERT_TRUE(send.gate().WaitForPassed(1));
     caller.Submit(ops('a', kOps), milliseconds(5000), outcomes.Record());
     caller.Submit(ops('b', kOps), milliseconds(5000), outcomes.Record());
-    caller.Submit(ops('c', 2 * AsyncCaller::kMaxBatchOps), milliseconds(5000), outcomes.Record());
+    caller.Submit(ops('c', 2 * kMaxBatchOps), milliseconds(5000), outcomes.Record());
     send.gate().Release();
   }
   const auto requests = send.requests();
   ASSERT_EQ(requests.size(), 4u);
   EXPECT_EQ(requests[1].size(), kOps);
   EXPECT_EQ(requests[2].size(), kOps);
-  EXPECT_EQ(requests[3].size(), 2 * AsyncCaller::kMaxBatchOps);
+  EXPECT_EQ(requests[3].size(), 2 * kMaxBatchOps);
   MutexLock l(&outcomes.mu);
   ASSERT_EQ(outcomes.replies.size(), 4u);
-  EXPECT_EQ(outcomes.replies[3].size(), 2 * AsyncCaller::kMaxBatchOps);
+  EXPECT_EQ(outcomes.replies[3].size(), 2 * kMaxBatchOps);
 }
 
 TEST(AsyncCallerTest, ARequestGetsTheTimeLeftOfItsMostImpatientCall) {

@@ -34,9 +34,6 @@ namespace dkv::client {
 
 class CombiningMasterStub : public MasterStub {
  public:
-  static constexpr size_t kMaxBatchOps = 1024;
-  static constexpr size_t kMaxBatchBytes = 1 << 20;
-
   explicit CombiningMasterStub(std::unique_ptr<MasterStub> inner, int max_in_flight = 2);
   CombiningMasterStub(const CombiningMasterStub&) = delete;
   CombiningMasterStub& operator=(const CombiningMasterStub&) = delete;

@@ -206,8 +206,7 @@ TEST_F(CombiningMasterStubTest, CallsMadeWhileABatchIsInFlightGoTogetherAndEachG
 TEST_F(CombiningMasterStubTest, ABatchTakesWholeCallsUpToMaxBatchOps) {
   // Three calls of 400 ops each: two fit in one batch (800 <= kMaxBatchOps), the third does not.
   constexpr size_t kOpsPerCall = 400;
-  static_assert(2 * kOpsPerCall <= CombiningMasterStub::kMaxBatchOps &&
-                3 * kOpsPerCall > CombiningMasterStub::kMaxBatchOps);
+  static_assert(2 * kOpsPerCall <= kMaxBatchOps && 3 * kOpsPerCall > kMaxBatchOps);
   std::vector<std::vector<Reply>> replies(3);
   QueueBehindABlockedBatch(3, [&](int i) {
     std::vector<Op> ops(kOpsPerCall);

@@ -44,6 +44,7 @@
 // or value is over the limits; the router re-routes or reports it.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -97,6 +98,12 @@ bool IsWrite(OpCode code);
 
 inline constexpr int32_t kDatabases = 16;
 
+// The most that one request carries where dkv batches calls itself (the client's and the master's
+// combiners, the client's asynchronous calls): ops, and bytes of keys and values. A single call
+// above it goes alone.
+inline constexpr size_t kMaxBatchOps = 1024;
+inline constexpr size_t kMaxBatchBytes = size_t{1} << 20;
+
 struct Op {
   OpCode code = OpCode::kGet;
   int32_t db = 0;
@@ -124,7 +131,7 @@ struct Reply {
   static Reply Integer(int64_t value);
   static Reply Bulk(std::string bytes);
   static Reply Array(std::vector<std::string> elements);
-  static Reply Error(std::string text);  // a Redis error reply, e.g. "ERR value is not ..."
+  static Reply Error(std::string text);       // a Redis error reply, e.g. "ERR value is not ..."
   static Reply Failed(const Status& status);  // requires !status.ok()
 
   // The Status of a Reply with `error` set, OK otherwise.

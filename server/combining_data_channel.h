@@ -33,9 +33,6 @@ namespace dkv::server {
 
 class CombiningDataChannel : public DataChannel {
  public:
-  static constexpr size_t kMaxBatchOps = 1024;
-  static constexpr size_t kMaxBatchBytes = 1 << 20;
-
   explicit CombiningDataChannel(std::shared_ptr<DataChannel> inner, int max_in_flight = 2);
   CombiningDataChannel(const CombiningDataChannel&) = delete;
   CombiningDataChannel& operator=(const CombiningDataChannel&) = delete;
