@@ -11,6 +11,8 @@
 #include "common/rpc/metadata_codec.h"
 #include "common/rpc/rpc_server.h"
 #include "data/active_expiry.h"
+#include "data/chain_replicator.h"
+#include "data/effect_channel.h"
 #include "data/data_service.h"
 #include "data/import_channel.h"
 #include "data/slot_moves.h"
@@ -26,6 +28,9 @@ constexpr std::chrono::milliseconds kRegisterPoll{100};
 constexpr std::chrono::milliseconds kDrainPoll{100};
 // Each import call of a move's source to its target.
 constexpr std::chrono::milliseconds kImportCallTimeout{10000};
+// Each replicate call to a chain successor: longer than a relaying member waits for its own
+// successor (DataService::kRelayWait), so that a slow chain answers before the call times out.
+constexpr std::chrono::milliseconds kReplicateCallTimeout{5000};
 
 // A znode name: not empty, no '/', not "." or "..", printable (it appears in logs and messages).
 Status CheckNodeId(const std::string& id) {
@@ -79,15 +84,27 @@ Status DataNode::StartImpl() {
                             "cannot create " + paths_.data());
 
   store_ = std::make_unique<Store>();
+  replicator_ = std::make_unique<ChainReplicator>(
+      [this] { return ownership_->View(); },
+      [this](const std::string& node_id) { return OpenEffectChannel(node_id); });
+  store_->SetEffectSink(replicator_.get());
   active_expiry_ = std::make_unique<ActiveExpiry>(store_.get());
   active_expiry_->Start();
-  moves_ = std::make_unique<SlotMoves>(store_.get(), options_.limits, [](const HostPort& target) {
-    return NewThriftImportChannel(target, kImportCallTimeout);
-  });
+  MigrationSourceOptions source_options;
+  source_options.chain_drained = [this](const std::vector<SlotSeq>& seqs,
+                                        std::chrono::steady_clock::time_point deadline) {
+    return ChainDrained(seqs, deadline);
+  };
+  moves_ = std::make_unique<SlotMoves>(
+      store_.get(), options_.limits,
+      [](const HostPort& target) { return NewThriftImportChannel(target, kImportCallTimeout); },
+      source_options);
   ownership_ = std::make_unique<SlotOwnership>(coordinator_.get(), paths_, store_.get());
   ownership_->SetListener(moves_.get());
+  ownership_->SetReplicator(replicator_.get());
   service_ = std::make_shared<DataService>(ownership_.get(), store_.get(), moves_.get(),
-                                           options_.limits, [this] { OnLeave(); });
+                                           replicator_.get(), options_.limits,
+                                           [this] { OnLeave(); });
   // Until SlotOwnership::Start below, every call is refused with WRONG_NODE (no slot map yet).
   DKV_ASSIGN_OR_RETURN(
       rpc_server_,
@@ -105,6 +122,7 @@ Status DataNode::StartImpl() {
   member_.host = LocalHostName();
 
   DKV_RETURN_NOT_OK(ownership_->Start(id_));
+  replicator_->Start();
   session_thread_ = std::thread([this] { SessionThread(); });
   coordinator_->SetSessionListener([this](coord::SessionEvent e) { OnSessionEvent(e); });
   DKV_RETURN_NOT_OK(Register(std::chrono::steady_clock::now() + RegisterWait()));
@@ -112,6 +130,31 @@ Status DataNode::StartImpl() {
   DKV_LOG(INFO) << "data node " << id_ << " serving at " << advertised_.ToString()
                 << " (listening on " << options_.listen.host << ":" << port << "), cluster '"
                 << options_.cluster << "', ZooKeeper " << options_.zookeeper;
+  return Status::OK();
+}
+
+Result<std::unique_ptr<EffectChannel>> DataNode::OpenEffectChannel(const std::string& node_id) {
+  // The successor's address is in its data/ znode; read afresh for every new connection, since a
+  // restarted node may listen elsewhere.
+  DKV_ASSIGN_OR_RETURN(coord::NodeData data, coordinator_->Get(paths_.data_node(node_id)));
+  MemberInfo member;
+  DKV_RETURN_NOT_OK(rpc::DecodeMember(data.data, &member));
+  DKV_ASSIGN_OR_RETURN(HostPort address, ParseHostPort(member.address));
+  return NewThriftEffectChannel(address, kReplicateCallTimeout);
+}
+
+Status DataNode::ChainDrained(const std::vector<SlotSeq>& seqs,
+                              std::chrono::steady_clock::time_point deadline) {
+  std::vector<SlotSeq> waits;
+  for (const SlotSeq& s : seqs) store_->AddChainWait(s.slot, &waits);
+  const std::vector<bool> acked = replicator_->Wait(waits, deadline);
+  for (size_t i = 0; i < waits.size(); ++i) {
+    if (!acked[i]) {
+      return Status::Unavailable("slot " + std::to_string(waits[i].slot) +
+                                 ": the chain after data node " + id_ +
+                                 " did not acknowledge effect " + std::to_string(waits[i].seq));
+    }
+  }
   return Status::OK();
 }
 
@@ -313,8 +356,9 @@ void DataNode::Shutdown() {
       }
     }
   }
-  // Then stop serving, before the coordinator goes: a call that asks SlotOwnership for a refresh
-  // reads ZooKeeper through it.
+  // Replies waiting for their chain give up at once (the stream stops); then stop serving, before
+  // the coordinator goes: a call that asks SlotOwnership for a refresh reads ZooKeeper through it.
+  if (replicator_) replicator_->Stop();
   if (rpc_server_) rpc_server_->Stop();
   rpc_server_.reset();
   if (ownership_) ownership_->Stop();
@@ -323,6 +367,7 @@ void DataNode::Shutdown() {
   ownership_.reset();
   active_expiry_.reset();  // joins its thread before the store goes
   moves_.reset();          // ends the moves still running, joining their threads
+  replicator_.reset();     // the store's effect sink: after every user of the store
   store_.reset();
   if (!id_.empty()) DKV_LOG(INFO) << "data node " << id_ << " stopped";
 }

@@ -2,13 +2,17 @@
 // (DataService over a Store fenced by SlotOwnership) and registers itself as the ephemeral znode
 // data/<id> carrying its advertised address, which is how the master finds it.
 //
+// Each slot it holds is a member of the slot's chain (docs/replication.md): writes enter at the
+// head, whose effects the ChainReplicator sends down the chain; DataService.replicate applies a
+// predecessor's.
+//
 // It also takes part in slot moves (SlotMoves, docs/migration.md): as a move's source or target,
 // on leave() from the master (it then reports leave_requested()), and in a drain (Drain: asks
 // the master to move its slots away and waits until it owns none).
 //
 // Lifecycle: construct, Start() once, Shutdown() once (or let the destructor do it).
 // Threads: RpcServer's connection threads run the handler; ActiveExpiry's thread reclaims expired
-// keys; the coordinator's event thread runs the
+// keys; the ChainReplicator's sender thread sends the slots' effects down their chains; the coordinator's event thread runs the
 // slot map and epoch watches and the session listener, which hands session events to this object's
 // own session thread (re-registering after an expiry may have to wait out a lingering znode, which
 // must not block the event thread). Start and Shutdown are called from one thread.
@@ -21,9 +25,11 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "common/coord/cluster_paths.h"
 #include "common/coord/coordinator.h"
+#include "common/effect.h"
 #include "common/host_port.h"
 #include "common/limits.h"
 #include "common/metadata.h"
@@ -38,7 +44,9 @@ class RpcServer;
 namespace dkv::data {
 
 class ActiveExpiry;
+class ChainReplicator;
 class DataService;
+class EffectChannel;
 class SlotMoves;
 class SlotOwnership;
 class Store;
@@ -101,6 +109,12 @@ class DataNode {
   Status StartImpl();
   // Creates data/<id>, waiting until `deadline` for a lingering one to go away.
   Status Register(std::chrono::steady_clock::time_point deadline) EXCLUDES(mu_);
+  // OK once the chain after this node acknowledged every (slot, seq) of `seqs` (a move's source
+  // before its commit); UNAVAILABLE at `deadline`.
+  Status ChainDrained(const std::vector<SlotSeq>& seqs,
+                      std::chrono::steady_clock::time_point deadline);
+  // A connection to chain successor `node_id` at the address its data/ znode names.
+  Result<std::unique_ptr<EffectChannel>> OpenEffectChannel(const std::string& node_id);
   void OnSessionEvent(coord::SessionEvent event) EXCLUDES(mu_);
   void SessionThread() EXCLUDES(mu_);
   void OnLeave() EXCLUDES(mu_);
@@ -121,6 +135,7 @@ class DataNode {
   HostPort advertised_;
   MemberInfo member_;
   std::unique_ptr<Store> store_;
+  std::unique_ptr<ChainReplicator> replicator_;  // stopped by Shutdown before the RpcServer
   std::unique_ptr<ActiveExpiry> active_expiry_;
   std::unique_ptr<SlotMoves> moves_;
   std::unique_ptr<SlotOwnership> ownership_;

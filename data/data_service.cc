@@ -1,10 +1,14 @@
 #include "data/data_service.h"
 
+#include <algorithm>
 #include <limits>
+#include <map>
+#include <random>
 #include <unordered_set>
 
 #include "common/logging.h"
 #include "common/rpc/error_mapping.h"
+#include "common/rpc/effect_codec.h"
 #include "common/rpc/op_codec.h"
 
 namespace dkv::data {
@@ -52,6 +56,11 @@ void DataService::unsafe_put(const rpc::Fence& fence, const std::string& key,
   if (!s.ok()) DKV_LOG(DEBUG) << "unsafe_put refused: " << s.ToString();
 }
 
+int64_t DataService::NewIncarnation() {
+  std::random_device random;
+  return static_cast<int64_t>((uint64_t{random()} << 32 | random()) >> 1) + 1;
+}
+
 void DataService::stats(rpc::DataNodeStats& stats) {
   SlotOwnership::Summary summary = ownership_->GetSummary();
   stats.id = summary.node_id;
@@ -59,6 +68,7 @@ void DataService::stats(rpc::DataNodeStats& stats) {
   stats.keys = store_->KeyCount();
   stats.map_version = summary.map_version;
   stats.epoch = summary.highest_epoch;
+  stats.incarnation = incarnation_;
 }
 
 void DataService::execute(std::vector<rpc::Reply>& replies, const rpc::Fence& fence,
@@ -72,6 +82,12 @@ void DataService::execute(std::vector<rpc::Reply>& replies, const rpc::Fence& fe
   // so every later op on those slots is refused too: none may run before it (a pipelined SET then
   // GET would read the old value; a write let through after the pause ended would be overwritten).
   std::unordered_set<Slot> moving;
+  // What each reply waits for: waits[wait_begin[i], wait_begin[i + 1]) are op i's.
+  std::vector<SlotSeq> waits;
+  std::vector<size_t> wait_begin;
+  wait_begin.reserve(ops.size() + 1);
+  std::vector<Reply> results;
+  results.reserve(ops.size());
   for (const rpc::Op& wire : ops) {
     // A copy: Thrift hands the request over as a const reference.
     const Op op = rpc::FromThrift(rpc::Op(wire));
@@ -82,10 +98,29 @@ void DataService::execute(std::vector<rpc::Reply>& replies, const rpc::Fence& fe
                                " is being moved: an earlier op of this batch was refused, retry");
       }
     }
-    Reply reply = owned.ok() ? executor_.Execute(op, slots) : Reply::Failed(owned);
+    wait_begin.push_back(waits.size());
+    Reply reply = owned.ok() ? executor_.Execute(op, slots, &waits) : Reply::Failed(owned);
     if (reply.error == Status::Code::kMoving) moving.insert(slots.begin(), slots.end());
-    replies.push_back(rpc::ToThrift(std::move(reply)));
+    results.push_back(std::move(reply));
   }
+  wait_begin.push_back(waits.size());
+  if (!waits.empty()) {
+    // Chain replication: a reply is given once the chain after this node has what the op wrote
+    // (or, for a read, what the op saw): acknowledged by the tail.
+    const std::vector<bool> acked =
+        replicator_->Wait(waits, std::chrono::steady_clock::now() + kChainWait);
+    for (size_t i = 0; i < results.size(); ++i) {
+      for (size_t w = wait_begin[i]; w < wait_begin[i + 1]; ++w) {
+        if (acked[w]) continue;
+        results[i] = Reply::Failed(Status::Unavailable(
+            "slot " + std::to_string(waits[w].slot) + ": the chain after data node " +
+            ownership_->GetSummary().node_id + " did not acknowledge effect " +
+            std::to_string(waits[w].seq) + " in time; the op may or may not have taken effect"));
+        break;
+      }
+    }
+  }
+  for (Reply& reply : results) replies.push_back(rpc::ToThrift(std::move(reply)));
 }
 
 Status DataService::SlotsOf(const SlotOwnership::Batch& batch, const Op& op,
@@ -100,17 +135,19 @@ Status DataService::SlotsOf(const SlotOwnership::Batch& batch, const Op& op,
         return Status::InvalidArgument("slot " + std::to_string(op.arg1) + " is out of range");
       }
       slots->push_back(static_cast<Slot>(op.arg1));
-      return batch.CheckSlot(slots->back());
+      return batch.CheckSlot(slots->back(), /*write=*/false);
     case OpRouting::kByKey:
       break;
   }
+  // Writes enter a chain at its head; any member serves reads.
+  const bool write = IsWrite(op.code);
   if (op.code != OpCode::kMSetNx) {
     slots->push_back(0);
-    return batch.CheckKey(op.key, &slots->back());
+    return batch.CheckKey(op.key, write, &slots->back());
   }
   // Every key of an MSETNX must be owned here: it is atomic on one node.
   for (size_t i = 0; i < op.args.size(); i += 2) {
-    DKV_RETURN_NOT_OK(batch.CheckKey(op.args[i], &slot));
+    DKV_RETURN_NOT_OK(batch.CheckKey(op.args[i], write, &slot));
     slots->push_back(slot);
   }
   return Status::OK();
@@ -201,14 +238,58 @@ void DataService::import_chunk(const rpc::Fence& fence, int64_t migration_id,
   ThrowIfError(moves_->target()->Chunk(migration_id, std::move(converted)));
 }
 
-void DataService::import_commit(const rpc::Fence& fence, int64_t migration_id) {
+void DataService::import_commit(const rpc::Fence& fence, int64_t migration_id,
+                                const std::vector<rpc::SlotSeq>& seqs) {
   ThrowIfError(ownership_->CheckEpoch(fence.epoch));
-  ThrowIfError(moves_->target()->Commit(MoveFenceOf(fence), migration_id));
+  ThrowIfError(moves_->target()->Commit(MoveFenceOf(fence), migration_id, rpc::FromThrift(seqs)));
 }
 
 void DataService::import_abort(const rpc::Fence& fence, int64_t migration_id) {
   ThrowIfError(ownership_->CheckEpoch(fence.epoch));
   moves_->target()->Abort(migration_id);
+}
+
+void DataService::replicate(std::vector<rpc::SlotSeq>& reply, const rpc::Fence& fence,
+                            const std::string& from, const std::vector<rpc::Effect>& wire) {
+  Result<SlotOwnership::Batch> batch = ownership_->FenceBatch(fence.epoch, fence.map_version);
+  ThrowIfError(batch.status());
+  // No node applies an effect of another map version than its own: the sender routes again.
+  ThrowIfError(batch->route());
+  std::vector<Effect> effects;
+  ThrowIfError(rpc::FromThrift(wire, &effects));
+
+  // The effects per slot, in the order they came (ascending seq per slot).
+  std::map<Slot, std::vector<Effect>> by_slot;
+  for (Effect& e : effects) by_slot[e.slot].push_back(std::move(e));
+  std::vector<SlotSeq> applied;
+  std::vector<SlotSeq> waits;
+  for (auto& [slot, slot_effects] : by_slot) {
+    Status member = batch->CheckPredecessor(slot, from);
+    if (!member.ok()) {
+      DKV_LOG(WARNING) << "replicate from " << from << " refused: " << member.ToString();
+      applied.push_back(SlotSeq{slot, 0});
+      continue;
+    }
+    Result<uint64_t> seq = store_->ApplyEffects(slot, slot_effects, &waits);
+    if (!seq.ok()) {
+      if (!seq.status().IsMoving()) {
+        DKV_LOG(WARNING) << "replicate from " << from << ": " << seq.status().ToString();
+      }
+      applied.push_back(SlotSeq{slot, store_->Seq(slot)});
+      continue;
+    }
+    applied.push_back(SlotSeq{slot, *seq});
+  }
+  // A member with a successor acknowledges only what the chain after it applied.
+  if (!waits.empty()) {
+    replicator_->Wait(waits, std::chrono::steady_clock::now() + kRelayWait);
+    for (const SlotSeq& wait : waits) {
+      for (SlotSeq& a : applied) {
+        if (a.slot == wait.slot) a.seq = std::min(a.seq, replicator_->AckedSeq(wait.slot));
+      }
+    }
+  }
+  reply = rpc::ToThrift(applied);
 }
 
 void DataService::leave() {

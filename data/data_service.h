@@ -1,5 +1,6 @@
 // DataService: the Thrift handler of the DataNode service (common/rpc/dkv.thrift), called by the
-// master (and, for import_*, by the source node of a slot move). Thin: each call is fenced by
+// master (and, for import_* and replicate, by other data nodes: a slot move's source, a chain's
+// predecessor). Thin: each call is fenced by
 // SlotOwnership (epoch, map version, slot owned), then served by the Store (get/put/remove), the
 // OpExecutor (execute) or SlotMoves (slot moves); a failed Status is thrown as the IDL's DkvError
 // at this edge and nowhere else.
@@ -8,11 +9,13 @@
 // own beyond constant pointers.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <string>
 #include <vector>
 
 #include "common/limits.h"
+#include "data/chain_replicator.h"
 #include "data/op_executor.h"
 #include "data/slot_moves.h"
 #include "data/slot_ownership.h"
@@ -27,13 +30,15 @@ class DataService : public rpc::DataNodeIf {
   // RpcServer using it). Keys and values above `limits` are refused (the master checks first; this
   // is a backstop). `on_leave` runs when leave() is accepted (the node owns no slot); it must
   // return at once (the reply is sent after it).
-  DataService(SlotOwnership* ownership, Store* store, SlotMoves* moves, Limits limits,
-              std::function<void()> on_leave)
+  DataService(SlotOwnership* ownership, Store* store, SlotMoves* moves,
+              ChainReplicator* replicator, Limits limits, std::function<void()> on_leave)
       : ownership_(ownership),
         store_(store),
         moves_(moves),
+        replicator_(replicator),
         limits_(limits),
         on_leave_(std::move(on_leave)),
+        incarnation_(NewIncarnation()),
         executor_(store, limits) {}
 
   void get(rpc::GetReply& reply, const rpc::Fence& fence, const std::string& key) override;
@@ -66,22 +71,38 @@ class DataService : public rpc::DataNodeIf {
                     const std::vector<int32_t>& slots) override;
   void import_chunk(const rpc::Fence& fence, int64_t migration_id,
                     const std::vector<rpc::MigrationEntry>& entries) override;
-  void import_commit(const rpc::Fence& fence, int64_t migration_id) override;
+  void import_commit(const rpc::Fence& fence, int64_t migration_id,
+                     const std::vector<rpc::SlotSeq>& seqs) override;
   void import_abort(const rpc::Fence& fence, int64_t migration_id) override;
   // INVALID_ARGUMENT while the node owns a slot; otherwise runs on_leave.
   void leave() override;
 
+  // Chain replication (docs/replication.md): fenced as a batch, whose map version must be this
+  // node's; each slot's effects are applied (Store::ApplyEffects) if `from` is this node's
+  // predecessor in the slot's chain, and, where this node has a successor, acknowledged only as
+  // far as the chain after it acknowledged them (waiting up to kRelayWait).
+  void replicate(std::vector<rpc::SlotSeq>& reply, const rpc::Fence& fence,
+                 const std::string& from, const std::vector<rpc::Effect>& effects) override;
+
  private:
+  static int64_t NewIncarnation();
   // The slots `op` touches (see OpExecutor::Execute), each checked against the batch's fence.
   static Status SlotsOf(const SlotOwnership::Batch& batch, const Op& op, std::vector<Slot>* slots);
   // Fence and store, shared by put and unsafe_put.
   Status Put(const rpc::Fence& fence, const std::string& key, const std::string& value);
 
+  // How long a reply waits for the chain's acknowledgement before it answers UNAVAILABLE (the
+  // head), or acknowledges only what it has (a relaying member, which its predecessor retries).
+  static constexpr std::chrono::milliseconds kChainWait{4000};
+  static constexpr std::chrono::milliseconds kRelayWait{1500};
+
   SlotOwnership* const ownership_;
   Store* const store_;
   SlotMoves* const moves_;
+  ChainReplicator* const replicator_;
   const Limits limits_;
   const std::function<void()> on_leave_;
+  const int64_t incarnation_;  // random, for stats(): tells a restarted process from this one
   OpExecutor executor_;
 };
 

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "common/effect.h"
 #include "common/host_port.h"
 #include "common/slot.h"
 #include "dkv/status.h"
@@ -48,7 +49,9 @@ class ImportChannel {
   // Takes the entries' strings (values may be megabytes).
   virtual Status Chunk(const MoveFence& fence, int64_t migration_id,
                        std::vector<MigrationEntry>&& entries) = 0;
-  virtual Status Commit(const MoveFence& fence, int64_t migration_id) = 0;
+  // `seqs`: each slot's effect seq on the source, where the target's copy continues from.
+  virtual Status Commit(const MoveFence& fence, int64_t migration_id,
+                        const std::vector<SlotSeq>& seqs) = 0;
   virtual Status Abort(const MoveFence& fence, int64_t migration_id) = 0;
 };
 

@@ -242,6 +242,16 @@ void MigrationSource::SlotsDropped(const std::vector<Slot>& slots) {
   if (held_.empty()) paused_ = false;
 }
 
+std::vector<Slot> MigrationSource::CompletedBy(const SlotMap& map) const {
+  MutexLock l(&mu_);
+  std::vector<Slot> done;
+  if (!committed_) return done;
+  for (Slot s : held_) {
+    if (s < map.slot_count() && map.IsMember(s, target_id_)) done.push_back(s);
+  }
+  return done;
+}
+
 void MigrationSource::CopyThread() {
   Status s = Copy();
   if (!s.ok()) {
@@ -368,10 +378,17 @@ Status MigrationSource::FinishImpl() {
   writer.set_deadline(paused_at + options_.max_pause);
   int64_t final_bytes = 0;
   DKV_RETURN_NOT_OK(SendDelta(&writer, &final_bytes));
+  std::vector<SlotSeq> seqs;
+  seqs.reserve(slots_.size());
+  for (Slot s : slots_) seqs.push_back(SlotSeq{s, store_->Seq(s)});
+  if (options_.chain_drained) {
+    DKV_RETURN_NOT_OK_PREPEND(options_.chain_drained(seqs, paused_at + options_.max_pause),
+                              "waiting for the chain to acknowledge the slots");
+  }
   {
     MutexLock c(&channel_mu_);
     DKV_RETURN_NOT_OK(CheckRunning());
-    DKV_RETURN_NOT_OK_PREPEND(channel_->Commit(fence_, migration_id_),
+    DKV_RETURN_NOT_OK_PREPEND(channel_->Commit(fence_, migration_id_, seqs),
                               "import_commit to " + target_id_);
   }
   const auto paused_ms = std::chrono::duration_cast<std::chrono::milliseconds>(

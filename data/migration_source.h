@@ -9,7 +9,10 @@
 // (Store::PauseWrites: writes answer MOVING), sends the last delta and has the target commit. The
 // pause thus lasts about the time of sending what was written during one small round, and never
 // longer than max_pause (the move fails and writes resume). After the commit the slots stay paused
-// until the new slot map takes them away (SlotsDropped) or the move is aborted.
+// until the new slot map takes them away (SlotsDropped) or the move is aborted. Before the commit
+// the chain after this node must have acknowledged everything the slots' tables reflect
+// (chain_drained), and the commit carries each slot's seq: the target's copy continues the slots'
+// effect streams from there (docs/replication.md).
 //
 // Any failure, Abort and a newer master epoch (Supersede) end the move: writes resume, tracking
 // stops, and the target is told to discard its import (not on Supersede, which must not block:
@@ -24,6 +27,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -31,6 +35,7 @@
 
 #include "common/mutex.h"
 #include "common/slot.h"
+#include "common/slot_map.h"
 #include "data/import_channel.h"
 #include "data/store.h"
 #include "dkv/status.h"
@@ -58,6 +63,11 @@ struct MigrationSourceOptions {
   int max_delta_rounds = 20;
   // The longest the slots' writes stay paused before the commit; past it the move fails.
   std::chrono::milliseconds max_pause{1000};
+  // Waits (until the deadline) for the chain after this node to acknowledge the slots up to
+  // their seqs, so that the target, which takes this node's place or follows it, leaves no
+  // successor short of an effect; an error when it does not. Unset: nothing to wait for.
+  std::function<Status(const std::vector<SlotSeq>&, std::chrono::steady_clock::time_point)>
+      chain_drained;
 };
 
 class MigrationSource {
@@ -90,8 +100,14 @@ class MigrationSource {
   // beyond this object's mutex.
   void Supersede(int64_t epoch) EXCLUDES(mu_);
 
-  // The slot map took these slots away and they were dropped: forget their pause and tracking.
+  // The slot map took these slots away and they were dropped, or the move is complete for them:
+  // forget their pause and tracking.
   void SlotsDropped(const std::vector<Slot>& slots) EXCLUDES(mu_);
+
+  // The slots still held by a committed move whose target `map` puts in their chains: the move is
+  // done for them though this node stays a member (it added a member, or the target replaced
+  // another member).
+  std::vector<Slot> CompletedBy(const SlotMap& map) const EXCLUDES(mu_);
 
   // Whether the move still pauses or tracks one of its slots (or may still do so).
   bool Active() const EXCLUDES(mu_);

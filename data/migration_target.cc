@@ -120,7 +120,8 @@ Status MigrationTarget::Chunk(int64_t migration_id, std::vector<MigrationEntry>&
   return Status::OK();
 }
 
-Status MigrationTarget::Commit(const MoveFence& fence, int64_t migration_id) {
+Status MigrationTarget::Commit(const MoveFence& fence, int64_t migration_id,
+                               const std::vector<SlotSeq>& seqs) {
   MutexLock l(&mu_);
   auto it = imports_.find(migration_id);
   if (it == imports_.end()) {
@@ -135,6 +136,7 @@ Status MigrationTarget::Commit(const MoveFence& fence, int64_t migration_id) {
   }
   import.committed = true;
   import.commit_map_version = fence.map_version;
+  for (const SlotSeq& s : seqs) import.seqs[s.slot] = s.seq;
   DKV_LOG(INFO) << "import of migration " << migration_id << " committed (" << import.slots.size()
                 << " slots, epoch " << import.fence.epoch << ", map version " << fence.map_version
                 << ")";
@@ -161,7 +163,8 @@ bool MigrationTarget::Adopt(Slot slot, int64_t map_epoch, int64_t owner_since) {
       owner_since <= import.commit_map_version) {
     return false;
   }
-  const bool adopted = store_->AdoptImport(slot);
+  auto seq = import.seqs.find(slot);
+  const bool adopted = store_->AdoptImport(slot, seq == import.seqs.end() ? 0 : seq->second);
   DKV_CHECK(adopted) << "import of slot " << slot << " vanished from the store";
   import_of_slot_.erase(by_slot);
   import.slots.erase(std::find(import.slots.begin(), import.slots.end(), slot));

@@ -55,7 +55,8 @@ class MigrationTarget {
 
   // Marks the move committed (the map version of the commit's fence is kept for Adopt).
   // NOT_FOUND for an unknown move; INVALID_ARGUMENT while a value is incomplete. Idempotent.
-  Status Commit(const MoveFence& fence, int64_t migration_id);
+  // `seqs` gives each slot's effect seq (0 for a slot it leaves out), which Adopt hands the Store.
+  Status Commit(const MoveFence& fence, int64_t migration_id, const std::vector<SlotSeq>& seqs);
 
   // Drops the move's staged slots, committed or not. Unknown ids are fine (idempotent).
   void Abort(int64_t migration_id);
@@ -81,6 +82,7 @@ class MigrationTarget {
     int32_t slot_count = 0;
     bool committed = false;
     int64_t commit_map_version = 0;
+    std::unordered_map<Slot, uint64_t> seqs;  // from the commit
     // Keys whose value is only partly here: the offset the next part must start at.
     std::map<std::pair<int32_t, std::string>, int64_t> partial;
   };

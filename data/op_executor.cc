@@ -97,30 +97,32 @@ std::optional<Reply> OpExecutor::Validate(const Op& op) const {
   return std::nullopt;
 }
 
-Reply OpExecutor::Execute(const Op& op, const std::vector<Slot>& slots) {
+Reply OpExecutor::Execute(const Op& op, const std::vector<Slot>& slots,
+                         std::vector<SlotSeq>* waits) {
   if (std::optional<Reply> refused = Validate(op)) return std::move(*refused);
   switch (op.code) {
     case OpCode::kMSetNx:
       DKV_CHECK(slots.size() == op.args.size() / 2);
-      return MSetNx(op, slots);
+      return MSetNx(op, slots, waits);
     case OpCode::kScan:
       DKV_CHECK(slots.size() == 1);
-      return Scan(op, slots[0]);
+      return Scan(op, slots[0], waits);
     case OpCode::kDbSize:
-      return DbSize(op);
+      return DbSize(op, waits);
     case OpCode::kFlushDb:
-      return Flush(op.db);
+      return Flush(op.db, waits);
     case OpCode::kFlushAll:
-      return Flush(-1);
+      return Flush(-1, waits);
     case OpCode::kRandomKey:
-      return RandomKey(op);
+      return RandomKey(op, waits);
     default:
       break;
   }
   DKV_CHECK(slots.size() == 1);
   Reply reply;
-  Status s = store_->Access(slots[0], IsWrite(op.code),
-                            [&](LockedSlot& table) { reply = ExecuteOnKey(op, table); });
+  Status s = store_->Access(
+      slots[0], IsWrite(op.code), [&](LockedSlot& table) { reply = ExecuteOnKey(op, table); },
+      waits);
   return s.ok() ? reply : Reply::Failed(s);
 }
 
@@ -297,7 +299,8 @@ Reply OpExecutor::Expire(const Op& op, LockedSlot& table, size_t pos) const {
   return Reply::Integer(1);
 }
 
-Reply OpExecutor::MSetNx(const Op& op, const std::vector<Slot>& slots) {
+Reply OpExecutor::MSetNx(const Op& op, const std::vector<Slot>& slots,
+                         std::vector<SlotSeq>* waits) {
   Reply reply;
   Status s = store_->AccessSlots(slots, /*write=*/true, [&](const std::vector<LockedSlot*>& t) {
     for (size_t i = 0; i < slots.size(); ++i) {
@@ -309,35 +312,35 @@ Reply OpExecutor::MSetNx(const Op& op, const std::vector<Slot>& slots) {
     for (size_t i = 0; i < slots.size(); ++i)
       t[i]->Put(op.db, op.args[2 * i], op.args[2 * i + 1], 0);
     reply = Reply::Integer(1);
-  });
+  }, waits);
   return s.ok() ? reply : Reply::Failed(s);
 }
 
-Reply OpExecutor::Scan(const Op& op, Slot slot) {
+Reply OpExecutor::Scan(const Op& op, Slot slot, std::vector<SlotSeq>* waits) {
   std::vector<std::string> keys;
   Status s = store_->Access(slot, /*write=*/false, [&](LockedSlot& table) {
     // As Redis's SCAN, "*" means every key without matching (which "" would fail).
     const bool all = op.value.empty() || op.value == "*";
     keys = table.Keys(op.db,
                       [&op, all](std::string_view key) { return all || GlobMatch(op.value, key); });
-  });
+  }, waits);
   return s.ok() ? Reply::Array(std::move(keys)) : Reply::Failed(s);
 }
 
-Reply OpExecutor::DbSize(const Op& op) {
+Reply OpExecutor::DbSize(const Op& op, std::vector<SlotSeq>* waits) {
   int64_t count = 0;
   Status s = store_->ForEachSlot(/*write=*/false,
-                                 [&](Slot, LockedSlot& table) { count += table.CountInDb(op.db); });
+                                 [&](Slot, LockedSlot& table) { count += table.CountInDb(op.db); }, waits);
   return s.ok() ? Reply::Integer(count) : Reply::Failed(s);
 }
 
-Reply OpExecutor::Flush(int32_t db) {
+Reply OpExecutor::Flush(int32_t db, std::vector<SlotSeq>* waits) {
   Status s =
-      store_->ForEachSlot(/*write=*/true, [db](Slot, LockedSlot& table) { table.EraseAll(db); });
+      store_->ForEachSlot(/*write=*/true, [db](Slot, LockedSlot& table) { table.EraseAll(db); }, waits);
   return s.ok() ? Reply::Ok() : Reply::Failed(s);
 }
 
-Reply OpExecutor::RandomKey(const Op& op) {
+Reply OpExecutor::RandomKey(const Op& op, std::vector<SlotSeq>* waits) {
   // Pick a slot weighted by its keys in the db, then a key in it; an expired pick is deleted and
   // another one drawn, a bounded number of times (Redis's RANDOMKEY also gives up after 100).
   std::vector<std::pair<Slot, int64_t>> counts;
@@ -347,7 +350,7 @@ Reply OpExecutor::RandomKey(const Op& op) {
     if (n == 0) return;
     counts.emplace_back(slot, n);
     total += n;
-  });
+  }, waits);
   if (!s.ok()) return Reply::Failed(s);
   for (int attempt = 0; attempt < 100 && total > 0; ++attempt) {
     int64_t n = static_cast<int64_t>(RandomNumber() % static_cast<uint64_t>(total));

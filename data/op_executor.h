@@ -30,8 +30,9 @@ class OpExecutor {
 
   // Executes `op`, whose slots the caller has checked against the node's slot map: `slots` holds
   // the slot of op.key for a single-key op, the slot of each key (args[0], args[2], ...) for
-  // MSETNX, arg1 for SCAN, and nothing for the ops every node runs.
-  Reply Execute(const Op& op, const std::vector<Slot>& slots);
+  // MSETNX, arg1 for SCAN, and nothing for the ops every node runs. The (slot, seq) pairs the
+  // reply must wait for before it is given (Store::Access) are appended to `waits`.
+  Reply Execute(const Op& op, const std::vector<Slot>& slots, std::vector<SlotSeq>* waits = nullptr);
 
  private:
   // A Reply::Failed or Redis error for an op that must not run, or nullopt.
@@ -44,11 +45,11 @@ class OpExecutor {
   Reply GetRange(const Op& op, LockedSlot& table, size_t pos) const;
   Reply SetRange(const Op& op, LockedSlot& table, size_t pos) const;
   Reply Expire(const Op& op, LockedSlot& table, size_t pos) const;
-  Reply MSetNx(const Op& op, const std::vector<Slot>& slots);
-  Reply Scan(const Op& op, Slot slot);
-  Reply DbSize(const Op& op);
-  Reply Flush(int32_t db);  // every database when db < 0
-  Reply RandomKey(const Op& op);
+  Reply MSetNx(const Op& op, const std::vector<Slot>& slots, std::vector<SlotSeq>* waits);
+  Reply Scan(const Op& op, Slot slot, std::vector<SlotSeq>* waits);
+  Reply DbSize(const Op& op, std::vector<SlotSeq>* waits);
+  Reply Flush(int32_t db, std::vector<SlotSeq>* waits);  // every database when db < 0
+  Reply RandomKey(const Op& op, std::vector<SlotSeq>* waits);
 
   Store* const store_;
   const Limits limits_;

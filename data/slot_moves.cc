@@ -121,15 +121,18 @@ void SlotMoves::Abort(int64_t migration_id) {
   target_.Abort(migration_id);
 }
 
-bool SlotMoves::AdoptSlot(Slot slot, const SlotMap& map) {
-  return target_.Adopt(slot, map.epoch(), map.OwnerSince(slot));
+bool SlotMoves::AdoptSlot(Slot slot, const SlotMap& map, int64_t member_since) {
+  return target_.Adopt(slot, map.epoch(), member_since);
 }
 
 void SlotMoves::MapApplied(const SlotMap& map, const std::vector<Slot>& lost) {
   {
     MutexLock l(&mu_);
-    if (!lost.empty()) {
-      for (const auto& entry : sources_) entry.second->SlotsDropped(lost);
+    for (const auto& entry : sources_) {
+      if (!lost.empty()) entry.second->SlotsDropped(lost);
+      // A move that added a member (or replaced another) leaves this node in the chain: once the
+      // target is in it, the slots' writes go on here.
+      entry.second->SlotsDropped(entry.second->CompletedBy(map));
     }
   }
   target_.DropOlderThanMap(map.epoch());

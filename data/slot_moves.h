@@ -63,7 +63,7 @@ class SlotMoves : public SlotOwnership::Listener {
   MigrationTarget* target() { return &target_; }
 
   // SlotOwnership::Listener.
-  bool AdoptSlot(Slot slot, const SlotMap& map) override;
+  bool AdoptSlot(Slot slot, const SlotMap& map, int64_t member_since) override;
   void MapApplied(const SlotMap& map, const std::vector<Slot>& lost) override EXCLUDES(mu_);
   void EpochRaised(int64_t epoch) override EXCLUDES(mu_);
 

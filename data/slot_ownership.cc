@@ -37,6 +37,21 @@ void SlotOwnership::Publish(std::shared_ptr<const State> state) {
   // The old state, if this was its last reference, is freed after the lock is released.
 }
 
+void SlotOwnership::SetReplicator(ChainReplicator* replicator) {
+  MutexLock l(&read_mu_);
+  DKV_CHECK(!started_) << "SlotOwnership::SetReplicator after Start";
+  replicator_ = replicator;
+}
+
+ChainView SlotOwnership::View() const {
+  std::shared_ptr<const State> state = Snapshot();
+  ChainView view;
+  view.self = state->node_id;
+  view.epoch = highest_epoch();
+  if (state->map.slot_count() > 0) view.map = std::shared_ptr<const SlotMap>(state, &state->map);
+  return view;
+}
+
 void SlotOwnership::SetListener(Listener* listener) {
   MutexLock l(&read_mu_);
   DKV_CHECK(!started_) << "SlotOwnership::SetListener after Start";
@@ -147,13 +162,18 @@ void SlotOwnership::ApplyMapLocked(SlotMap map) {
 
   auto next = std::make_shared<State>();
   next->node_id = old->node_id;
+  const std::string& self = next->node_id;
   const int32_t slot_count = map.slot_count();
   next->owned.assign(slot_count, 0);
-  if (!next->node_id.empty()) {
+  next->heads.assign(slot_count, 0);
+  if (!self.empty()) {
     for (Slot s = 0; s < slot_count; ++s) {
-      if (map.Owner(s) == next->node_id) {
-        next->owned[s] = 1;
-        ++next->owned_count;
+      if (!map.IsMember(s, self)) continue;
+      next->owned[s] = 1;
+      ++next->owned_count;
+      if (map.Owner(s) == self) {
+        next->heads[s] = 1;
+        ++next->head_count;
       }
     }
   }
@@ -162,29 +182,57 @@ void SlotOwnership::ApplyMapLocked(SlotMap map) {
   };
   const Slot span = std::max<Slot>(slot_count, static_cast<Slot>(old->owned.size()));
 
-  // Tables for gained slots exist before any call can be fenced under the new map. A slot owned
-  // under both maps that changed hands in between (versions this node never saw) gets a fresh
-  // table too: what the old one holds is stale, the keys written elsewhere meanwhile are not here.
+  // Tables for gained slots exist before any call can be fenced under the new map. A slot held
+  // under both maps that left this node's chain in between (versions this node never saw) gets a
+  // fresh table too: what the old one holds is stale, the keys written elsewhere meanwhile are not
+  // here.
   int32_t gained = 0;
   int64_t stale_keys = 0;
   // A slot brought here by a move gets the move's committed import instead of an empty table.
   int32_t adopted = 0;
+  std::vector<uint8_t> renewed(slot_count, 0);  // tables created or adopted here
+  // The first map this process applies may still list it where an earlier process of this id
+  // was a member: those keys died with it. Where other members have them, this process holds no
+  // table (calls are refused WRONG_NODE) until the master replaces it with a copy; a sole member
+  // starts empty, as the master counts those keys lost.
+  const bool first_map = old->map.version() == 0;
+  int32_t stale = 0;
   for (Slot s = 0; s < span; ++s) {
     if (!owned_in(*next, s)) continue;
+    const int64_t since = map.MemberSince(s, self);
     const bool fresh = !owned_in(*old, s);
-    if (!fresh && map.OwnerSince(s) <= old->map.version()) continue;
+    if (!fresh && since <= old->map.version()) continue;
+    if (first_map && map.Chain(s).size() > 1) {
+      ++stale;
+      continue;
+    }
     if (!fresh) stale_keys += store_->DropSlot(s);
-    if (listener_ != nullptr && listener_->AdoptSlot(s, map)) {
+    if (listener_ != nullptr && listener_->AdoptSlot(s, map, since)) {
       ++adopted;
     } else {
       store_->AddSlot(s);
     }
+    renewed[s] = 1;
     ++gained;
+  }
+  // Each member's place in its chain, before any call is fenced under the new map. A stream
+  // that is new (a new table, or a first successor, which was copied from this table) starts
+  // over at the table's seq first, so that no effect of the new role is forgotten by it.
+  for (Slot s = 0; s < slot_count; ++s) {
+    if (!owned_in(*next, s)) continue;
+    const bool has_successor = !map.Successor(s, self).empty();
+    const bool had_successor = owned_in(*old, s) && !renewed[s] &&
+                               !old->map.Successor(s, self).empty();
+    if (replicator_ != nullptr && (renewed[s] || (has_successor && !had_successor))) {
+      replicator_->Restart(s, store_->Seq(s));
+    }
+    store_->SetChainRole(s, next->heads[s] != 0, has_successor);
   }
   const int64_t version = map.version();
   const int64_t map_epoch = map.epoch();
   next->map = std::move(map);
   const int32_t owned_count = next->owned_count;
+  const int32_t head_count = next->head_count;
   std::shared_ptr<const State> published = next;
   Publish(std::move(next));
 
@@ -194,16 +242,21 @@ void SlotOwnership::ApplyMapLocked(SlotMap map) {
   for (Slot s = 0; s < span; ++s) {
     if (owned_in(*old, s) && !owned_in(*published, s)) {
       dropped_keys += store_->DropSlot(s);
+      if (replicator_ != nullptr) replicator_->Restart(s, 0);
       lost.push_back(s);
     }
   }
   RaiseEpoch(map_epoch);
   if (listener_ != nullptr) listener_->MapApplied(published->map, lost);
+  if (replicator_ != nullptr) replicator_->Kick();
   DKV_LOG(INFO) << "slot map version " << version << " (epoch " << map_epoch
-                << "): " << published->node_id << " owns " << owned_count << " of " << slot_count
-                << " slots; gained " << gained << " (" << adopted
+                << "): " << self << " is in the chains of " << owned_count << " of " << slot_count
+                << " slots (head of " << head_count << "); gained " << gained << " (" << adopted
                 << " with their moved keys), lost " << lost.size() << " ("
-                << dropped_keys + stale_keys << " keys dropped)";
+                << dropped_keys + stale_keys << " keys dropped)"
+                << (stale > 0 ? "; " + std::to_string(stale) +
+                                    " memberships of an earlier process of this id are stale"
+                              : std::string());
 }
 
 bool SlotOwnership::RaiseEpoch(int64_t epoch) {
@@ -263,7 +316,7 @@ Status SlotOwnership::Fence(int64_t epoch, int64_t map_version,
   return Status::OK();
 }
 
-Status SlotOwnership::CheckSlot(const State& state, Slot slot) const {
+Status SlotOwnership::CheckSlot(const State& state, Slot slot, bool write) const {
   const int32_t slot_count = state.map.slot_count();
   if (slot_count == 0) {
     return Status::WrongNode("data node " + state.node_id + " has no slot map yet");
@@ -272,22 +325,26 @@ Status SlotOwnership::CheckSlot(const State& state, Slot slot) const {
     return Status::InvalidArgument("slot " + std::to_string(slot) + " is out of range [0, " +
                                    std::to_string(slot_count) + ")");
   }
-  if (state.owned[slot] != 0) return Status::OK();
-  const std::string& owner = state.map.Owner(slot);
+  if (state.owned[slot] != 0 && (!write || state.heads[slot] != 0)) return Status::OK();
+  const std::string& head = state.map.Owner(slot);
   const std::string version = std::to_string(state.map.version());
-  if (owner.empty()) {
+  if (head.empty()) {
     return Status::WrongNode("slot " + std::to_string(slot) +
                              " is not assigned under slot map version " + version +
                              "; not owned by " + state.node_id);
   }
-  return Status::WrongNode("slot " + std::to_string(slot) + " is owned by " + owner +
+  if (state.owned[slot] != 0) {
+    return Status::WrongNode("slot " + std::to_string(slot) + " takes writes at its head " + head +
+                             " under slot map version " + version + ", not at " + state.node_id);
+  }
+  return Status::WrongNode("slot " + std::to_string(slot) + " is owned by " + head +
                            " under slot map version " + version + ", not by " + state.node_id);
 }
 
 Status SlotOwnership::Check(int64_t epoch, int64_t map_version, Slot slot) {
   std::shared_ptr<const State> state;
   DKV_RETURN_NOT_OK(Fence(epoch, map_version, &state));
-  return CheckSlot(*state, slot);
+  return CheckSlot(*state, slot, /*write=*/true);
 }
 
 Status SlotOwnership::CheckKey(int64_t epoch, int64_t map_version, std::string_view key,
@@ -299,7 +356,7 @@ Status SlotOwnership::CheckKey(int64_t epoch, int64_t map_version, std::string_v
     return Status::WrongNode("data node " + state->node_id + " has no slot map yet");
   }
   *slot = SlotOf(key, slot_count);
-  return CheckSlot(*state, *slot);
+  return CheckSlot(*state, *slot, /*write=*/true);
 }
 
 Result<SlotOwnership::Batch> SlotOwnership::FenceBatch(int64_t epoch, int64_t map_version) {
@@ -314,19 +371,32 @@ Result<SlotOwnership::Batch> SlotOwnership::FenceBatch(int64_t epoch, int64_t ma
   return batch;
 }
 
-Status SlotOwnership::Batch::CheckSlot(Slot slot) const {
+Status SlotOwnership::Batch::CheckSlot(Slot slot, bool write) const {
   DKV_RETURN_NOT_OK(route_);
-  return owner_->CheckSlot(*state_, slot);
+  return owner_->CheckSlot(*state_, slot, write);
 }
 
-Status SlotOwnership::Batch::CheckKey(std::string_view key, Slot* slot) const {
+Status SlotOwnership::Batch::CheckKey(std::string_view key, bool write, Slot* slot) const {
   DKV_RETURN_NOT_OK(route_);
   const int32_t slot_count = state_->map.slot_count();
   if (slot_count == 0) {
     return Status::WrongNode("data node " + state_->node_id + " has no slot map yet");
   }
   *slot = SlotOf(key, slot_count);
-  return owner_->CheckSlot(*state_, *slot);
+  return owner_->CheckSlot(*state_, *slot, write);
+}
+
+Status SlotOwnership::Batch::CheckPredecessor(Slot slot, const std::string& from) const {
+  DKV_RETURN_NOT_OK(CheckSlot(slot, /*write=*/false));
+  const std::string predecessor = state_->map.Predecessor(slot, state_->node_id);
+  if (predecessor != from) {
+    return Status::WrongNode("slot " + std::to_string(slot) + ": " + from +
+                             " is not the predecessor of " + state_->node_id +
+                             " under slot map version " + std::to_string(state_->map.version()) +
+                             " (" + (predecessor.empty() ? "it heads the chain" : predecessor) +
+                             " is)");
+  }
+  return Status::OK();
 }
 
 SlotOwnership::Summary SlotOwnership::GetSummary() const {
@@ -334,6 +404,7 @@ SlotOwnership::Summary SlotOwnership::GetSummary() const {
   Summary summary;
   summary.node_id = state->node_id;
   summary.owned_slots = state->owned_count;
+  summary.head_slots = state->head_count;
   summary.slot_count = state->map.slot_count();
   summary.map_version = state->map.version();
   summary.highest_epoch = highest_epoch();

@@ -1,4 +1,6 @@
 // SlotOwnership: which slots this data node owns, and the fence every master->data call passes.
+// "Owns" means: is a member of the slot's chain (head first, tail last; docs/replication.md). Any
+// member serves reads; only the head takes writes (WRONG_NODE elsewhere).
 //
 // It follows the cluster's `slotmap` and `epoch` znodes through the Coordinator (read with one-shot
 // watches, re-read on every firing and after the session comes back), keeps the newest slot map it
@@ -40,6 +42,7 @@
 #include "common/mutex.h"
 #include "common/slot.h"
 #include "common/slot_map.h"
+#include "data/chain_replicator.h"
 #include "data/store.h"
 #include "dkv/result.h"
 #include "dkv/status.h"
@@ -56,10 +59,10 @@ class SlotOwnership {
   class Listener {
    public:
     virtual ~Listener() = default;
-    // `map` grants this node `slot`, which it did not hold under the previous map (or held under
-    // a stale table). True when the listener put the slot's table in place (an adopted import);
-    // false: SlotOwnership creates an empty one.
-    virtual bool AdoptSlot(Slot slot, const SlotMap& map) = 0;
+    // `map` makes this node a member of `slot`'s chain (since map version `member_since`), which
+    // it was not under the previous map (or was, with a stale table). True when the listener put
+    // the slot's table in place (an adopted import); false: SlotOwnership creates an empty one.
+    virtual bool AdoptSlot(Slot slot, const SlotMap& map, int64_t member_since) = 0;
     // `map` is published and the slots it took away (`lost`) were dropped from the Store.
     virtual void MapApplied(const SlotMap& map, const std::vector<Slot>& lost) = 0;
     // The highest master epoch seen rose to `epoch`.
@@ -85,6 +88,14 @@ class SlotOwnership {
   // before any other thread uses this object.
   void SetListener(Listener* listener);
 
+  // The node's effect stream (not owned; it must outlive this object), told of every chain
+  // change: kicked after each map, restarted for each slot whose table or successor is new. Call
+  // once, before Start.
+  void SetReplicator(ChainReplicator* replicator);
+
+  // What the ChainReplicator routes by. Thread-safe.
+  ChainView View() const;
+
   // Forwarded from the coordinator's session listener. kExpired: every watch is gone, re-read and
   // re-arm both; kConnected: re-read what a read that failed while disconnected left unwatched.
   void OnSessionEvent(coord::SessionEvent event);
@@ -103,10 +114,16 @@ class SlotOwnership {
   // of step 3 for every op). Valid as long as the caller keeps it; thread-compatible.
   class Batch {
    public:
-    // OK, WRONG_NODE (stale route, no map yet, or not owned), INVALID_ARGUMENT (out of range).
-    Status CheckSlot(Slot slot) const;
+    // OK, WRONG_NODE (stale route, no map yet, not a member of the slot's chain, or, for a
+    // `write`, not its head), INVALID_ARGUMENT (out of range).
+    Status CheckSlot(Slot slot, bool write) const;
     // As CheckSlot for the slot of `key` under the batch's map (*slot receives it).
-    Status CheckKey(std::string_view key, Slot* slot) const;
+    Status CheckKey(std::string_view key, bool write, Slot* slot) const;
+    // OK when this node is a member of `slot`'s chain and `from` its predecessor; WRONG_NODE
+    // otherwise (or for a stale route).
+    Status CheckPredecessor(Slot slot, const std::string& from) const;
+    // The stale-route WRONG_NODE, or OK.
+    const Status& route() const { return route_; }
 
    private:
     friend class SlotOwnership;
@@ -129,7 +146,8 @@ class SlotOwnership {
   // A consistent view for stats(). Thread-safe.
   struct Summary {
     std::string node_id;
-    int32_t owned_slots = 0;
+    int32_t owned_slots = 0;  // slots whose chain it is a member of
+    int32_t head_slots = 0;   // of those, the ones it heads
     int32_t slot_count = 0;
     int64_t map_version = 0;
     int64_t highest_epoch = 0;
@@ -144,8 +162,10 @@ class SlotOwnership {
   struct State {
     std::string node_id;
     SlotMap map;
-    std::vector<uint8_t> owned;  // by slot: 1 when map.Owner(slot) == node_id
+    std::vector<uint8_t> owned;  // by slot: 1 when node_id is a member of the slot's chain
+    std::vector<uint8_t> heads;  // by slot: 1 when node_id is the slot's head
     int32_t owned_count = 0;
+    int32_t head_count = 0;
   };
 
   // Watch callbacks hold a shared_ptr to this, not to the SlotOwnership, so one firing after Stop()
@@ -163,7 +183,7 @@ class SlotOwnership {
   // Steps 1-2 and the stale-route half of 3; *state is what the slot is then checked against.
   Status Fence(int64_t epoch, int64_t map_version, std::shared_ptr<const State>* state)
       EXCLUDES(read_mu_);
-  Status CheckSlot(const State& state, Slot slot) const;
+  Status CheckSlot(const State& state, Slot slot, bool write) const;
   Status Refresh(int64_t map_version) EXCLUDES(read_mu_);
 
   // Read a znode, arming a watch when `arm` (an Exists watch while the node is absent), and apply
@@ -183,6 +203,7 @@ class SlotOwnership {
   Store* const store_;
   const std::shared_ptr<CallbackGate> gate_;
   Listener* listener_ = nullptr;  // set before Start, then constant
+  ChainReplicator* replicator_ = nullptr;  // set before Start, then constant
 
   // Internally synchronized.
   std::atomic<int64_t> highest_epoch_{0};

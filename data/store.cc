@@ -42,19 +42,60 @@ int64_t UnixMillisNow() {
 
 // ---- LockedSlot ----
 
-LockedSlot::LockedSlot(Store* store, State* state, bool writable, int64_t now_ms)
+LockedSlot::LockedSlot(Store* store, State* state, Slot slot, bool writable, int64_t now_ms)
     : store_(store),
       state_(state),
       table_(state->live.get()),
       writable_(writable),
-      now_ms_(now_ms) {}
+      slot_(slot),
+      now_ms_(now_ms),
+      emits_(writable && state->head && state->has_successor && store->sink_ != nullptr) {}
 
 LockedSlot::~LockedSlot() {
+  if (!changes_.empty()) EmitEffects();
   if (erased_) table_->MaybeShrink();
 }
 
 void LockedSlot::Changed(int32_t db, std::string_view key) {
   if (state_->tracking) state_->dirty.insert(DbKey{db, std::string(key)});
+  if (emits_ && !flushing_) changes_.push_back(Change{DbKey{db, std::string(key)}, false});
+}
+
+void LockedSlot::EmitEffects() {
+  // A key changed several times in one access travels once, as its final state, at the place of
+  // its last change (so that a flush before it cannot undo it, nor it undo a flush after it).
+  std::unordered_map<DbKey, size_t, DbKeyHash> last;
+  for (size_t i = 0; i < changes_.size(); ++i) {
+    if (!changes_[i].flush) last[changes_[i].key] = i;
+  }
+  std::vector<Effect> effects;
+  effects.reserve(last.size() + 1);
+  for (size_t i = 0; i < changes_.size(); ++i) {
+    Change& change = changes_[i];
+    Effect effect;
+    effect.slot = slot_;
+    effect.db = change.key.db;
+    if (change.flush) {
+      effect.kind = Effect::Kind::kFlush;
+    } else {
+      if (last[change.key] != i) continue;
+      // The table as it is now, expired or not: members expire by the same absolute time.
+      const size_t pos = table_->Find(change.key.db, change.key.key);
+      if (pos == Table::kNone) {
+        effect.kind = Effect::Kind::kDel;
+      } else {
+        const EntryView v = table_->View(pos);
+        effect.kind = Effect::Kind::kPut;
+        effect.value.assign(v.value);
+        effect.expire_at_ms = v.expire_at_ms;
+      }
+      effect.key = std::move(change.key.key);
+    }
+    effect.seq = ++state_->seq;
+    effects.push_back(std::move(effect));
+  }
+  changes_.clear();
+  store_->sink_->Append(std::move(effects));
 }
 
 size_t LockedSlot::Find(int32_t db, std::string_view key) {
@@ -124,6 +165,8 @@ std::vector<std::string> LockedSlot::Keys(int32_t db,
 
 int64_t LockedSlot::EraseAll(int32_t db) {
   DKV_CHECK(writable_) << "EraseAll on a read-only access";
+  if (emits_) changes_.push_back(Change{DbKey{db, std::string()}, true});
+  flushing_ = true;
   int64_t erased = 0;
   // One pass: erasing at `pos` shifts later entries back into [pos, ...) only, so an entry not
   // looked at yet is never moved before `pos`; the one shifted into `pos` is looked at next.
@@ -135,6 +178,7 @@ int64_t LockedSlot::EraseAll(int32_t db) {
       ++pos;
     }
   }
+  flushing_ = false;
   return erased;
 }
 
@@ -176,13 +220,94 @@ void Store::MaybeForget(Stripe& stripe, Slot slot) {
   auto it = stripe.slots.find(slot);
   if (it == stripe.slots.end()) return;
   const State& s = *it->second;
-  if (!s.live && !s.staged && !s.paused && !s.tracking) stripe.slots.erase(it);
+  if (!s.live && !s.staged && !s.paused && !s.tracking && s.head && !s.has_successor) {
+    stripe.slots.erase(it);
+  }
 }
 
 Status Store::CheckAccess(Slot slot, const State* state, bool write) {
   if (state == nullptr || !state->live) return NoTable(slot);
   if (write && state->paused) return Paused(slot);
   return Status::OK();
+}
+
+void Store::AddWait(Slot slot, const State& state, std::vector<SlotSeq>* waits) {
+  if (waits != nullptr && state.has_successor) waits->push_back(SlotSeq{slot, state.seq});
+}
+
+void Store::SetChainRole(Slot slot, bool head, bool has_successor) {
+  Stripe& stripe = StripeOf(slot);
+  MutexLock l(&stripe.mu);
+  State* state = GetState(stripe, slot);
+  state->head = head;
+  state->has_successor = has_successor;
+  MaybeForget(stripe, slot);  // a default role needs no state
+}
+
+uint64_t Store::Seq(Slot slot) const {
+  const Stripe& stripe = StripeOf(slot);
+  MutexLock l(&stripe.mu);
+  const State* state = FindState(stripe, slot);
+  return state == nullptr ? 0 : state->seq;
+}
+
+void Store::AddChainWait(Slot slot, std::vector<SlotSeq>* waits) const {
+  const Stripe& stripe = StripeOf(slot);
+  MutexLock l(&stripe.mu);
+  if (const State* state = FindState(stripe, slot)) AddWait(slot, *state, waits);
+}
+
+Result<uint64_t> Store::ApplyEffects(Slot slot, const std::vector<Effect>& effects,
+                                     std::vector<SlotSeq>* waits) {
+  Stripe& stripe = StripeOf(slot);
+  MutexLock l(&stripe.mu);
+  State* state = FindState(stripe, slot);
+  DKV_RETURN_NOT_OK(CheckAccess(slot, state, /*write=*/true));
+  for (const Effect& effect : effects) {
+    const bool db_ok = effect.kind == Effect::Kind::kFlush ? effect.db >= -1 && effect.db < kDatabases
+                                                           : CheckDb(effect.db).ok();
+    if (!db_ok || effect.slot != slot) {
+      return Status::InvalidArgument("effect " + std::to_string(effect.seq) + " of slot " +
+                                     std::to_string(effect.slot) + " names db " +
+                                     std::to_string(effect.db) + " in a batch for slot " +
+                                     std::to_string(slot));
+    }
+  }
+  Table& table = *state->live;
+  Status status;
+  size_t accepted = 0;
+  for (const Effect& effect : effects) {
+    if (effect.seq > state->seq + 1) {
+      status = Status::InvalidArgument("out of sequence: slot " + std::to_string(slot) +
+                                       " reflects effects up to " + std::to_string(state->seq) +
+                                       ", got " + std::to_string(effect.seq));
+      break;
+    }
+    ++accepted;
+    if (effect.seq <= state->seq) continue;  // reflected already (a predecessor re-sent it)
+    // Dirty tracking and the key count go through LockedSlot, as for any change.
+    LockedSlot locked(this, state, slot, /*writable=*/true, NowMs());
+    switch (effect.kind) {
+      case Effect::Kind::kPut:
+        locked.Put(effect.db, effect.key, effect.value, effect.expire_at_ms);
+        break;
+      case Effect::Kind::kDel: {
+        const size_t pos = table.Find(effect.db, effect.key);
+        if (pos != Table::kNone) locked.Erase(pos);
+        break;
+      }
+      case Effect::Kind::kFlush:
+        locked.EraseAll(effect.db);
+        break;
+    }
+    state->seq = effect.seq;
+  }
+  if (state->has_successor && accepted > 0 && sink_ != nullptr) {
+    sink_->Append(std::vector<Effect>(effects.begin(), effects.begin() + accepted));
+  }
+  AddWait(slot, *state, waits);
+  if (!status.ok()) return status;
+  return state->seq;
 }
 
 void Store::AddSlot(Slot slot) {
@@ -200,6 +325,9 @@ int64_t Store::DropSlot(Slot slot) {
     State* state = FindState(stripe, slot);
     if (state == nullptr) return 0;
     table = std::move(state->live);
+    state->seq = 0;
+    state->head = true;
+    state->has_successor = false;
     state->paused = false;
     state->tracking = false;
     state->dirty.clear();
@@ -246,8 +374,9 @@ Status Store::Access(Slot slot, bool write, const std::function<void(LockedSlot&
   MutexLock l(&stripe.mu);
   State* state = FindState(stripe, slot);
   DKV_RETURN_NOT_OK(CheckAccess(slot, state, write));
-  LockedSlot locked(this, state, write, now_ms);
+  LockedSlot locked(this, state, slot, write, now_ms);
   fn(locked);
+  AddWait(slot, *state, waits);
   return Status::OK();
 }
 
@@ -271,30 +400,37 @@ Status Store::AccessSlots(const std::vector<Slot>& slots, bool write,
     auto same = std::find_if(locked.begin(), locked.end(),
                              [state](const auto& l) { return l->state_ == state; });
     if (same == locked.end()) {
-      locked.emplace_back(new LockedSlot(this, state, write, now_ms));
+      locked.emplace_back(new LockedSlot(this, state, slot, write, now_ms));
       same = locked.end() - 1;
     }
     views.push_back(same->get());
   }
   if (status.ok()) fn(views);
-  locked.clear();  // before the locks go
+  locked.clear();  // before the locks go (and after the effects are emitted)
+  if (status.ok()) {
+    for (Slot slot : slots) AddWait(slot, *FindState(StripeOf(slot), slot), waits);
+  }
   for (auto it = stripes.rbegin(); it != stripes.rend(); ++it) stripes_[*it].mu.Unlock();
   return status;
 }
 
-Status Store::ForEachSlot(bool write, const std::function<void(Slot, LockedSlot&)>& fn) {
+Status Store::ForEachSlot(bool write, const std::function<void(Slot, LockedSlot&)>& fn,
+                          std::vector<SlotSeq>* waits) {
   std::vector<Slot> paused;
   for (Stripe& stripe : stripes_) {
     const int64_t now_ms = NowMs();
     MutexLock l(&stripe.mu);
     for (auto& [slot, state] : stripe.slots) {
-      if (!state->live) continue;
+      if (!state->live || !state->head) continue;
       if (write && state->paused) {
         paused.push_back(slot);
         continue;
       }
-      LockedSlot locked(this, state.get(), write, now_ms);
-      fn(slot, locked);
+      {
+        LockedSlot locked(this, state.get(), slot, write, now_ms);
+        fn(slot, locked);
+      }
+      AddWait(slot, *state, waits);
     }
   }
   if (paused.empty()) return Status::OK();
@@ -443,7 +579,7 @@ Status Store::ImportPart(Slot slot, int32_t db, const std::string& key, std::str
   return Status::OK();
 }
 
-bool Store::AdoptImport(Slot slot) {
+bool Store::AdoptImport(Slot slot, uint64_t seq) {
   Stripe& stripe = StripeOf(slot);
   std::unique_ptr<Table> old;  // freed outside the lock
   MutexLock l(&stripe.mu);
@@ -452,6 +588,7 @@ bool Store::AdoptImport(Slot slot) {
   old = std::move(state->live);
   state->live = std::move(state->staged);
   state->expire_cursor = 0;
+  state->seq = seq;
   key_count_.fetch_add(
       static_cast<int64_t>(state->live->size()) - (old ? static_cast<int64_t>(old->size()) : 0),
       std::memory_order_relaxed);
@@ -492,7 +629,7 @@ Store::ExpireResult Store::ExpireSome(Slot slot, int max_checked) {
   State* state = FindState(stripe, slot);
   if (state == nullptr || !state->live || state->live->expiring() == 0) return result;
   // Writable: deleting an expired key is not a client write, so a paused slot expires too.
-  LockedSlot locked(this, state, /*writable=*/true, now_ms);
+  LockedSlot locked(this, state, slot, /*writable=*/true, now_ms);
   const Table& table = *state->live;
   size_t buckets_left = static_cast<size_t>(max_checked) * 20;
   size_t pos = state->expire_cursor;

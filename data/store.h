@@ -10,6 +10,14 @@
 // absent to every reader; whoever finds it deletes it (lazy expiry), and ActiveExpiry reclaims
 // the ones nobody reads through ExpireSome.
 //
+// Chains (docs/replication.md): each slot's State also holds the slot's place in its chain (head
+// or not, with a successor or not) and its effect sequence. At a head with a successor, every
+// write access records what it changed and, before the slot's lock is released, hands the changes
+// to the EffectSink as numbered Effects (data/effect.h), so the sink sees each slot's effects in
+// sequence order. Other members apply the head's effects with ApplyEffects, which forwards them to
+// the sink when they have a successor themselves. Both report the (slot, seq) a reply must wait
+// for: a member with a successor acknowledges only what its successor acknowledged.
+//
 // Slot moves (docs/migration.md) use the rest: on the source, StartTracking/TakeDirty record the
 // keys written while a slot is copied with SlotKeys/ReadPart, and PauseWrites refuses writes
 // (MOVING) for the final catch-up; on the target, BeginImport/ImportPart/AdoptImport assemble the
@@ -34,7 +42,9 @@
 
 #include "common/mutex.h"
 #include "common/slot.h"
+#include "common/effect.h"
 #include "data/table.h"
+#include "dkv/result.h"
 #include "dkv/status.h"
 
 namespace dkv::data {
@@ -63,6 +73,14 @@ struct ValuePart {
 int64_t UnixMillisNow();
 
 class Store;
+
+// Where a head's effects go (the ChainReplicator). Called with the slot's stripe lock held, in
+// sequence order per slot: must not block and must not call the Store.
+class EffectSink {
+ public:
+  virtual ~EffectSink() = default;
+  virtual void Append(std::vector<Effect> effects) = 0;
+};
 
 // One slot's live table, locked, as Access hands it to its callback. Every change goes through
 // it, so the key count and the slot's dirty set (while tracked) stay in step with the table.
@@ -100,15 +118,27 @@ class LockedSlot {
  private:
   friend class Store;
   struct State;
-  LockedSlot(Store* store, State* state, bool writable, int64_t now_ms);
+  LockedSlot(Store* store, State* state, Slot slot, bool writable, int64_t now_ms);
   void Changed(int32_t db, std::string_view key);
+  // Numbers the recorded changes and hands them to the sink (see the file comment).
+  void EmitEffects();
 
   Store* const store_;
   State* const state_;
   Table* const table_;
   const bool writable_;
+  const Slot slot_;
   const int64_t now_ms_;
   bool erased_ = false;
+  // Recorded changes, in order, when the access emits effects: a key (the effect is its final
+  // state) or, with flush set, an EraseAll of db.
+  struct Change {
+    DbKey key;
+    bool flush = false;
+  };
+  const bool emits_;
+  bool flushing_ = false;  // inside EraseAll: its erasures are one kFlush change
+  std::vector<Change> changes_;
 };
 
 class Store {
@@ -116,6 +146,8 @@ class Store {
   using Clock = std::function<int64_t()>;  // Unix milliseconds; called from any thread
 
   explicit Store(Clock clock = UnixMillisNow);
+  // Where heads' effects go; not owned, must outlive the Store. Call once, before any access.
+  void SetEffectSink(EffectSink* sink) { sink_ = sink; }
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
@@ -150,20 +182,51 @@ class Store {
   // ---- Op execution (data/op_executor.h) ----
 
   // Runs `fn` on the locked live table of `slot`. WRONG_NODE when the slot has no table; MOVING
-  // when `write` and the slot's writes are paused (fn does not run then).
-  Status Access(Slot slot, bool write, const std::function<void(LockedSlot&)>& fn);
+  // when `write` and the slot's writes are paused (fn does not run then). When the slot has a
+  // successor in its chain and `waits` is given, (slot, the slot's seq after the access) is
+  // appended to it: what the reply must wait for before it is acknowledged.
+  Status Access(Slot slot, bool write, const std::function<void(LockedSlot&)>& fn,
+                std::vector<SlotSeq>* waits = nullptr);
 
   // As Access for several slots at once, all locked together (stripes in ascending order, so
   // concurrent multi-slot accesses cannot deadlock); fn gets one LockedSlot per entry of `slots`,
   // in that order (a slot named twice gets the same one). The first slot without a table (or
   // paused, when `write`) is the error, and fn does not run.
   Status AccessSlots(const std::vector<Slot>& slots, bool write,
-                     const std::function<void(const std::vector<LockedSlot*>&)>& fn)
+                     const std::function<void(const std::vector<LockedSlot*>&)>& fn,
+                     std::vector<SlotSeq>* waits = nullptr)
       NO_THREAD_SAFETY_ANALYSIS;  // locks a variable set of stripes
 
-  // Runs `fn` on every live table, one stripe locked at a time. With `write`, paused slots are
-  // skipped and the result is MOVING naming them (the others were done); OK otherwise.
-  Status ForEachSlot(bool write, const std::function<void(Slot, LockedSlot&)>& fn);
+  // Runs `fn` on every live table of a slot this node heads, one stripe locked at a time (the
+  // other members' copies are the heads' business: DBSIZE and FLUSHALL count and clear each slot
+  // once). With `write`, paused slots are skipped and the result is MOVING naming them (the others
+  // were done); OK otherwise. `waits` as Access's.
+  Status ForEachSlot(bool write, const std::function<void(Slot, LockedSlot&)>& fn,
+                     std::vector<SlotSeq>* waits = nullptr);
+
+  // ---- Chains ----
+
+  // The slot's place in its chain under the node's slot map: whether this node is its head (a
+  // sole member is a head), and whether it has a successor. A new slot's default: head without a
+  // successor. Works whether or not the slot has a table.
+  void SetChainRole(Slot slot, bool head, bool has_successor);
+
+  // The last effect number the slot's table reflects (0 for a slot without any).
+  uint64_t Seq(Slot slot) const;
+
+  // Appends (slot, seq) to `waits` when the slot has a successor: what must be acknowledged for
+  // the chain after this node to have everything the table reflects.
+  void AddChainWait(Slot slot, std::vector<SlotSeq>* waits) const;
+
+  // Applies the head's `effects` of `slot` (ascending seq) to a non-head member's table: an
+  // effect numbered at most the slot's seq is already reflected and skipped; the next number is
+  // applied; a gap stops the batch. When the slot has a successor, every effect up to the last
+  // one accepted is handed to the sink too (the skipped ones as well: the successor may lack
+  // them) and (slot, seq) appended to `waits`. Returns the slot's seq afterwards; WRONG_NODE
+  // without a table, MOVING while paused, OUT_OF_SEQUENCE (INVALID_ARGUMENT) at a gap, after
+  // applying what came before it.
+  Result<uint64_t> ApplyEffects(Slot slot, const std::vector<Effect>& effects,
+                                std::vector<SlotSeq>* waits);
 
   // ---- Counts ----
 
@@ -214,8 +277,9 @@ class Store {
                     uint64_t offset, uint64_t total_size, int64_t expire_at_ms, bool deleted);
 
   // The staged table becomes the slot's live table (replacing any it had) and the key count takes
-  // it in. False when nothing is staged for the slot.
-  bool AdoptImport(Slot slot);
+  // it in; the slot's seq becomes `seq` (the source's, so that the effects after it apply). False
+  // when nothing is staged for the slot.
+  bool AdoptImport(Slot slot, uint64_t seq);
 
   // Forgets the staged table of `slot`, if any.
   void DropImport(Slot slot);
@@ -260,8 +324,10 @@ class Store {
   static void MaybeForget(Stripe& stripe, Slot slot) REQUIRES(stripe.mu);
   // OK, WRONG_NODE or MOVING for an access to `state` (possibly null).
   static Status CheckAccess(Slot slot, const State* state, bool write);
+  static void AddWait(Slot slot, const State& state, std::vector<SlotSeq>* waits);
 
   const Clock clock_;
+  EffectSink* sink_ = nullptr;  // set before use, then constant
   std::array<Stripe, kStripes> stripes_;
   std::atomic<int64_t> key_count_{0};
 };
@@ -274,6 +340,9 @@ struct LockedSlot::State {
   bool tracking = false;
   std::unordered_set<DbKey, DbKeyHash> dirty;  // while tracking
   size_t expire_cursor = 0;                    // where ExpireSome goes on
+  bool head = true;             // this node heads the slot's chain (or is its sole member)
+  bool has_successor = false;   // the chain goes on after this node
+  uint64_t seq = 0;             // the last effect the table reflects
 };
 
 }  // namespace dkv::data

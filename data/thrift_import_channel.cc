@@ -1,6 +1,7 @@
 // The Thrift ImportChannel: the import_* calls of the DataNode service over one connection.
 #include <utility>
 
+#include "common/rpc/effect_codec.h"
 #include "common/rpc/rpc_connection.h"
 #include "data/import_channel.h"
 #include "gen-cpp/DataNode.h"
@@ -48,9 +49,11 @@ class ThriftImportChannel : public ImportChannel {
     });
   }
 
-  Status Commit(const MoveFence& fence, int64_t migration_id) override {
+  Status Commit(const MoveFence& fence, int64_t migration_id,
+                const std::vector<SlotSeq>& seqs) override {
+    const std::vector<rpc::SlotSeq> wire = rpc::ToThrift(seqs);
     return connection_.Call(
-        [&](rpc::DataNodeClient& c) { c.import_commit(ToThrift(fence), migration_id); });
+        [&](rpc::DataNodeClient& c) { c.import_commit(ToThrift(fence), migration_id, wire); });
   }
 
   Status Abort(const MoveFence& fence, int64_t migration_id) override {

@@ -28,6 +28,7 @@ struct Fence {
 struct DataNodeStats {
   int32_t slots = 0;
   int64_t keys = 0;
+  int64_t incarnation = 0;  // changes when the process restarts
 };
 
 // A DataNode.execute call sent and not yet answered; several may be in flight at once (one per

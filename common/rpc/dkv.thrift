@@ -252,6 +252,34 @@ struct DataNodeStats {
   3: i64 keys,
   4: i64 map_version,
   5: i64 epoch,         // highest master epoch it has seen
+  // Random, fixed for the life of the process: a new value means the node restarted (and lost
+  // what it held in memory), whatever ZooKeeper still shows.
+  6: i64 incarnation,
+}
+
+// ---- chain replication (docs/replication.md) ----
+
+enum EffectKind {
+  PUT = 1,    // key holds value, expiring at expire_at_ms (0: never)
+  DEL = 2,    // key is absent
+  FLUSH = 3,  // every key of db is gone (every database when db is -1)
+}
+
+// One change to one slot, numbered by the slot's head (data/effect.h is its C++ form).
+struct Effect {
+  1: i32 slot,
+  2: i64 seq,
+  3: EffectKind kind,
+  4: optional i32 db,
+  5: optional binary key,
+  6: optional binary value,
+  7: optional i64 expire_at_ms,
+}
+
+// A slot and a sequence number in it: "the slot's effects up to seq".
+struct SlotSeq {
+  1: i32 slot,
+  2: i64 seq,
 }
 
 // Served by dkv-data, called by the master only. The data node computes the key's slot itself and
@@ -286,9 +314,22 @@ service DataNode {
       throws (1: DkvError error),
   void import_chunk(1: Fence fence, 2: i64 migration_id, 3: list<MigrationEntry> entries)
       throws (1: DkvError error),
-  void import_commit(1: Fence fence, 2: i64 migration_id) throws (1: DkvError error),
+  // seqs: each slot's effect seq on the source, where the copy continues the slot's stream
+  // (absent from an older source: 0).
+  void import_commit(1: Fence fence, 2: i64 migration_id, 3: list<SlotSeq> seqs)
+      throws (1: DkvError error),
   void import_abort(1: Fence fence, 2: i64 migration_id) throws (1: DkvError error),
 
   // The master asks a drained node (owning no slot) to leave: it deregisters and exits 0.
   void leave() throws (1: DkvError error),
+
+  // Chain replication, called by the predecessor `from` of this node in the slots' chains under
+  // slot map version fence.map_version (which must be this node's: WRONG_NODE for an older one,
+  // UNAVAILABLE while a newer one is not visible yet). Effects of one slot come in ascending seq.
+  // Answers, per slot of the request, the seq up to which this node and the chain after it
+  // applied the slot's effects: the effects above it are to be sent again (the slot is paused by
+  // a move, the chain after this node did not answer in time, `from` is not this node's
+  // predecessor for the slot, or an effect is out of sequence: logged, never applied).
+  list<SlotSeq> replicate(1: Fence fence, 2: string from, 3: list<Effect> effects)
+      throws (1: DkvError error),
 }

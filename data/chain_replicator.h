@@ -1,0 +1,128 @@
+// ChainReplicator: a data node's outgoing effect stream (docs/replication.md). Every slot this node
+// heads or relays (a chain member with a successor) hands its effects here, in sequence order,
+// under the slot's lock (Store's EffectSink); one sender thread sends them down the chains and
+// learns from each successor up to which seq it, and everything after it, applied them. Replies
+// wait for that (Wait): a write is acknowledged only once the tail applied it.
+//
+// The sender decides each effect's successor anew at every round from the node's current slot map
+// (ChainView), so a chain change needs nothing special: after a member is spliced out, the effects
+// it may lack are simply sent to the new successor (which skips what it has, by seq), an effect
+// of a slot whose chain now ends at this node is acknowledged, and one of a slot this node left is
+// dropped (its waiters fail: the write may or may not survive, which the client learns as
+// UNAVAILABLE). A failed send is retried after a short pause or as soon as the map changes
+// (Kick). Effects of a slot are sent to one successor in order, one round at a time, so a
+// successor sees each slot's effects in order.
+//
+// Thread-safety: every method is thread-safe. Append is called with a stripe lock of the Store
+// held and only takes mu_; the sender thread never holds mu_ while it calls anything else. Lock
+// order: Store stripe, then mu_.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "common/fence.h"
+#include "common/mutex.h"
+#include "common/slot_map.h"
+#include "common/effect.h"
+#include "data/effect_channel.h"
+#include "data/store.h"
+#include "dkv/result.h"
+
+namespace dkv::data {
+
+// What the sender routes by: this node's id, the highest master epoch it saw and its slot map.
+struct ChainView {
+  std::string self;
+  int64_t epoch = 0;
+  std::shared_ptr<const SlotMap> map;  // null before the node read any map
+};
+
+// Opens a channel to data node `node_id` (resolving its address); an error when it cannot.
+using EffectChannelFactory =
+    std::function<Result<std::unique_ptr<EffectChannel>>(const std::string& node_id)>;
+
+struct ChainReplicatorOptions {
+  size_t max_round_effects = 4096;         // per successor and round
+  size_t max_round_bytes = size_t{8} << 20;
+  std::chrono::milliseconds retry_pause{20};  // after a failed send, unless the map changes
+};
+
+class ChainReplicator : public EffectSink {
+ public:
+  ChainReplicator(std::function<ChainView()> view, EffectChannelFactory channels,
+                  ChainReplicatorOptions options = {});
+  ~ChainReplicator() override;  // Stop()
+  ChainReplicator(const ChainReplicator&) = delete;
+  ChainReplicator& operator=(const ChainReplicator&) = delete;
+
+  void Start();
+  // Stops the sender; waiters fail. Idempotent.
+  void Stop() EXCLUDES(mu_);
+
+  // EffectSink: queues the effects (one slot's, ascending seq).
+  void Append(std::vector<Effect> effects) override EXCLUDES(mu_);
+
+  // The map changed: route again now.
+  void Kick() EXCLUDES(mu_);
+
+  // `slot`'s stream starts over: its table was dropped or re-created, or the node just got a
+  // successor for it. What was queued for it goes, its waiters fail, and effects up to `acked`
+  // count as applied by the chain after this node (a new successor was copied from this table).
+  void Restart(Slot slot, uint64_t acked) EXCLUDES(mu_);
+
+  // Waits until every (slot, seq) of `waits` is acknowledged or given up, or `deadline` passed;
+  // returns, for each, whether it was acknowledged.
+  std::vector<bool> Wait(const std::vector<SlotSeq>& waits,
+                         std::chrono::steady_clock::time_point deadline) EXCLUDES(mu_);
+  // The seq up to which `slot` is acknowledged (0 when nothing was).
+  uint64_t AckedSeq(Slot slot) const EXCLUDES(mu_);
+
+  // Effects queued and not yet acknowledged.
+  size_t QueuedForTests() const EXCLUDES(mu_);
+
+ private:
+  struct Entry {
+    uint64_t id = 0;
+    Effect effect;
+  };
+  struct SlotState {
+    uint64_t acked = 0;       // acknowledged through
+    uint64_t failed = 0;      // dropped through: waiters up to it fail
+    uint64_t generation = 0;  // raised by Restart: earlier waiters fail
+  };
+
+  void SenderLoop() EXCLUDES(mu_);
+  // One round: sends what is queued, applies the answers. False when nothing was sent or a send
+  // failed (the loop then pauses).
+  bool Round() EXCLUDES(mu_);
+  // Whether a wait for `wait` that started in `generation` is over; *acked: acknowledged.
+  bool Settled(const SlotSeq& wait, uint64_t generation, bool* acked) REQUIRES(mu_);
+
+  const std::function<ChainView()> view_;
+  const EffectChannelFactory channel_factory_;
+  const ChainReplicatorOptions options_;
+
+  // Only the sender thread uses these.
+  std::map<std::string, std::unique_ptr<EffectChannel>> channels_;
+
+  mutable Mutex mu_;
+  CondVar work_cv_{&mu_};   // the sender waits for work
+  CondVar acked_cv_{&mu_};  // waiters wait for acknowledgements
+  std::deque<Entry> queue_ GUARDED_BY(mu_);
+  uint64_t next_id_ GUARDED_BY(mu_) = 1;
+  std::unordered_map<Slot, SlotState> slots_ GUARDED_BY(mu_);
+  bool kicked_ GUARDED_BY(mu_) = false;
+  bool stopping_ GUARDED_BY(mu_) = false;
+  std::thread sender_;  // started by Start, joined by Stop
+};
+
+}  // namespace dkv::data

@@ -1,0 +1,90 @@
+#include "server/data_node_prober.h"
+
+#include <utility>
+#include <vector>
+
+#include "common/logging.h"
+
+namespace dkv::server {
+
+DataNodeProber::DataNodeProber(Router* router, DataNodeProberOptions options,
+                               std::function<void()> on_change)
+    : router_(router), options_(options), on_change_(std::move(on_change)) {
+  thread_ = std::thread([this] { Loop(); });
+}
+
+DataNodeProber::~DataNodeProber() {
+  {
+    MutexLock l(&mu_);
+    stopping_ = true;
+    stop_cv_.SignalAll();
+  }
+  thread_.join();
+}
+
+std::set<std::string> DataNodeProber::Unreachable() const {
+  MutexLock l(&mu_);
+  return unreachable_;
+}
+
+std::set<std::string> DataNodeProber::Restarted() const {
+  MutexLock l(&mu_);
+  return restarted_;
+}
+
+void DataNodeProber::ClearRestarted(const std::set<std::string>& ids) {
+  MutexLock l(&mu_);
+  for (const std::string& id : ids) restarted_.erase(id);
+}
+
+void DataNodeProber::Loop() {
+  for (;;) {
+    {
+      MutexLock l(&mu_);
+      const auto until = std::chrono::steady_clock::now() + options_.interval;
+      while (!stopping_ && stop_cv_.WaitUntil(until)) {
+      }
+      if (stopping_) return;
+    }
+    // Probes go out with no lock held: a hung node costs this thread its timeout, nobody else.
+    const std::vector<DataNodeRoute> nodes = router_->Summarize().data_nodes;
+    std::map<std::string, Result<DataNodeStats>> results;
+    for (const DataNodeRoute& node : nodes) {
+      results.emplace(node.id, node.channel->Stats(options_.timeout));
+    }
+    bool changed = false;
+    {
+      MutexLock l(&mu_);
+      std::map<std::string, int> failed;
+      std::set<std::string> unreachable;
+      for (const auto& [id, result] : results) {
+        const Status& status = result.status();
+        if (status.ok()) {
+          auto known = incarnations_.find(id);
+          if (known != incarnations_.end() && known->second != result->incarnation) {
+            DKV_LOG(WARNING) << "data node " << id << " restarted (incarnation " << known->second
+                             << " -> " << result->incarnation << ")";
+            restarted_.insert(id);
+            changed = true;
+          }
+          incarnations_[id] = result->incarnation;
+        }
+        const int count = status.ok() ? 0 : failed_[id] + 1;
+        failed[id] = count;
+        if (count >= options_.failures) unreachable.insert(id);
+        if (count == options_.failures) {
+          DKV_LOG(WARNING) << "data node " << id << " is unreachable (" << count
+                           << " probes failed): " << status.ToString();
+        } else if (status.ok() && unreachable_.count(id)) {
+          DKV_LOG(INFO) << "data node " << id << " answers again";
+        }
+      }
+      changed = changed || unreachable != unreachable_;
+      failed_ = std::move(failed);
+      unreachable_ = std::move(unreachable);
+    }
+    if (changed) on_change_();
+  }
+}
+
+}  // namespace dkv::server
