@@ -46,7 +46,7 @@ std::string Operation::ToString() const {
         s << " -> " << output.incr_result;
         break;
       case OpKind::kDel:
-        s << " -> " << (output.existed ? "existed" : "absent");
+        s << " -> " << (!output.existed ? "(unchecked)" : *output.existed ? "existed" : "absent");
         break;
       case OpKind::kSet:
         break;

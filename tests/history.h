@@ -29,7 +29,9 @@ const char* OpOutcomeName(OpOutcome outcome);
 struct OpOutput {
   std::optional<std::string> read;  // kGet: the value read; nullopt: the key was absent
   int64_t incr_result = 0;          // kIncr: the key's new value
-  bool existed = false;             // kDel: whether the key existed
+  // kDel: whether the key existed; nullopt when the answer is not to be checked (the client's
+  // Remove may misreport it when the master fails over during the call: dkv/client.h).
+  std::optional<bool> existed;
 };
 
 struct Operation {

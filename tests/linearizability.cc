@@ -106,7 +106,7 @@ bool Step(const Operation& op, const State& state, State* next) {
       return true;
     case OpKind::kDel:
       *next = std::nullopt;
-      return !known || op.output.existed == state.has_value();
+      return !known || !op.output.existed || *op.output.existed == state.has_value();
     case OpKind::kIncr: {
       std::optional<int64_t> old = AsInteger(state);
       int64_t sum = 0;
@@ -319,7 +319,9 @@ std::string LinearizabilityResult::ToString() const {
       s << "linearizable";
       break;
     case Verdict::kNotLinearizable:
-      s << "NOT linearizable (" << non_linearizable_keys << " key(s))";
+      s << "NOT linearizable (key(s)";
+      for (const std::string& k : non_linearizable_keys) s << " " << k;
+      s << ")";
       break;
     case Verdict::kUnknown:
       s << "UNKNOWN (check gave up at its time budget)";
@@ -349,7 +351,7 @@ LinearizabilityResult CheckLinearizability(const History& history,
     const Verdict verdict = search.Run();
     result.states += search.states();
     if (verdict == Verdict::kLinearizable) continue;
-    if (verdict == Verdict::kNotLinearizable) ++result.non_linearizable_keys;
+    if (verdict == Verdict::kNotLinearizable) result.non_linearizable_keys.push_back(key);
     // A violation outranks an undecided key; otherwise the first key found keeps its place.
     if (result.verdict == Verdict::kLinearizable ||
         (result.verdict == Verdict::kUnknown && verdict == Verdict::kNotLinearizable)) {

@@ -7,8 +7,8 @@
 // history's call and return events with Lowe's memoization: a (set of operations linearized, model
 // state) pair already explored is never explored again. The model is a register holding a string
 // or nothing (absent initially): set v stores v; del empties it and answers whether it held
-// something; incr d reads it as a 64-bit decimal integer (absent counts as 0), stores and answers
-// the sum; get answers what it holds.
+// something (an answer left unset is not checked); incr d reads it as a 64-bit decimal integer
+// (absent counts as 0), stores and answers the sum; get answers what it holds.
 //
 // Outcomes: a kFailed operation took no effect and is left out; a kUnknown one is placed anywhere
 // after its invocation, including never (completing at +infinity), with its answer unchecked (a
@@ -31,6 +31,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "tests/history.h"
 
@@ -55,7 +56,7 @@ struct LinearizabilityResult {
   int64_t keys = 0;        // keys checked
   int64_t operations = 0;  // operations searched (failed ones and unknown gets left out)
   int64_t states = 0;      // (linearized set, state) pairs memoized, all keys
-  int64_t non_linearizable_keys = 0;
+  std::vector<std::string> non_linearizable_keys;  // every key found not linearizable
   std::chrono::milliseconds elapsed{0};
 
   bool linearizable() const { return verdict == Verdict::kLinearizable; }
