@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -100,6 +102,159 @@ TEST(SlotMapTest, SlotsOfListsOwnedSlots) {
   map.Assign(3, "x");
   map.Assign(2, "y");
   EXPECT_EQ(map.SlotsOf("x"), (std::vector<Slot>{1, 3}));
+}
+
+TEST(SlotMapTest, ChainNamesHeadTailAndNeighbours) {
+  SlotMap map(2);
+  map.SetChain(0, {"a", "b", "c"});
+  EXPECT_EQ(map.Owner(0), "a");
+  EXPECT_EQ(map.Tail(0), "c");
+  EXPECT_EQ(map.Position(0, "b"), 1);
+  EXPECT_EQ(map.Position(0, "x"), -1);
+  EXPECT_TRUE(map.IsMember(0, "c"));
+  EXPECT_EQ(map.Successor(0, "a"), "b");
+  EXPECT_EQ(map.Successor(0, "c"), "");
+  EXPECT_EQ(map.Predecessor(0, "b"), "a");
+  EXPECT_EQ(map.Predecessor(0, "a"), "");
+  EXPECT_EQ(map.Successor(0, "x"), "");
+  EXPECT_EQ(map.Owner(1), "");
+  EXPECT_EQ(map.Tail(1), "");
+  map.Assign(1, "b");
+  EXPECT_EQ(map.Chain(1), (std::vector<std::string>{"b"}));
+  EXPECT_EQ(map.Tail(1), "b");
+  EXPECT_EQ(map.SlotsOf("b"), (std::vector<Slot>{1}));
+  EXPECT_EQ(map.MemberSlotsOf("b"), (std::vector<Slot>{0, 1}));
+  EXPECT_EQ(map.Counts(), (std::map<std::string, int32_t>{{"a", 1}, {"b", 1}}));
+  EXPECT_EQ(map.MemberCounts(), (std::map<std::string, int32_t>{{"a", 1}, {"b", 2}, {"c", 1}}));
+}
+
+TEST(SlotMapTest, UnderReplicatedListsChainsShorterThanR) {
+  SlotMap map(3);
+  map.set_replication_factor(2);
+  map.SetChain(0, {"a", "b"});
+  map.SetChain(1, {"a"});
+  EXPECT_EQ(map.UnderReplicated(), (std::vector<Slot>{1, 2}));
+}
+
+TEST(SlotMapTest, StampChangesKeepsTheStampsOfMembersThatStayed) {
+  SlotMap v1(1);
+  v1.SetChain(0, {"a", "b"});
+  v1.set_version(1);
+  v1.StampChanges(SlotMap(1));
+  SlotMap v2 = v1;
+  v2.SetChain(0, {"b", "c"});  // a spliced out, c added: b is the head now
+  v2.set_version(2);
+  v2.StampChanges(v1);
+  EXPECT_EQ(v2.MemberSince(0, "b"), 1);
+  EXPECT_EQ(v2.OwnerSince(0), 1);
+  EXPECT_EQ(v2.MemberSince(0, "c"), 2);
+  EXPECT_EQ(v2.MemberSince(0, "a"), 0);  // not a member
+  SlotMap v3 = v2;
+  v3.SetChain(0, {"b", "c", "a"});  // a back: it was out in between, so its old table is stale
+  v3.set_version(3);
+  v3.StampChanges(v2);
+  EXPECT_EQ(v3.MemberSince(0, "a"), 3);
+  EXPECT_EQ(v3.MemberSince(0, "c"), 2);
+}
+
+TEST(SlotMapTest, EqualityIncludesChainsStampsAndR) {
+  SlotMap a(1), b(1);
+  a.SetChain(0, {"x", "y"});
+  b.SetChain(0, {"y", "x"});
+  EXPECT_FALSE(a == b);
+  b.SetChain(0, {"x", "y"});
+  EXPECT_TRUE(a == b);
+  b.SetMemberSince(0, "y", 4);
+  EXPECT_FALSE(a == b);
+  a.SetMemberSince(0, "y", 4);
+  a.set_replication_factor(2);
+  EXPECT_FALSE(a == b);
+}
+
+// Every chain has `width` distinct members, memberships differ by at most one, heads by at most
+// `head_spread`.
+void ExpectChainsBalanced(const SlotMap& map, const std::vector<std::string>& nodes, size_t width,
+                          int32_t head_spread) {
+  for (Slot s = 0; s < map.slot_count(); ++s) {
+    const auto& chain = map.Chain(s);
+    ASSERT_EQ(chain.size(), width) << s;
+    ASSERT_EQ(std::set<std::string>(chain.begin(), chain.end()).size(), width) << s;
+  }
+  auto members = map.MemberCounts();
+  auto heads = map.Counts();
+  int32_t lo = map.slot_count(), hi = 0, head_lo = map.slot_count(), head_hi = 0;
+  for (const auto& node : nodes) {
+    lo = std::min(lo, members[node]);
+    hi = std::max(hi, members[node]);
+    head_lo = std::min(head_lo, heads[node]);
+    head_hi = std::max(head_hi, heads[node]);
+  }
+  EXPECT_LE(hi - lo, 1);
+  EXPECT_LE(head_hi - head_lo, head_spread);
+  EXPECT_EQ(members.size(), nodes.size());
+}
+
+TEST(SlotMapTest, RebalanceGivesEveryChainRDistinctMembersEvenly) {
+  SlotMap map(1024);
+  map.set_replication_factor(3);
+  EXPECT_EQ(map.Rebalance({"a", "b", "c", "d", "e"}), 1024);
+  ExpectChainsBalanced(map, {"a", "b", "c", "d", "e"}, 3, 1);
+}
+
+TEST(SlotMapTest, RebalanceKeepsLiveMembersInPlaceWhenNodeDies) {
+  SlotMap map(240);
+  map.set_replication_factor(2);
+  map.Rebalance({"a", "b", "c", "d"});
+  const SlotMap before = map;
+  map.Rebalance({"a", "b", "d"});
+  ExpectChainsBalanced(map, {"a", "b", "d"}, 2, 10);
+  for (Slot s = 0; s < map.slot_count(); ++s) {
+    for (size_t i = 0; i < 2; ++i) {
+      if (before.Chain(s)[i] != "c") {
+        EXPECT_EQ(map.Chain(s)[i], before.Chain(s)[i]) << s;
+      }
+    }
+  }
+}
+
+TEST(SlotMapTest, RebalanceMovesFewestMembershipsWhenNodeJoins) {
+  SlotMap map(300);
+  map.set_replication_factor(2);
+  map.Rebalance({"a", "b", "c"});
+  const SlotMap before = map;
+  map.Rebalance({"a", "b", "c", "d"});
+  ExpectChainsBalanced(map, {"a", "b", "c", "d"}, 2, 20);
+  int32_t changed = 0;
+  for (Slot s = 0; s < map.slot_count(); ++s) {
+    for (size_t i = 0; i < 2; ++i) {
+      if (map.Chain(s)[i] != before.Chain(s)[i]) {
+        EXPECT_EQ(map.Chain(s)[i], "d");
+        ++changed;
+      }
+    }
+  }
+  EXPECT_EQ(changed, 150);  // d's share of 600 memberships
+}
+
+TEST(SlotMapTest, RebalancePutsChainMembersOnDistinctHosts) {
+  SlotMap map(64);
+  map.set_replication_factor(2);
+  const std::map<std::string, std::string> hosts{
+      {"a1", "ha"}, {"a2", "ha"}, {"b1", "hb"}, {"b2", "hb"}};
+  map.Rebalance({"a1", "a2", "b1", "b2"}, {}, hosts);
+  ExpectChainsBalanced(map, {"a1", "a2", "b1", "b2"}, 2, 1);
+  for (Slot s = 0; s < map.slot_count(); ++s) {
+    EXPECT_NE(hosts.at(map.Chain(s)[0]), hosts.at(map.Chain(s)[1])) << s;
+  }
+}
+
+TEST(SlotMapTest, RebalanceWithFewerNodesThanRMakesShorterChains) {
+  SlotMap map(8);
+  map.set_replication_factor(3);
+  map.Rebalance({"a", "b"});
+  ExpectChainsBalanced(map, {"a", "b"}, 2, 0);
+  map.Rebalance({"a", "b", "c"});  // the chains grow to R; c joins each at the tail
+  ExpectChainsBalanced(map, {"a", "b", "c"}, 3, 4);
 }
 
 }  // namespace

@@ -169,6 +169,7 @@ Status Master::LoadSlotMap() {
   auto node = coord_->Get(paths_.slotmap());
   if (node.status().IsNotFound()) {
     map_ = SlotMap(config_.new_cluster_slots);
+    map_.set_replication_factor(config_.replication_factor);
     map_znode_version_ = -1;
     return Status::OK();
   }
@@ -224,7 +225,7 @@ Result<std::vector<MemberInfo>> Master::LiveDataNodes() {
 Status Master::ReconcileLocked() {
   if (!active_) return Status::OK();
   DKV_ASSIGN_OR_RETURN(std::vector<MemberInfo> members, LiveDataNodes());
-  const auto counts = map_.Counts();
+  const auto counts = map_.MemberCounts();
   std::set<std::string> live;
   for (const auto& m : members) {
     live.insert(m.id);
@@ -232,7 +233,7 @@ Status Master::ReconcileLocked() {
     auto owned = counts.find(m.id);
     if (known != known_.end() && (known->second.pid != m.pid || known->second.host != m.host) &&
         owned != counts.end()) {
-      const std::vector<Slot> slots = map_.SlotsOf(m.id);
+      const std::vector<Slot> slots = map_.MemberSlotsOf(m.id);
       DKV_LOG(ERROR) << "data node " << m.id << " restarted (pid " << known->second.pid << " -> "
                      << m.pid << "): it keeps its " << owned->second
                      << " slots, but their keys are lost: slots " << SlotRanges(slots);
@@ -241,8 +242,9 @@ Status Master::ReconcileLocked() {
     known_[m.id] = m;
   }
 
-  // Owners that left data/ keep their slots until their grace period ends; owners that came back
-  // in time simply stay.
+  // Members that left data/ keep the chains that have no other live member until their grace
+  // period ends (the planner splices them out of the others at once); members that came back in
+  // time simply stay.
   const auto now = Clock::now();
   for (const auto& [owner, slots] : counts) {
     if (!live.count(owner) && departed_.emplace(owner, now).second) {
@@ -261,7 +263,7 @@ Status Master::ReconcileLocked() {
       if (live.count(it->first)) DKV_LOG(INFO) << "data node " << it->first << " is back";
       it = departed_.erase(it);
     } else if (now - it->second >= config_.data_grace) {
-      const std::vector<Slot> slots = map_.SlotsOf(it->first);
+      const std::vector<Slot> slots = map_.MemberSlotsOf(it->first);
       DKV_LOG(ERROR) << "data node " << it->first << " did not come back within "
                      << config_.data_grace.count() << " ms: its " << owned->second
                      << " slots go to the live nodes empty; their keys are lost: slots "
@@ -282,8 +284,8 @@ Status Master::ReconcileLocked() {
   live_ = members;
   waiting_ = waiting;
 
-  // Slots without a live owner get one now; slots of live owners move with their keys, by the
-  // driver.
+  // Slots without a live member get a chain now and dead members are spliced out; slots of live
+  // members move (or get new members) with their keys, by the driver.
   SlotPlan plan = PlanSlots(map_, Members());
   if (plan.assigned > 0 || map_znode_version_ < 0) {
     SlotMap next = std::move(plan.map);
@@ -295,6 +297,10 @@ Status Master::ReconcileLocked() {
     for (const auto& id : expired) {
       departed_.erase(id);
       known_.erase(id);
+    }
+    for (const auto& [id, slots] : plan.spliced) {
+      DKV_LOG(WARNING) << "data node " << id << " spliced out of the chains of " << slots.size()
+                       << " slots: " << SlotRanges(slots);
     }
     DKV_LOG(INFO) << "slot map version " << map_.version() << ": " << plan.assigned << " of "
                   << map_.slot_count() << " slots assigned directly over " << live.size()
@@ -335,6 +341,7 @@ PlanMembers Master::Members() const {
   PlanMembers members;
   for (const MemberInfo& m : live_) {
     (draining_.count(m.id) ? members.draining : members.live).push_back(m.id);
+    members.hosts[m.id] = m.host;
   }
   members.waiting = waiting_;
   return members;
@@ -353,7 +360,7 @@ Result<int32_t> Master::Drain(const std::string& id, bool leave_when_done) {
   DKV_RETURN_NOT_OK_PREPEND(s, "writing " + paths_.draining_node(id));
   DKV_LOG(INFO) << "draining data node " << id << " (leave when done: " << leave_when_done << ")";
   DKV_RETURN_NOT_OK(ReconcileLocked());
-  return static_cast<int32_t>(map_.SlotsOf(id).size());
+  return static_cast<int32_t>(map_.MemberSlotsOf(id).size());
 }
 
 Result<int32_t> Master::Rebalance() {
@@ -384,7 +391,7 @@ Result<MigrationDriver::Host::Plan> Master::PlanMoves() {
   if (!active_) return Status::NotMaster("this server is not the master");
   Plan plan;
   plan.moves = PlanSlots(map_, Members()).moves;
-  const auto counts = map_.Counts();
+  const auto counts = map_.MemberCounts();
   for (const auto& [id, info] : draining_) {
     if (info.leave_when_done && !counts.count(id)) plan.leavers.push_back(id);
   }
@@ -416,12 +423,21 @@ Status Master::CommitMove(const MoveBatch& batch, const Fence& fence) {
                                std::to_string(fence.epoch));
   }
   SlotMap next = map_;
+  const bool add = batch.kind == SlotMove::Kind::kAdd;
   for (Slot slot : batch.slots) {
-    if (next.Owner(slot) != batch.from) {
-      return Status::VersionMismatch("slot " + std::to_string(slot) + " is owned by '" +
-                                     next.Owner(slot) + "', not " + batch.from);
+    std::vector<std::string> chain = next.Chain(slot);
+    const int from = next.Position(slot, batch.from);
+    if (from < 0 || (add && next.Tail(slot) != batch.from) || next.IsMember(slot, batch.to)) {
+      return Status::VersionMismatch("slot " + std::to_string(slot) + ": " + batch.from +
+                                     " is not " + (add ? "its chain's tail" : "in its chain") +
+                                     ", or " + batch.to + " already is");
     }
-    next.Assign(slot, batch.to);
+    if (add) {
+      chain.push_back(batch.to);
+    } else {
+      chain[from] = batch.to;
+    }
+    next.SetChain(slot, std::move(chain));
   }
   next.set_version(map_.version() + 1);
   next.set_epoch(epoch_);

@@ -3,11 +3,12 @@
 // reconcile the slot map with the live data nodes, install the routing table; and afterwards
 // rebalance whenever data/ or draining/ changes, or an operator asks (Rebalance, Drain).
 //
-// Rebalancing keeps keys: a slot whose owner is live moves to its new owner by migration (the
-// MigrationDriver, a worker of the Master, copies its keys and then has the Master flip its owner
-// in the slot map, CommitMove); only slots without a live owner are reassigned at once
-// (MovePlanner). Draining data nodes (draining/<id>) get no slots, give theirs away, and are told
-// to leave once they own none; their draining/ znode is deleted once they are gone from data/.
+// Rebalancing keeps keys: a chain member that is live is replaced, and a chain that is short of R
+// members is extended, by migration (the MigrationDriver, a worker of the Master, copies the
+// slot's keys and then has the Master change its chain in the slot map, CommitMove); dead members
+// are spliced out and slots without a live member are reassigned at once (MovePlanner). Draining
+// data nodes (draining/<id>) get no slots, give theirs away, and are told to leave once they own
+// none; their draining/ znode is deleted once they are gone from data/.
 //
 // A data node that leaves data/ keeps its slots for a grace period (`data_grace`): if it comes
 // back in time (a process that lost its ZooKeeper session but not its memory), it keeps its slots
@@ -53,6 +54,7 @@ struct MasterConfig {
   std::chrono::milliseconds data_grace{0};  // how long a departed data node keeps its slots
   std::string resp_address = {};  // advertised RESP address, published in the master znode
   MigrationDriverOptions migration = {};
+  int32_t replication_factor = 1;  // R of the slot map, used only when the cluster has none yet
 };
 
 class Master : public MigrationDriver::Host {
@@ -91,7 +93,8 @@ class Master : public MigrationDriver::Host {
   std::vector<std::string> departed() const EXCLUDES(mu_);
 
   // Marks live data node `id` draining (draining/<id>): its slots move to the other nodes, and
-  // once it owns none it is told to leave if `leave_when_done`. Returns the slots it owns now.
+  // once it is in no chain it is told to leave if `leave_when_done`. Returns the slots whose chains
+  // it is in now.
   // NOT_FOUND when no live data node has that id; NOT_MASTER when not master; UNAVAILABLE when
   // ZooKeeper cannot be written.
   Result<int32_t> Drain(const std::string& id, bool leave_when_done) EXCLUDES(mu_);

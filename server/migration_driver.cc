@@ -1,6 +1,7 @@
 #include "server/migration_driver.h"
 
 #include <algorithm>
+#include <string>
 
 #include "common/logging.h"
 
@@ -9,6 +10,14 @@ namespace {
 
 // How often a call refused for a stale fence is sent again with a newer one.
 constexpr int kStaleFenceRetries = 5;
+
+// What `batch` does, for the log.
+std::string Describe(const MoveBatch& batch) {
+  const bool add = batch.kind == SlotMove::Kind::kAdd;
+  return (add ? "adding " : "moving ") + std::to_string(batch.slots.size()) + " slots " +
+         (add ? "to " + batch.to + " after " + batch.from
+              : "from " + batch.from + " to " + batch.to);
+}
 
 }  // namespace
 
@@ -66,8 +75,7 @@ void MigrationDriver::WorkerLoop() {
       for (Slot slot : batch.slots) busy_.erase(slot);
       ++batches_ended_;
       if (!s.ok()) {
-        DKV_LOG(WARNING) << "moving " << batch.slots.size() << " slots from " << batch.from
-                         << " to " << batch.to << " failed; planning again in "
+        DKV_LOG(WARNING) << Describe(batch) << " failed; planning again in "
                          << options_.backoff.count() << " ms: " << s.ToString();
         not_before_ = Clock::now() + options_.backoff;
         // The rest of the plan may be stale as well (a node died, the map changed).
@@ -171,7 +179,7 @@ Status MigrationDriver::RunBatch(const MoveBatch& batch, uint64_t generation) {
   }
   Fence fence;
   Status s = CopyAndFinish(batch, id, generation, source, target, &fence);
-  if (s.ok()) s = host_->CommitMove(batch, fence).CloneAndPrepend("flipping the slot map");
+  if (s.ok()) s = host_->CommitMove(batch, fence).CloneAndPrepend("changing the slot map");
   int64_t keys = 0;
   {
     MutexLock l(&mu_);
@@ -192,8 +200,7 @@ Status MigrationDriver::RunBatch(const MoveBatch& batch, uint64_t generation) {
     return s;
   }
   DKV_LOG(INFO)
-      << "moved " << batch.slots.size() << " slots (" << keys << " keys) from " << batch.from
-      << " to " << batch.to << " in "
+      << Describe(batch) << ": done (" << keys << " keys) in "
       << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count()
       << " ms";
   return Status::OK();

@@ -1,8 +1,9 @@
 // MigrationDriver: the master's background worker that carries out slot moves (docs/migration.md,
 // "Master"). It asks its Host (the Master) for the moves the cluster needs, groups them into
-// batches per (source, target), and runs a few batches at once. Each batch: migrate_slots on the
-// source, poll migration_status until the bulk copy is done, finish_migration, then the Host flips
-// the slots' owner in the slot map (one versioned ZooKeeper write per batch). On any error it
+// batches per (source, target, kind), and runs a few batches at once. Each batch: migrate_slots on
+// the source, poll migration_status until the bulk copy is done, finish_migration, then the Host
+// changes the slots' chains in the slot map (one versioned ZooKeeper write per batch): the target
+// replaces the source (kReplace) or is appended after it, the tail (kAdd). On any error it
 // aborts the move on the data nodes, backs off, and plans again from the current map, so a node
 // that died, a master that stepped down, or a map that changed meanwhile never leaves a half-done
 // move behind: until the flip, the source still owns the slots and serves them.
@@ -81,9 +82,10 @@ class MigrationDriver {
     // A migration id unique across masters and moves.
     virtual int64_t NewMigrationId() = 0;
 
-    // Flips the slots of `batch` from batch.from to batch.to in the slot map (all or none).
-    // Refuses (error) unless this server is still master of the epoch in `fence` and every slot
-    // is still owned by batch.from.
+    // Changes the chains of the slots of `batch` in the slot map (all or none): batch.to takes
+    // batch.from's place (kReplace) or is appended after it (kAdd). Refuses (error) unless this
+    // server is still master of the epoch in `fence`, and in every slot's chain batch.from is
+    // still a member (kReplace) or the tail (kAdd) and batch.to is not a member.
     virtual Status CommitMove(const MoveBatch& batch, const Fence& fence) = 0;
   };
 

@@ -134,16 +134,22 @@ struct EpochRecord {
   1: i64 epoch,
 }
 
-// slotmap: slot s belongs to nodes[owners[s]]; owners[s] == -1 means unassigned.
+// slotmap: slot s's chain is nodes[chains[s][0]] (head), ..., nodes[chains[s][last]] (tail);
+// owners[s] is its head's index, -1 when the slot is unassigned. Maps whose every chain has at most
+// one member leave chains and chain_since off (as maps written before chains existed): a record
+// without chains has the one-member chains {nodes[owners[s]]}.
 struct SlotMapRecord {
   1: i64 epoch,         // epoch of the master that wrote this version
   2: i64 version,       // raised by one on every write
   3: i32 slot_count,
   4: list<string> nodes,
   5: list<i32> owners,
-  // owner_since[s]: the version in which slot s's owner got it (empty in maps written before it
-  // existed: all 0).
+  // owner_since[s]: the version in which slot s's head joined its chain (empty in maps written
+  // before it existed: all 0).
   6: list<i64> owner_since,
+  7: optional list<list<i32>> chains,      // node indices per slot, head first
+  8: optional list<list<i64>> chain_since,  // chain_since[s][i]: when chains[s][i] joined it
+  9: optional i32 replication_factor,       // R; absent = 1
 }
 
 // ---- slot moves (docs/migration.md) ----

@@ -1,6 +1,8 @@
 #include "common/rpc/metadata_codec.h"
 
+#include <algorithm>
 #include <map>
+#include <vector>
 
 #include "common/rpc/thrift_codec.h"
 #include "gen-cpp/dkv_types.h"
@@ -94,45 +96,96 @@ std::string EncodeSlotMap(const SlotMap& map) {
   t.version = map.version();
   t.slot_count = map.slot_count();
   std::map<std::string, int32_t> index;
+  auto index_of = [&](const std::string& node) {
+    auto [it, added] = index.emplace(node, static_cast<int32_t>(t.nodes.size()));
+    if (added) t.nodes.push_back(node);
+    return it->second;
+  };
+  std::vector<std::vector<int32_t>> chains(map.slot_count());
+  std::vector<std::vector<int64_t>> chain_since(map.slot_count());
+  bool replicated = false;  // some chain has more than one member
   t.owners.reserve(map.slot_count());
+  t.owner_since.reserve(map.slot_count());
   for (Slot s = 0; s < map.slot_count(); ++s) {
-    const std::string& owner = map.Owner(s);
-    t.owner_since.push_back(map.OwnerSince(s));
-    if (owner.empty()) {
-      t.owners.push_back(-1);
-      continue;
+    for (const std::string& node : map.Chain(s)) {
+      chains[s].push_back(index_of(node));
+      chain_since[s].push_back(map.MemberSince(s, node));
     }
-    auto [it, added] = index.emplace(owner, static_cast<int32_t>(t.nodes.size()));
-    if (added) t.nodes.push_back(owner);
-    t.owners.push_back(it->second);
+    replicated = replicated || chains[s].size() > 1;
+    t.owners.push_back(chains[s].empty() ? -1 : chains[s].front());
+    t.owner_since.push_back(map.OwnerSince(s));
   }
+  // One-member chains say no more than owners and owner_since: such a map is written as before.
+  if (replicated) {
+    t.__set_chains(std::move(chains));
+    t.__set_chain_since(std::move(chain_since));
+  }
+  if (map.replication_factor() != 1) t.__set_replication_factor(map.replication_factor());
   return Serialize(t);
 }
 
 Status DecodeSlotMap(const std::string& bytes, SlotMap* map) {
   SlotMapRecord t;
   DKV_RETURN_NOT_OK(Deserialize(bytes, "slot map", &t));
+  auto malformed = [](const std::string& what) {
+    return Status::InvalidArgument("malformed slot map: " + what);
+  };
+  const std::string slots = " for " + std::to_string(t.slot_count) + " slots";
   if (t.slot_count < 0 || static_cast<size_t>(t.slot_count) != t.owners.size()) {
-    return Status::InvalidArgument("malformed slot map: " + std::to_string(t.owners.size()) +
-                                   " owners for " + std::to_string(t.slot_count) + " slots");
+    return malformed(std::to_string(t.owners.size()) + " owners" + slots);
   }
   if (!t.owner_since.empty() && t.owner_since.size() != t.owners.size()) {
-    return Status::InvalidArgument("malformed slot map: " + std::to_string(t.owner_since.size()) +
-                                   " owner versions for " + std::to_string(t.slot_count) +
-                                   " slots");
+    return malformed(std::to_string(t.owner_since.size()) + " owner versions" + slots);
+  }
+  if (t.__isset.chains && t.chains.size() != t.owners.size()) {
+    return malformed(std::to_string(t.chains.size()) + " chains" + slots);
+  }
+  if (t.__isset.chain_since && (!t.__isset.chains || t.chain_since.size() != t.chains.size())) {
+    return malformed(std::to_string(t.chain_since.size()) + " chain versions" + slots);
+  }
+  if (t.__isset.replication_factor && t.replication_factor < 1) {
+    return malformed("replication factor " + std::to_string(t.replication_factor));
   }
   SlotMap decoded(t.slot_count);
   for (Slot s = 0; s < t.slot_count; ++s) {
+    const std::string where = "slot " + std::to_string(s);
     const int32_t owner = t.owners[s];
-    if (owner < -1 || owner >= static_cast<int32_t>(t.nodes.size())) {
-      return Status::InvalidArgument("malformed slot map: slot " + std::to_string(s) +
-                                     " has owner index " + std::to_string(owner));
+    std::vector<int32_t> indices;
+    if (t.__isset.chains) {
+      indices = t.chains[s];
+    } else if (owner >= 0) {
+      indices = {owner};
     }
-    if (owner >= 0) decoded.Assign(s, t.nodes[owner]);
-    if (!t.owner_since.empty()) decoded.SetOwnerSince(s, t.owner_since[s]);
+    if (owner != (indices.empty() ? -1 : indices.front())) {
+      return malformed(where + " has owner index " + std::to_string(owner) +
+                       " but not as its chain's head");
+    }
+    if (t.__isset.chain_since && t.chain_since[s].size() != indices.size()) {
+      return malformed(where + " has " + std::to_string(t.chain_since[s].size()) +
+                       " member versions for " + std::to_string(indices.size()) + " members");
+    }
+    std::vector<std::string> chain;
+    for (int32_t i : indices) {
+      if (i < 0 || i >= static_cast<int32_t>(t.nodes.size())) {
+        return malformed(where + " has node index " + std::to_string(i));
+      }
+      if (std::find(chain.begin(), chain.end(), t.nodes[i]) != chain.end()) {
+        return malformed(where + " has " + t.nodes[i] + " twice in its chain");
+      }
+      chain.push_back(t.nodes[i]);
+    }
+    decoded.SetChain(s, chain);
+    for (size_t i = 0; i < chain.size(); ++i) {
+      if (t.__isset.chain_since) {
+        decoded.SetMemberSince(s, chain[i], t.chain_since[s][i]);
+      } else if (i == 0 && !t.owner_since.empty()) {
+        decoded.SetMemberSince(s, chain[i], t.owner_since[s]);
+      }
+    }
   }
   decoded.set_epoch(t.epoch);
   decoded.set_version(t.version);
+  decoded.set_replication_factor(t.__isset.replication_factor ? t.replication_factor : 1);
   *map = std::move(decoded);
   return Status::OK();
 }

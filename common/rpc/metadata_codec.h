@@ -27,8 +27,12 @@ Status DecodeEpoch(const std::string& bytes, int64_t* epoch);
 std::string EncodeDrain(const DrainInfo& drain);
 Status DecodeDrain(const std::string& bytes, DrainInfo* drain);
 
+// Writes chains (and their stamps) only when some chain has more than one member, and the
+// replication factor only when it is not 1: such maps are the records of before chains existed.
 std::string EncodeSlotMap(const SlotMap& map);
-// Also checks the map's shape: owners within range, one owner entry per slot.
+// Also checks the map's shape: node indices within range, one owner (and chain) entry per slot,
+// each owner its chain's head, no node twice in a chain, R >= 1. A record without chains decodes
+// to one-member chains from its owners.
 Status DecodeSlotMap(const std::string& bytes, SlotMap* map);
 
 }  // namespace dkv::rpc

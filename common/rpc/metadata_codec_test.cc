@@ -19,6 +19,86 @@ TEST(MetadataCodecTest, SlotMapRoundTripsWithUnassignedSlots) {
   EXPECT_EQ(back, map);
 }
 
+TEST(MetadataCodecTest, SlotMapChainsRoundTripWithTheirStampsAndR) {
+  SlotMap map(4);
+  map.set_replication_factor(3);
+  map.SetChain(0, {"n1", "n2", "n3"});
+  map.SetChain(1, {"n3", "n1"});
+  map.Assign(2, "n2");
+  map.set_version(9);
+  map.StampChanges(SlotMap(4));
+  map.SetMemberSince(0, "n2", 4);
+  SlotMap back;
+  ASSERT_TRUE(DecodeSlotMap(EncodeSlotMap(map), &back).ok());
+  EXPECT_EQ(back, map);
+  EXPECT_EQ(back.replication_factor(), 3);
+  EXPECT_EQ(back.MemberSince(0, "n2"), 4);
+}
+
+TEST(MetadataCodecTest, SlotMapOfOneMemberChainsIsWrittenAsBeforeChains) {
+  SlotMap map(3);
+  map.Rebalance({"n1", "n2"});
+  map.set_version(2);
+  map.StampChanges(SlotMap(3));
+  SlotMapRecord t;
+  ASSERT_TRUE(Deserialize(EncodeSlotMap(map), "slot map", &t).ok());
+  EXPECT_FALSE(t.__isset.chains);
+  EXPECT_FALSE(t.__isset.chain_since);
+  EXPECT_FALSE(t.__isset.replication_factor);
+  EXPECT_EQ(t.owners.size(), 3u);
+  // A replicated map keeps owners (the heads) and owner_since for readers that know no chains.
+  const std::string head = map.Owner(1);
+  map.SetChain(1, {head, "n3"});
+  ASSERT_TRUE(Deserialize(EncodeSlotMap(map), "slot map", &t).ok());
+  EXPECT_TRUE(t.__isset.chains);
+  EXPECT_EQ(t.nodes[t.owners[1]], head);
+  EXPECT_EQ(t.owner_since[1], 2);
+}
+
+TEST(MetadataCodecTest, RecordWithoutChainsDecodesToOneMemberChains) {
+  SlotMapRecord old;  // as written before chains existed
+  old.version = 5;
+  old.slot_count = 3;
+  old.nodes = {"a", "b"};
+  old.owners = {1, -1, 0};
+  old.owner_since = {4, 0, 5};
+  SlotMap back;
+  ASSERT_TRUE(DecodeSlotMap(Serialize(old), &back).ok());
+  EXPECT_EQ(back.replication_factor(), 1);
+  EXPECT_EQ(back.Chain(0), (std::vector<std::string>{"b"}));
+  EXPECT_TRUE(back.Chain(1).empty());
+  EXPECT_EQ(back.Chain(2), (std::vector<std::string>{"a"}));
+  EXPECT_EQ(back.OwnerSince(0), 4);
+  EXPECT_EQ(back.MemberSince(2, "a"), 5);
+  old.owner_since.clear();  // older still: no stamps
+  ASSERT_TRUE(DecodeSlotMap(Serialize(old), &back).ok());
+  EXPECT_EQ(back.OwnerSince(0), 0);
+}
+
+TEST(MetadataCodecTest, SlotMapWithABadChainIsRejected) {
+  SlotMapRecord t;
+  t.slot_count = 1;
+  t.nodes = {"a", "b"};
+  t.owners = {0};
+  t.__set_chains({{1, 0}});  // the owner is not the head
+  SlotMap back;
+  EXPECT_EQ(DecodeSlotMap(Serialize(t), &back).code(), Status::Code::kInvalidArgument);
+  t.__set_chains({{0, 0}});  // a node twice
+  EXPECT_EQ(DecodeSlotMap(Serialize(t), &back).code(), Status::Code::kInvalidArgument);
+  t.__set_chains({{0, 2}});  // no node 2
+  EXPECT_EQ(DecodeSlotMap(Serialize(t), &back).code(), Status::Code::kInvalidArgument);
+  t.__set_chains({{0, 1}});
+  t.__set_chain_since({{1}});  // a stamp missing
+  EXPECT_EQ(DecodeSlotMap(Serialize(t), &back).code(), Status::Code::kInvalidArgument);
+  t.__set_chain_since({{1, 2}});
+  t.__set_replication_factor(0);
+  EXPECT_EQ(DecodeSlotMap(Serialize(t), &back).code(), Status::Code::kInvalidArgument);
+  t.__set_replication_factor(2);
+  ASSERT_TRUE(DecodeSlotMap(Serialize(t), &back).ok());
+  EXPECT_EQ(back.Chain(0), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(back.MemberSince(0, "b"), 2);
+}
+
 TEST(MetadataCodecTest, MalformedBytesAreAnErrorNotACrash) {
   SlotMap map;
   EXPECT_EQ(DecodeSlotMap("\xff\x01garbage", &map).code(), Status::Code::kInvalidArgument);
