@@ -91,6 +91,16 @@ size_t ChainReplicator::QueuedForTests() const {
   return queue_.size();
 }
 
+void ChainReplicator::LogFailure(const std::string& successor, const std::string& what,
+                                 const Status& status) {
+  // Retried every few milliseconds: logged once a second per successor.
+  const auto now = std::chrono::steady_clock::now();
+  auto& logged = last_failure_log_[successor];
+  if (now - logged < std::chrono::seconds(1)) return;
+  logged = now;
+  DKV_LOG(WARNING) << "replicating " << what << " to " << successor << ": " << status.ToString();
+}
+
 void ChainReplicator::SenderLoop() {
   for (;;) {
     {
@@ -164,7 +174,7 @@ bool ChainReplicator::Round() {
     if (channel == channels_.end()) {
       Result<std::unique_ptr<EffectChannel>> opened = channel_factory_(successor);
       if (!opened.ok()) {
-        DKV_LOG(WARNING) << "replicating to " << successor << ": " << opened.status().ToString();
+        LogFailure(successor, "effects", opened.status());
         all_sent = false;
         continue;
       }
@@ -178,8 +188,9 @@ bool ChainReplicator::Round() {
     Result<std::vector<SlotSeq>> reply = batch.pending->Wait();
     if (!reply.ok()) {
       // Reopened next round: the node may have restarted elsewhere, or the map moved on.
-      DKV_LOG(INFO) << "replicating " << batch.effects.size() << " effects to " << successor
-                    << " (map version " << fence.map_version << "): " << reply.status().ToString();
+      LogFailure(successor, std::to_string(batch.effects.size()) + " effects (map version " +
+                                std::to_string(fence.map_version) + ")",
+                 reply.status());
       channels_.erase(successor);
       all_sent = false;
       continue;

@@ -104,6 +104,7 @@ class ChainReplicator : public EffectSink {
   // One round: sends what is queued, applies the answers. False when nothing was sent or a send
   // failed (the loop then pauses).
   bool Round() EXCLUDES(mu_);
+  void LogFailure(const std::string& successor, const std::string& what, const Status& status);
   // Whether a wait for `wait` that started in `generation` is over; *acked: acknowledged.
   bool Settled(const SlotSeq& wait, uint64_t generation, bool* acked) REQUIRES(mu_);
 
@@ -113,6 +114,7 @@ class ChainReplicator : public EffectSink {
 
   // Only the sender thread uses these.
   std::map<std::string, std::unique_ptr<EffectChannel>> channels_;
+  std::map<std::string, std::chrono::steady_clock::time_point> last_failure_log_;
 
   mutable Mutex mu_;
   CondVar work_cv_{&mu_};   // the sender waits for work

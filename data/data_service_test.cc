@@ -35,7 +35,8 @@ class DataServiceTest : public ::testing::Test {
     Limits limits;
     limits.max_key_bytes = 16;
     limits.max_value_bytes = 32;
-    service_ = std::make_unique<DataService>(&ownership_, &store_, &moves_, limits, [] {});
+    service_ =
+        std::make_unique<DataService>(&ownership_, &store_, &moves_, &replicator_, limits, [] {});
   }
 
   // A key of a slot d1 owns (even) or not (odd).
@@ -61,6 +62,11 @@ class DataServiceTest : public ::testing::Test {
   Store store_;
   SlotMoves moves_{&store_, Limits(), nullptr};
   SlotOwnership ownership_;
+  // One-member chains: nothing is ever sent.
+  ChainReplicator replicator_{[this] { return ownership_.View(); },
+                              [](const std::string&) -> Result<std::unique_ptr<EffectChannel>> {
+                                return Status::Unavailable("no successors here");
+                              }};
   std::unique_ptr<DataService> service_;
 };
 

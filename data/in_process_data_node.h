@@ -17,6 +17,8 @@
 #include "common/rpc/rpc_server.h"
 #include "data/data_service.h"
 #include "data/import_channel.h"
+#include "data/chain_replicator.h"
+#include "data/effect_channel.h"
 #include "data/slot_moves.h"
 #include "data/slot_ownership.h"
 #include "data/store.h"
@@ -35,13 +37,22 @@ struct InProcessDataNode {
               return NewThriftImportChannel(target, std::chrono::milliseconds(10000));
             },
             options),
-        ownership(&coordinator, paths, &store) {
+        ownership(&coordinator, paths, &store),
+        replicator([this] { return ownership.View(); },
+                   [this](const std::string& peer) -> Result<std::unique_ptr<EffectChannel>> {
+                     if (!resolve) return Status::Unavailable("no peers known to " + id);
+                     DKV_ASSIGN_OR_RETURN(HostPort address, resolve(peer));
+                     return NewThriftEffectChannel(address, std::chrono::milliseconds(5000));
+                   }) {
+    store.SetEffectSink(&replicator);
     ownership.SetListener(&moves);
-    service = std::make_shared<DataService>(&ownership, &store, &moves, Limits(),
+    ownership.SetReplicator(&replicator);
+    service = std::make_shared<DataService>(&ownership, &store, &moves, &replicator, Limits(),
                                             [this] { left = true; });
   }
 
   ~InProcessDataNode() {
+    replicator.Stop();
     server.reset();
     ownership.Stop();
   }
@@ -49,6 +60,7 @@ struct InProcessDataNode {
   // Reads the slot map and starts serving on a free loopback port.
   Status Start() {
     DKV_RETURN_NOT_OK(ownership.Start(id));
+    replicator.Start();
     DKV_ASSIGN_OR_RETURN(
         server, rpc::RpcServer::Start(HostPort{"127.0.0.1", 0},
                                       std::make_shared<rpc::DataNodeProcessor>(service), 64 << 20));
@@ -77,6 +89,9 @@ struct InProcessDataNode {
   Store store;
   SlotMoves moves;
   SlotOwnership ownership;
+  // Chain successors are found through `resolve` (node id -> address), set before Start.
+  std::function<Result<HostPort>(const std::string&)> resolve;
+  ChainReplicator replicator;
   std::shared_ptr<DataService> service;
   std::unique_ptr<rpc::RpcServer> server;
   std::atomic<bool> left{false};

@@ -379,7 +379,7 @@ TEST(MigrationTargetTest, AdoptsOnlyACommittedImportGrantedAfterItsCommit) {
   entries[0].total_size = 1;
   ASSERT_TRUE(target.Chunk(1, std::move(entries)).ok());
   EXPECT_FALSE(target.Adopt(kMoved, 3, 11));  // not committed
-  ASSERT_TRUE(target.Commit(fence, 1).ok());
+  ASSERT_TRUE(target.Commit(fence, 1, {}).ok());
   EXPECT_FALSE(target.Adopt(kMoved, 3, 10));  // granted before (or at) the commit's version
   EXPECT_FALSE(target.Adopt(kMoved, 2, 11));  // a map of an older master
   EXPECT_TRUE(target.Adopt(kMoved, 3, 11));
@@ -401,14 +401,14 @@ TEST(MigrationTargetTest, RefusesPartsOutOfOrderAndCommitWithAnIncompleteValue) 
   };
   ASSERT_TRUE(target.Chunk(1, part(0, "ab", 6)).ok());
   EXPECT_TRUE(target.Chunk(1, part(4, "ef", 6)).code() == dkv::Status::Code::kInvalidArgument);
-  EXPECT_TRUE(target.Commit({1, 1}, 1).code() == dkv::Status::Code::kInvalidArgument);
+  EXPECT_TRUE(target.Commit({1, 1}, 1, {}).code() == dkv::Status::Code::kInvalidArgument);
   ASSERT_TRUE(target.Chunk(1, part(2, "cd", 6)).ok());
   ASSERT_TRUE(target.Chunk(1, part(4, "ef", 6)).ok());
   std::vector<MigrationEntry> foreign(1);
   foreign[0].key = KeyOf(kMoved + 1, 0);
   EXPECT_TRUE(target.Chunk(1, std::move(foreign)).code() == dkv::Status::Code::kInvalidArgument);
   EXPECT_TRUE(target.Chunk(2, part(0, "", 0)).IsNotFound());
-  EXPECT_TRUE(target.Commit({1, 1}, 1).ok());
+  EXPECT_TRUE(target.Commit({1, 1}, 1, {}).ok());
 }
 
 }  // namespace

@@ -368,20 +368,24 @@ Status Store::Remove(Slot slot, const std::string& key, bool* existed) {
   });
 }
 
-Status Store::Access(Slot slot, bool write, const std::function<void(LockedSlot&)>& fn) {
+Status Store::Access(Slot slot, bool write, const std::function<void(LockedSlot&)>& fn,
+                     std::vector<SlotSeq>* waits) {
   Stripe& stripe = StripeOf(slot);
   const int64_t now_ms = NowMs();
   MutexLock l(&stripe.mu);
   State* state = FindState(stripe, slot);
   DKV_RETURN_NOT_OK(CheckAccess(slot, state, write));
-  LockedSlot locked(this, state, slot, write, now_ms);
-  fn(locked);
+  {
+    LockedSlot locked(this, state, slot, write, now_ms);
+    fn(locked);
+  }  // its effects are emitted here, before what they are waited for is taken
   AddWait(slot, *state, waits);
   return Status::OK();
 }
 
 Status Store::AccessSlots(const std::vector<Slot>& slots, bool write,
-                          const std::function<void(const std::vector<LockedSlot*>&)>& fn) {
+                          const std::function<void(const std::vector<LockedSlot*>&)>& fn,
+                          std::vector<SlotSeq>* waits) {
   std::vector<size_t> stripes;
   stripes.reserve(slots.size());
   for (Slot slot : slots) stripes.push_back(StripeIndex(slot));

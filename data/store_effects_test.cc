@@ -129,7 +129,7 @@ TEST_F(StoreEffectsTest, MemberAppliesInOrderSkipsReflectedAndRefusesGaps) {
 
   // A gap is refused after what came before it; nothing past it is applied.
   applied = store_.ApplyEffects(7, {Put(7, 4, "a", "4"), Put(7, 6, "a", "6")}, &waits);
-  EXPECT_TRUE(applied.status().IsInvalidArgument()) << applied.status().ToString();
+  EXPECT_TRUE(applied.status().code() == Status::Code::kInvalidArgument) << applied.status().ToString();
   EXPECT_EQ(Value(store_, 7, "a"), "4");
   EXPECT_EQ(store_.Seq(7), 4u);
   EXPECT_TRUE(waits.empty());  // a tail waits for nobody
@@ -161,8 +161,8 @@ TEST_F(StoreEffectsTest, EffectOfAnotherSlotOrBadDbIsRefusedWhole) {
   Effect bad = Put(7, 2, "b", "2");
   bad.db = 99;
   EXPECT_TRUE(
-      store_.ApplyEffects(7, {Put(7, 1, "a", "1"), bad}, &waits).status().IsInvalidArgument());
-  EXPECT_TRUE(store_.ApplyEffects(7, {Put(8, 1, "a", "1")}, &waits).status().IsInvalidArgument());
+      store_.ApplyEffects(7, {Put(7, 1, "a", "1"), bad}, &waits).status().code() == Status::Code::kInvalidArgument);
+  EXPECT_TRUE(store_.ApplyEffects(7, {Put(8, 1, "a", "1")}, &waits).status().code() == Status::Code::kInvalidArgument);
   EXPECT_EQ(store_.Seq(7), 0u);
 }
 

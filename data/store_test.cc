@@ -303,7 +303,7 @@ TEST(StoreTest, SlotKeysAndReadPartStreamAValueInBoundedParts) {
 TEST(StoreTest, ImportIsHiddenUntilAdoptedThenBecomesTheLiveTable) {
   Store store;
   EXPECT_TRUE(store.ImportPart(8, 0, "k", "v", 0, 1, 0, false).IsNotFound());
-  EXPECT_FALSE(store.AdoptImport(8));
+  EXPECT_FALSE(store.AdoptImport(8, 0));
   store.BeginImport(8);
   EXPECT_TRUE(store.HasImport(8));
   EXPECT_FALSE(store.HasSlot(8));
@@ -318,7 +318,7 @@ TEST(StoreTest, ImportIsHiddenUntilAdoptedThenBecomesTheLiveTable) {
   ASSERT_TRUE(store.ImportPart(8, 0, "k", "v", 0, 1, 0, false).ok());
   EXPECT_EQ(store.KeyCount(), 0);
 
-  ASSERT_TRUE(store.AdoptImport(8));
+  ASSERT_TRUE(store.AdoptImport(8, 0));
   EXPECT_FALSE(store.HasImport(8));
   EXPECT_TRUE(store.HasSlot(8));
   EXPECT_EQ(store.KeyCount(), 2);

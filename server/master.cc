@@ -14,9 +14,14 @@ Master::Master(coord::Coordinator* coord, const coord::ClusterPaths& paths, Mast
     : coord_(coord), paths_(paths), config_(std::move(config)), router_(router) {
   expiry_thread_ = std::thread([this] { ExpiryLoop(); });
   driver_ = std::make_unique<MigrationDriver>(this, config_.migration);
+  prober_ = std::make_unique<DataNodeProber>(router_, config_.prober, [this] {
+    Status s = Reconcile();
+    if (!s.ok()) DKV_LOG(WARNING) << "rebalancing after a probe: " << s.ToString();
+  });
 }
 
 Master::~Master() {
+  prober_.reset();  // its callback reconciles
   driver_.reset();
   {
     MutexLock l(&mu_);
@@ -100,6 +105,8 @@ void Master::StepDown() {
   epoch_ = 0;
   departed_.clear();
   known_.clear();
+  restarted_.clear();
+  unreachable_.clear();
   live_.clear();
   draining_.clear();
   waiting_.clear();
@@ -227,19 +234,37 @@ Status Master::ReconcileLocked() {
   DKV_ASSIGN_OR_RETURN(std::vector<MemberInfo> members, LiveDataNodes());
   const auto counts = map_.MemberCounts();
   std::set<std::string> live;
+  // Restarted processes (a new pid in data/, or a new incarnation answering the prober) lost what
+  // they held: spliced out of the chains that have another member, as if unreachable, for this
+  // plan; the slots they were the only member of keep them, empty.
+  for (const std::string& id : prober_->Restarted()) restarted_.insert(id);
   for (const auto& m : members) {
     live.insert(m.id);
     auto known = known_.find(m.id);
-    auto owned = counts.find(m.id);
-    if (known != known_.end() && (known->second.pid != m.pid || known->second.host != m.host) &&
-        owned != counts.end()) {
-      const std::vector<Slot> slots = map_.MemberSlotsOf(m.id);
-      DKV_LOG(ERROR) << "data node " << m.id << " restarted (pid " << known->second.pid << " -> "
-                     << m.pid << "): it keeps its " << owned->second
-                     << " slots, but their keys are lost: slots " << SlotRanges(slots);
-      lost_slots_.insert(slots.begin(), slots.end());
+    if (known != known_.end() && (known->second.pid != m.pid || known->second.host != m.host)) {
+      DKV_LOG(WARNING) << "data node " << m.id << " restarted (pid " << known->second.pid << " -> "
+                       << m.pid << ")";
+      restarted_.insert(m.id);
     }
     known_[m.id] = m;
+  }
+  for (const std::string& id : restarted_) {
+    std::vector<Slot> sole;
+    for (Slot slot : map_.MemberSlotsOf(id)) {
+      if (map_.Chain(slot).size() == 1) sole.push_back(slot);
+    }
+    if (sole.empty()) continue;
+    DKV_LOG(ERROR) << "data node " << id << " restarted: it keeps the " << sole.size()
+                   << " slots it was the only member of, but their keys are lost: slots "
+                   << SlotRanges(sole);
+    lost_slots_.insert(sole.begin(), sole.end());
+  }
+  unreachable_.clear();
+  for (const std::string& id : prober_->Unreachable()) {
+    if (live.count(id)) unreachable_.insert(id);
+  }
+  for (const std::string& id : restarted_) {
+    if (live.count(id)) unreachable_.insert(id);
   }
 
   // Members that left data/ keep the chains that have no other live member until their grace
@@ -307,7 +332,18 @@ Status Master::ReconcileLocked() {
                   << " live data node(s)";
   }
   router_->Install(epoch_, map_, members);
-  if (!plan.moves.empty() || !draining_.empty()) driver_->Kick();
+  // The restarted nodes are out of every chain that had another member now: from here on they
+  // are live nodes like any other, with memberships to gain by copies.
+  const bool rejoining = !restarted_.empty();
+  if (rejoining) {
+    prober_->ClearRestarted(restarted_);
+    for (const std::string& id : restarted_) unreachable_.erase(id);
+    for (const std::string& id : prober_->Unreachable()) {
+      if (live.count(id)) unreachable_.insert(id);
+    }
+    restarted_.clear();
+  }
+  if (!plan.moves.empty() || !draining_.empty() || rejoining) driver_->Kick();
   return Status::OK();
 }
 
@@ -344,6 +380,7 @@ PlanMembers Master::Members() const {
     members.hosts[m.id] = m.host;
   }
   members.waiting = waiting_;
+  members.unreachable.assign(unreachable_.begin(), unreachable_.end());
   return members;
 }
 
@@ -370,6 +407,28 @@ Result<int32_t> Master::Rebalance() {
   const SlotPlan plan = PlanSlots(map_, Members());
   driver_->Kick();
   return static_cast<int32_t>(plan.moves.size());
+}
+
+Result<int32_t> Master::SetReplicationFactor(int32_t replication_factor) {
+  if (replication_factor < 1 || replication_factor > kMaxReplicationFactor) {
+    return Status::InvalidArgument("replication factor " + std::to_string(replication_factor) +
+                                   " is out of range 1.." + std::to_string(kMaxReplicationFactor));
+  }
+  MutexLock l(&mu_);
+  if (!active_) return Status::NotMaster("this server is not the master");
+  if (map_.replication_factor() != replication_factor) {
+    SlotMap next = map_;
+    next.set_replication_factor(replication_factor);
+    next.set_version(map_.version() + 1);
+    next.set_epoch(epoch_);
+    next.StampChanges(map_);
+    DKV_RETURN_NOT_OK_PREPEND(WriteSlotMap(next), "writing " + paths_.slotmap());
+    DKV_LOG(INFO) << "replication factor " << replication_factor << " (slot map version "
+                  << map_.version() << ")";
+  }
+  DKV_RETURN_NOT_OK(ReconcileLocked());
+  driver_->Kick();
+  return static_cast<int32_t>(Members().live.size());
 }
 
 std::vector<MoveStatus> Master::moves() const { return driver_->InFlight(); }

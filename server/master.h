@@ -41,6 +41,7 @@
 #include "common/metadata.h"
 #include "common/mutex.h"
 #include "common/slot_map.h"
+#include "server/data_node_prober.h"
 #include "server/migration_driver.h"
 #include "server/move_planner.h"
 #include "server/router.h"
@@ -54,6 +55,7 @@ struct MasterConfig {
   std::chrono::milliseconds data_grace{0};  // how long a departed data node keeps its slots
   std::string resp_address = {};  // advertised RESP address, published in the master znode
   MigrationDriverOptions migration = {};
+  DataNodeProberOptions prober = {};
   int32_t replication_factor = 1;  // R of the slot map, used only when the cluster has none yet
 };
 
@@ -102,6 +104,14 @@ class Master : public MigrationDriver::Host {
   // Re-reads the membership and starts the moves the balanced map needs; returns how many slots
   // are to move. NOT_MASTER when not master.
   Result<int32_t> Rebalance() EXCLUDES(mu_);
+
+  // Sets the cluster's replication factor R (kept in the slot map): chains longer than R shrink
+  // at once, shorter ones grow by copies in the background. Returns the live data nodes that are
+  // not draining (when fewer than R, chains are as long as they allow). INVALID_ARGUMENT for R
+  // outside 1..kMaxReplicationFactor; NOT_MASTER when not master; UNAVAILABLE when ZooKeeper
+  // cannot be written.
+  Result<int32_t> SetReplicationFactor(int32_t replication_factor) EXCLUDES(mu_);
+  static constexpr int32_t kMaxReplicationFactor = 16;
 
   // Slot moves in progress.
   std::vector<MoveStatus> moves() const;
@@ -158,6 +168,10 @@ class Master : public MigrationDriver::Host {
   // The process last seen behind each data node id (live or departed), to notice restarts.
   std::map<std::string, MemberInfo> known_ GUARDED_BY(mu_);
   std::set<Slot> lost_slots_ GUARDED_BY(mu_);
+  // Live data nodes that restarted (lost their memory) and are still to be spliced out of the
+  // chains that have other members; and those that are to be treated as unreachable in plans.
+  std::set<std::string> restarted_ GUARDED_BY(mu_);
+  std::set<std::string> unreachable_ GUARDED_BY(mu_);
   std::vector<MemberInfo> live_ GUARDED_BY(mu_);               // data/ at the last Reconcile
   std::map<std::string, DrainInfo> draining_ GUARDED_BY(mu_);  // live nodes in draining/
   std::vector<std::string> waiting_ GUARDED_BY(mu_);           // departed within their grace
@@ -170,6 +184,8 @@ class Master : public MigrationDriver::Host {
   std::thread expiry_thread_;  // started by the constructor, joined by the destructor
   // Created by the constructor, destroyed first by the destructor (its workers call this Master).
   std::unique_ptr<MigrationDriver> driver_;
+  // Created by the constructor after the driver, destroyed before it (its callback reconciles).
+  std::unique_ptr<DataNodeProber> prober_;
 };
 
 }  // namespace dkv::server

@@ -62,10 +62,10 @@ Status Server::Start() {
     resp_advertised_ = resp_advertised.ToString();
   }
 
-  master_ = std::make_unique<Master>(coord_.get(), paths_,
-                                     MasterConfig{advertised_, options_.limits, options_.slots,
-                                                  options_.data_grace, resp_advertised_},
-                                     &router_);
+  MasterConfig master_config{advertised_, options_.limits, options_.slots, options_.data_grace,
+                             resp_advertised_};
+  master_config.replication_factor = options_.replication_factor;
+  master_ = std::make_unique<Master>(coord_.get(), paths_, master_config, &router_);
   MemberInfo self{"", advertised_, static_cast<int32_t>(getpid()), LocalHostName(),
                   resp_advertised_};
   election_ = std::make_unique<Election>(coord_.get(), paths_, self, this);

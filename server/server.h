@@ -36,6 +36,7 @@ struct ServerOptions {
   HostPort listen{"0.0.0.0", 7400};
   std::string advertise;              // HOST or HOST:PORT; empty: derived from listen
   int32_t slots = kDefaultSlotCount;  // only for a new cluster
+  int32_t replication_factor = 1;     // only for a new cluster
   Limits limits;
   std::chrono::milliseconds data_call_timeout{5000};
   // How long a data node gone from data/ keeps its slots in case it comes back (see master.h).

@@ -26,6 +26,10 @@ int main(int argc, char** argv) {
       "when listening on all interfaces, and the bound port)")(
       "slots", po::value(&options.slots)->default_value(options.slots),
       "slot count of a new cluster (ignored once the cluster has a slot map)")(
+      "replication-factor",
+      po::value(&options.replication_factor)->default_value(options.replication_factor),
+      "R, the data nodes in each slot's chain, of a new cluster (ignored once the cluster has a "
+      "slot map: change it with `dkv replicas N`)")(
       "max-key-bytes",
       po::value(&options.limits.max_key_bytes)->default_value(options.limits.max_key_bytes),
       "largest key accepted")(
@@ -67,6 +71,11 @@ int main(int argc, char** argv) {
   if (cluster.session_timeout_ms <= 0) bad = "--session-timeout-ms must be positive";
   if (data_timeout_ms <= 0) bad = "--data-timeout-ms must be positive";
   if (data_grace_ms < 0) bad = "--data-grace-ms must not be negative";
+  if (options.replication_factor < 1 ||
+      options.replication_factor > dkv::server::Master::kMaxReplicationFactor) {
+    bad = "--replication-factor must be within 1.." +
+          std::to_string(dkv::server::Master::kMaxReplicationFactor);
+  }
   if (options.resp_port < 0 || options.resp_port > 65535) {
     bad = "--resp-port must be within 0..65535";
   }

@@ -329,13 +329,13 @@ service DataNode {
   // The master asks a drained node (owning no slot) to leave: it deregisters and exits 0.
   void leave() throws (1: DkvError error),
 
-  // Chain replication, called by the predecessor `from` of this node in the slots' chains under
+  // Chain replication, called by the predecessor `sender` of this node in the slots' chains under
   // slot map version fence.map_version (which must be this node's: WRONG_NODE for an older one,
   // UNAVAILABLE while a newer one is not visible yet). Effects of one slot come in ascending seq.
   // Answers, per slot of the request, the seq up to which this node and the chain after it
   // applied the slot's effects: the effects above it are to be sent again (the slot is paused by
   // a move, the chain after this node did not answer in time, `from` is not this node's
   // predecessor for the slot, or an effect is out of sequence: logged, never applied).
-  list<SlotSeq> replicate(1: Fence fence, 2: string from, 3: list<Effect> effects)
+  list<SlotSeq> replicate(1: Fence fence, 2: string sender, 3: list<Effect> effects)
       throws (1: DkvError error),
 }
