@@ -44,7 +44,7 @@ struct DataFailoverRound {
 
 // Whether `node` serves `slot`: the nodes a write to the slot goes through include it.
 inline bool ServesSlot(const SlotMap& map, Slot slot, const std::string& node) {
-  return map.Owner(slot) == node;  // map.IsMember(slot, node) once slots have chains
+  return map.IsMember(slot, node);
 }
 
 // Up to `count` keys (named `prefix` + a number) whose slots `node` serves under `map`; fewer
