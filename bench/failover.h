@@ -9,9 +9,12 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "common/coord/coordinator.h"
+#include "dkv/client.h"
 #include "dkv/result.h"
 
 namespace dkv::bench {
@@ -23,6 +26,11 @@ struct FailoverOptions {
   std::chrono::milliseconds session_timeout{4000};  // of the benchmark's own sessions
   std::chrono::milliseconds round_timeout{60000};   // bound on each round
 };
+
+// The benchmark's own ZooKeeper session and Client, as `options` say (also used by
+// bench/data_failover.h).
+Result<std::unique_ptr<coord::Coordinator>> ConnectCoordinator(const FailoverOptions& options);
+Result<std::unique_ptr<client::Client>> ConnectClient(const FailoverOptions& options);
 
 struct FailoverRound {
   std::string killed;  // server id
