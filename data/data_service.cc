@@ -5,6 +5,7 @@
 
 #include "common/logging.h"
 #include "common/rpc/error_mapping.h"
+#include "common/rpc/fence_codec.h"
 #include "common/rpc/op_codec.h"
 
 namespace dkv::data {
@@ -118,8 +119,6 @@ Status DataService::SlotsOf(const SlotOwnership::Batch& batch, const Op& op,
 
 namespace {
 
-MoveFence MoveFenceOf(const rpc::Fence& fence) { return MoveFence{fence.epoch, fence.map_version}; }
-
 void ToThrift(const MigrationProgress& p, rpc::MigrationStatus* status) {
   status->migration_id = p.migration_id;
   status->phase = p.phase;
@@ -139,7 +138,7 @@ void DataService::migrate_slots(const rpc::Fence& fence, int64_t migration_id,
     ThrowIfError(
         Status::InvalidArgument("migrate_slots: the target " + target_id + " is this node"));
   }
-  ThrowIfError(moves_->StartMove(MoveFenceOf(fence), migration_id,
+  ThrowIfError(moves_->StartMove(rpc::FromThrift(fence), migration_id,
                                  std::vector<Slot>(slots.begin(), slots.end()), target_id,
                                  target_address));
 }
@@ -178,7 +177,7 @@ void DataService::import_begin(const rpc::Fence& fence, int64_t migration_id,
                                            " already owns slot " + std::to_string(slot)));
     }
   }
-  ThrowIfError(moves_->target()->Begin(MoveFenceOf(fence), migration_id,
+  ThrowIfError(moves_->target()->Begin(rpc::FromThrift(fence), migration_id,
                                        std::vector<Slot>(slots.begin(), slots.end()),
                                        summary.slot_count));
 }
@@ -203,7 +202,7 @@ void DataService::import_chunk(const rpc::Fence& fence, int64_t migration_id,
 
 void DataService::import_commit(const rpc::Fence& fence, int64_t migration_id) {
   ThrowIfError(ownership_->CheckEpoch(fence.epoch));
-  ThrowIfError(moves_->target()->Commit(MoveFenceOf(fence), migration_id));
+  ThrowIfError(moves_->target()->Commit(rpc::FromThrift(fence), migration_id));
 }
 
 void DataService::import_abort(const rpc::Fence& fence, int64_t migration_id) {

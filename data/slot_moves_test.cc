@@ -371,7 +371,7 @@ TEST_F(SlotMovesTest, LeaveIsRefusedWhileTheNodeOwnsSlots) {
 TEST(MigrationTargetTest, AdoptsOnlyACommittedImportGrantedAfterItsCommit) {
   Store store;
   MigrationTarget target(&store, Limits());
-  const MoveFence fence{3, 10};
+  const Fence fence{3, 10};
   ASSERT_TRUE(target.Begin(fence, 1, {kMoved}, kSlots).ok());
   std::vector<MigrationEntry> entries(1);
   entries[0].key = KeyOf(kMoved, 0);

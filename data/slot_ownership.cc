@@ -240,7 +240,7 @@ Status SlotOwnership::Refresh(int64_t map_version) {
   return Status::OK();
 }
 
-Status SlotOwnership::Fence(int64_t epoch, int64_t map_version,
+Status SlotOwnership::Judge(int64_t epoch, int64_t map_version,
                             std::shared_ptr<const State>* state) {
   DKV_RETURN_NOT_OK(CheckEpoch(epoch));
   *state = Snapshot();
@@ -286,14 +286,14 @@ Status SlotOwnership::CheckSlot(const State& state, Slot slot) const {
 
 Status SlotOwnership::Check(int64_t epoch, int64_t map_version, Slot slot) {
   std::shared_ptr<const State> state;
-  DKV_RETURN_NOT_OK(Fence(epoch, map_version, &state));
+  DKV_RETURN_NOT_OK(Judge(epoch, map_version, &state));
   return CheckSlot(*state, slot);
 }
 
 Status SlotOwnership::CheckKey(int64_t epoch, int64_t map_version, std::string_view key,
                                Slot* slot) {
   std::shared_ptr<const State> state;
-  DKV_RETURN_NOT_OK(Fence(epoch, map_version, &state));
+  DKV_RETURN_NOT_OK(Judge(epoch, map_version, &state));
   const int32_t slot_count = state->map.slot_count();
   if (slot_count == 0) {
     return Status::WrongNode("data node " + state->node_id + " has no slot map yet");
@@ -305,7 +305,7 @@ Status SlotOwnership::CheckKey(int64_t epoch, int64_t map_version, std::string_v
 Result<SlotOwnership::Batch> SlotOwnership::FenceBatch(int64_t epoch, int64_t map_version) {
   Batch batch;
   batch.owner_ = this;
-  Status s = Fence(epoch, map_version, &batch.state_);
+  Status s = Judge(epoch, map_version, &batch.state_);
   if (s.IsWrongNode()) {
     batch.route_ = std::move(s);
   } else if (!s.ok()) {

@@ -161,7 +161,7 @@ class SlotOwnership {
   // Raises the highest epoch seen to `epoch`; false when it was not higher.
   bool RaiseEpoch(int64_t epoch);
   // Steps 1-2 and the stale-route half of 3; *state is what the slot is then checked against.
-  Status Fence(int64_t epoch, int64_t map_version, std::shared_ptr<const State>* state)
+  Status Judge(int64_t epoch, int64_t map_version, std::shared_ptr<const State>* state)
       EXCLUDES(read_mu_);
   Status CheckSlot(const State& state, Slot slot) const;
   Status Refresh(int64_t map_version) EXCLUDES(read_mu_);

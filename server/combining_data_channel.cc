@@ -3,14 +3,6 @@
 #include <utility>
 
 namespace dkv::server {
-namespace {
-
-bool SameFence(const Fence& a, const Fence& b) {
-  return a.epoch == b.epoch && a.map_version == b.map_version;
-}
-
-}  // namespace
-
 CombiningDataChannel::CombiningDataChannel(std::shared_ptr<DataChannel> inner, int max_in_flight)
     : inner_(std::move(inner)),
       combiner_([this](const CallCombiner::Batch& batch) { Send(batch); },
@@ -19,7 +11,7 @@ CombiningDataChannel::CombiningDataChannel(std::shared_ptr<DataChannel> inner, i
                   const Call& call = static_cast<const Call&>(next);
                   load->items += 1;
                   load->bytes += call.key->size() + call.value->size();
-                  return SameFence(static_cast<const Call&>(first).fence, call.fence) &&
+                  return static_cast<const Call&>(first).fence == call.fence &&
                          load->items <= kMaxBatchOps && load->bytes <= kMaxBatchBytes;
                 },
                 max_in_flight) {}

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "common/fence.h"
 #include "common/host_port.h"
 #include "common/op.h"
 #include "common/slot.h"
@@ -18,12 +19,6 @@
 #include "dkv/status.h"
 
 namespace dkv::server {
-
-// What fences a master->data call: the caller's epoch and the slot map version it routed with.
-struct Fence {
-  int64_t epoch = 0;
-  int64_t map_version = 0;
-};
 
 struct DataNodeStats {
   int32_t slots = 0;
