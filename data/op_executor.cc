@@ -9,8 +9,8 @@
 #include <utility>
 
 #include "common/logging.h"
+#include "common/redis_number.h"
 #include "data/glob_match.h"
-#include "data/redis_number.h"
 
 namespace dkv::data {
 
