@@ -2,39 +2,11 @@
 
 #include <algorithm>
 
+#include "common/op_validation.h"
 #include "common/slot.h"
 
 namespace dkv::server {
 namespace {
-
-// What Execute checks before sending anything.
-Status CheckOp(const Op& op, const Limits& limits) {
-  if (op.db < 0 || op.db >= kDatabases) {
-    return Status::InvalidArgument("db " + std::to_string(op.db) + " is out of range 0.." +
-                                   std::to_string(kDatabases - 1));
-  }
-  if (op.code == OpCode::kMSetNx) {
-    if (op.args.empty() || op.args.size() % 2 != 0) {
-      return Status::InvalidArgument("MSETNX needs key/value pairs");
-    }
-    for (size_t i = 0; i < op.args.size(); i += 2) {
-      DKV_RETURN_NOT_OK(CheckKey(op.args[i], limits));
-      DKV_RETURN_NOT_OK(CheckValue(op.args[i + 1], limits));
-    }
-    return Status::OK();
-  }
-  if (RoutingOf(op.code) != OpRouting::kByKey) return Status::OK();
-  DKV_RETURN_NOT_OK(CheckKey(op.key, limits));
-  DKV_RETURN_NOT_OK(CheckValue(op.value, limits));
-  // An empty SETRANGE changes nothing (Redis answers the length), whatever the offset.
-  if (op.code == OpCode::kSetRange && op.arg1 >= 0 && !op.value.empty() &&
-      static_cast<uint64_t>(op.arg1) + op.value.size() > limits.max_value_bytes) {
-    return Status::ValueTooLarge(
-        "SETRANGE would make the value " + std::to_string(op.arg1 + op.value.size()) +
-        " bytes, over the limit of " + std::to_string(limits.max_value_bytes));
-  }
-  return Status::OK();
-}
 
 // A refusal that a newer routing table may cure.
 bool IsReroutable(const Reply& reply) {
@@ -231,7 +203,7 @@ std::vector<Reply> Router::Execute(std::vector<Op> ops) {
   std::vector<std::pair<size_t, Op>> todo;
   todo.reserve(ops.size());
   for (size_t i = 0; i < ops.size(); ++i) {
-    Status s = CheckOp(ops[i], limits_);
+    Status s = ValidateOp(ops[i], limits_);
     if (!s.ok()) {
       batch.Answer(i, Reply::Failed(s));
       continue;
