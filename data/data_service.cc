@@ -18,38 +18,14 @@ void ThrowIfError(const Status& status) {
 
 }  // namespace
 
-void DataService::get(rpc::GetReply& reply, const rpc::Fence& fence, const std::string& key) {
-  ThrowIfError(CheckKey(key, limits_));
-  Slot slot = 0;
-  ThrowIfError(ownership_->CheckKey(fence.epoch, fence.map_version, key, &slot));
-  ThrowIfError(store_->Get(slot, key, &reply.found, &reply.value));
-}
-
-Status DataService::Put(const rpc::Fence& fence, const std::string& key, const std::string& value) {
-  DKV_RETURN_NOT_OK(CheckKey(key, limits_));
-  DKV_RETURN_NOT_OK(CheckValue(value, limits_));
-  Slot slot = 0;
-  DKV_RETURN_NOT_OK(ownership_->CheckKey(fence.epoch, fence.map_version, key, &slot));
-  // One copy: Thrift hands the value over as a const reference to its own request object.
-  return store_->Set(slot, key, value);
-}
-
-void DataService::put(const rpc::Fence& fence, const std::string& key, const std::string& value) {
-  ThrowIfError(Put(fence, key, value));
-}
-
-bool DataService::remove(const rpc::Fence& fence, const std::string& key) {
-  ThrowIfError(CheckKey(key, limits_));
-  Slot slot = 0;
-  ThrowIfError(ownership_->CheckKey(fence.epoch, fence.map_version, key, &slot));
-  bool existed = false;
-  ThrowIfError(store_->Remove(slot, key, &existed));
-  return existed;
-}
-
 void DataService::unsafe_put(const rpc::Fence& fence, const std::string& key,
                              const std::string& value) {
-  Status s = Put(fence, key, value);
+  std::vector<Op> ops(1);
+  ops[0].code = OpCode::kSet;  // a plain SET: no condition, and any TTL the key had is gone
+  ops[0].key = key;
+  ops[0].value = value;
+  Result<std::vector<Reply>> replies = Execute(rpc::FromThrift(fence), ops);
+  const Status s = replies.ok() ? replies->front().ToStatus() : replies.status();
   if (!s.ok()) DKV_LOG(DEBUG) << "unsafe_put refused: " << s.ToString();
 }
 
@@ -64,19 +40,26 @@ void DataService::stats(rpc::DataNodeStats& stats) {
 
 void DataService::execute(std::vector<rpc::Reply>& replies, const rpc::Fence& fence,
                           const std::vector<rpc::Op>& ops) {
-  Result<SlotOwnership::Batch> batch = ownership_->FenceBatch(fence.epoch, fence.map_version);
-  ThrowIfError(batch.status());
-  replies.clear();
+  std::vector<Op> batch;
+  batch.reserve(ops.size());
+  // Copies: Thrift hands the request over as a const reference.
+  for (const rpc::Op& wire : ops) batch.push_back(rpc::FromThrift(rpc::Op(wire)));
+  Result<std::vector<Reply>> executed = Execute(rpc::FromThrift(fence), batch);
+  ThrowIfError(executed.status());
+  replies = rpc::ToThrift(std::move(*executed));
+}
+
+Result<std::vector<Reply>> DataService::Execute(const Fence& fence, const std::vector<Op>& ops) {
+  DKV_ASSIGN_OR_RETURN(SlotOwnership::Batch batch, ownership_->FenceBatch(fence));
+  std::vector<Reply> replies;
   replies.reserve(ops.size());
   std::vector<Slot> slots;
   // Slots an op of this batch was refused on with MOVING. The master sends such an op again later,
   // so every later op on those slots is refused too: none may run before it (a pipelined SET then
   // GET would read the old value; a write let through after the pause ended would be overwritten).
   std::unordered_set<Slot> moving;
-  for (const rpc::Op& wire : ops) {
-    // A copy: Thrift hands the request over as a const reference.
-    const Op op = rpc::FromThrift(rpc::Op(wire));
-    Status owned = SlotsOf(*batch, op, &slots);
+  for (const Op& op : ops) {
+    Status owned = SlotsOf(batch, op, &slots);
     for (Slot slot : slots) {
       if (owned.ok() && moving.count(slot) != 0) {
         owned = Status::Moving("slot " + std::to_string(slot) +
@@ -85,8 +68,9 @@ void DataService::execute(std::vector<rpc::Reply>& replies, const rpc::Fence& fe
     }
     Reply reply = owned.ok() ? executor_.Execute(op, slots) : Reply::Failed(owned);
     if (reply.error == Status::Code::kMoving) moving.insert(slots.begin(), slots.end());
-    replies.push_back(rpc::ToThrift(std::move(reply)));
+    replies.push_back(std::move(reply));
   }
+  return replies;
 }
 
 Status DataService::SlotsOf(const SlotOwnership::Batch& batch, const Op& op,
@@ -133,7 +117,9 @@ void ToThrift(const MigrationProgress& p, rpc::MigrationStatus* status) {
 void DataService::migrate_slots(const rpc::Fence& fence, int64_t migration_id,
                                 const std::vector<int32_t>& slots, const std::string& target_id,
                                 const std::string& target_address) {
-  for (int32_t slot : slots) ThrowIfError(ownership_->Check(fence.epoch, fence.map_version, slot));
+  Result<SlotOwnership::Batch> batch = ownership_->FenceBatch(rpc::FromThrift(fence));
+  ThrowIfError(batch.status());
+  for (int32_t slot : slots) ThrowIfError(batch->CheckSlot(slot));
   if (target_id == ownership_->GetSummary().node_id) {
     ThrowIfError(
         Status::InvalidArgument("migrate_slots: the target " + target_id + " is this node"));

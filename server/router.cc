@@ -18,6 +18,18 @@ Reply StaleRouting(const Status& s) {
   return Reply::Failed(Status::Unavailable("this master's routing is stale: " + s.ToString()));
 }
 
+Op KeyOp(OpCode code, const std::string& key, const std::string& value = std::string()) {
+  Op op;
+  op.code = code;
+  op.key = key;
+  op.value = value;
+  return op;
+}
+
+// A MOVING slot may also resume on its old owner (an aborted move) without a new table: an op
+// refused MOVING looks again after this long even if none came.
+constexpr std::chrono::milliseconds kMovingRecheck{20};
+
 }  // namespace
 
 Router::Router(Limits limits, DataChannelFactory factory,
@@ -62,32 +74,6 @@ void Router::WaitForNewerTable(const std::shared_ptr<const Table>& seen,
                                std::chrono::steady_clock::time_point until) {
   MutexLock l(&mu_);
   while (table_ == seen && table_changed_.WaitUntil(until)) {
-  }
-}
-
-template <typename Call>
-auto Router::Route(const std::string& key, Call call) -> decltype(call(std::declval<Target&>())) {
-  // A MOVING slot may also resume on its old owner (an aborted move) without a new table: look
-  // again after a short while even if none came.
-  constexpr std::chrono::milliseconds kMovingRecheck{20};
-  const auto deadline = std::chrono::steady_clock::now() + stale_route_wait_;
-  for (;;) {
-    auto target = Locate(key);
-    if (!target.ok()) return target.status();
-    auto result = call(*target);
-    Status s = StatusOf(result);
-    const auto now = std::chrono::steady_clock::now();
-    if ((s.IsWrongNode() || s.IsMoving()) && now < deadline) {
-      // The data node saw a newer slot map than the one we routed with (the master is installing
-      // it right now), or the slot's move is in its final step: route again by the newer table.
-      WaitForNewerTable(target->table,
-                        s.IsMoving() ? std::min(deadline, now + kMovingRecheck) : deadline);
-      continue;
-    }
-    if (s.IsWrongNode() || s.IsStaleEpoch() || s.IsMoving()) {
-      return Status::Unavailable("this master's routing is stale: " + s.ToString());
-    }
-    return result;
   }
 }
 
@@ -217,12 +203,21 @@ std::vector<Reply> Router::Execute(std::vector<Op> ops) {
     NodeCalls calls;
     for (auto& [index, op] : todo) Place(table.get(), index, std::move(op), &calls, &batch);
     todo.clear();
-    // Every request goes out before any reply is awaited: the nodes work in parallel.
-    for (auto& [id, call] : calls)
-      call.pending = call.channel->StartExecute(table->fence, call.ops);
-    const bool may_retry = std::chrono::steady_clock::now() < deadline;
+    if (calls.size() == 1) {
+      // Nothing else to send meanwhile: the channel may combine this call with other threads'.
+      NodeCall& call = calls.begin()->second;
+      call.replies = call.channel->Execute(table->fence, call.ops);
+    } else {
+      // Every request goes out before any reply is awaited: the nodes work in parallel.
+      for (auto& [id, call] : calls)
+        call.pending = call.channel->StartExecute(table->fence, call.ops);
+      for (auto& [id, call] : calls) call.replies = call.pending->Wait();
+    }
+    const auto now = std::chrono::steady_clock::now();
+    const bool may_retry = now < deadline;
+    bool moving = false;
     for (auto& [id, call] : calls) {
-      auto replies = call.pending->Wait();
+      Result<std::vector<Reply>>& replies = call.replies;
       if (replies.ok() && replies->size() != call.ops.size()) {
         replies =
             Status::Internal("data node " + id + " answered " + std::to_string(replies->size()) +
@@ -237,35 +232,50 @@ std::vector<Reply> Router::Execute(std::vector<Op> ops) {
           continue;
         }
         Reply& reply = (*replies)[j];
-        if (IsReroutable(reply) && !call.pinned[j] && may_retry) {
+        const bool reroutable = IsReroutable(reply) && !call.pinned[j];
+        if (reroutable && may_retry) {
           // The node knows a newer slot map, or the slot is being moved: route it again once the
           // master installs the newer table. The part stays counted in the batch.
+          moving = moving || *reply.error == Status::Code::kMoving;
           todo.emplace_back(index, std::move(call.ops[j]));
           continue;
         }
-        if (reply.error && *reply.error == Status::Code::kWrongNode) {
+        if (reroutable || (reply.error && *reply.error == Status::Code::kWrongNode)) {
           batch.Merge(index, StaleRouting(reply.ToStatus()));
           continue;
         }
         batch.Merge(index, std::move(reply));
       }
     }
-    if (!todo.empty()) WaitForNewerTable(table, deadline);
+    if (!todo.empty()) {
+      WaitForNewerTable(table, moving ? std::min(deadline, now + kMovingRecheck) : deadline);
+    }
   }
   return batch.TakeReplies();
 }
 
+Result<Reply> Router::ExecuteOne(Op op) {
+  std::vector<Op> ops;
+  ops.push_back(std::move(op));
+  Reply reply = std::move(Execute(std::move(ops)).front());
+  DKV_RETURN_NOT_OK(reply.ToStatus());
+  return reply;
+}
+
 Result<std::optional<std::string>> Router::Get(const std::string& key) {
-  return Route(key, [&](Target& t) { return t.channel->Get(t.table->fence, key); });
+  DKV_ASSIGN_OR_RETURN(Reply reply, ExecuteOne(KeyOp(OpCode::kGet, key)));
+  if (reply.type != Reply::Type::kBulk) return std::optional<std::string>();
+  return std::optional<std::string>(std::move(reply.str));
 }
 
 Status Router::Set(const std::string& key, const std::string& value) {
-  DKV_RETURN_NOT_OK(CheckValue(value, limits_));
-  return Route(key, [&](Target& t) { return t.channel->Put(t.table->fence, key, value); });
+  // A plain SET: no condition, and any TTL the key had is gone.
+  return ExecuteOne(KeyOp(OpCode::kSet, key, value)).status();
 }
 
 Result<bool> Router::Remove(const std::string& key) {
-  return Route(key, [&](Target& t) { return t.channel->Remove(t.table->fence, key); });
+  DKV_ASSIGN_OR_RETURN(Reply reply, ExecuteOne(KeyOp(OpCode::kDel, key)));
+  return reply.integer == 1;
 }
 
 void Router::UnsafeSet(const std::string& key, const std::string& value) {

@@ -49,25 +49,6 @@ class ThriftDataChannel : public DataChannel {
 
   const HostPort& address() const override { return pool_.address(); }
 
-  Result<std::optional<std::string>> Get(const Fence& fence, const std::string& key) override {
-    rpc::GetReply reply;
-    DKV_RETURN_NOT_OK(
-        pool_.Call([&](rpc::DataNodeClient& c) { c.get(reply, rpc::ToThrift(fence), key); }));
-    if (!reply.found) return std::optional<std::string>();
-    return std::optional<std::string>(std::move(reply.value));
-  }
-
-  Status Put(const Fence& fence, const std::string& key, const std::string& value) override {
-    return pool_.Call([&](rpc::DataNodeClient& c) { c.put(rpc::ToThrift(fence), key, value); });
-  }
-
-  Result<bool> Remove(const Fence& fence, const std::string& key) override {
-    bool existed = false;
-    DKV_RETURN_NOT_OK(
-        pool_.Call([&](rpc::DataNodeClient& c) { existed = c.remove(rpc::ToThrift(fence), key); }));
-    return existed;
-  }
-
   std::unique_ptr<PendingExecute> StartExecute(const Fence& fence,
                                                const std::vector<Op>& ops) override {
     std::vector<rpc::Op> wire;

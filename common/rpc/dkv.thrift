@@ -258,9 +258,7 @@ struct DataNodeStats {
 // refuses it with WRONG_NODE unless it owns that slot under slot map version fence.map_version, and
 // with STALE_EPOCH if fence.epoch is below the highest epoch it has seen.
 service DataNode {
-  GetReply get(1: Fence fence, 2: binary key) throws (1: DkvError error),
-  void put(1: Fence fence, 2: binary key, 3: binary value) throws (1: DkvError error),
-  bool remove(1: Fence fence, 2: binary key) throws (1: DkvError error),
+  // A SET of key to value in db 0, executed as a batch of that one op; no reply, no error report.
   oneway void unsafe_put(1: Fence fence, 2: binary key, 3: binary value),
   DataNodeStats stats() throws (1: DkvError error),
   // Commands in order, replies[i] answers ops[i]; an op on a slot this node does not own (or
