@@ -224,6 +224,8 @@ struct RebalanceReply {
 
 // Served by dkv-server. Only the master serves; a standby throws NOT_MASTER with the master's address.
 // (Thrift reserves the word "set", so the IDL says put/unsafe_put for the API's Set/UnsafeSet.)
+// get, put and remove are one-op executes (GET, SET, DEL in db 0) kept for clients that call them;
+// dkv's client library sends execute.
 service Dkv {
   GetReply get(1: binary key) throws (1: DkvError error),
   void put(1: binary key, 2: binary value) throws (1: DkvError error),
