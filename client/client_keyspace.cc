@@ -37,13 +37,6 @@ Result<int64_t> ExpireAtMs(const char* op, std::chrono::milliseconds ttl) {
   return now + ttl.count();
 }
 
-Op KeyOp(OpCode code, std::string_view key) {
-  Op op;
-  op.code = code;
-  op.key = std::string(key);
-  return op;
-}
-
 // A reply of the wrong shape is a bug on the far side.
 Status Unexpected(const char* op, const Reply& reply) {
   return Status::Internal(std::string(op) + ": unexpected reply of type " +

@@ -108,12 +108,10 @@ class CombiningMasterStubTest : public ::testing::Test {
   // else its op's refusal; *reply gets the reply.
   Status One(OpCode code, const std::string& key, Reply* reply = nullptr,
              milliseconds timeout = milliseconds(5000), std::string* hint = nullptr) {
-    std::vector<Op> ops(1);
-    ops[0].code = code;
-    ops[0].key = key;
     std::vector<Reply> replies;
     std::string ignored;
-    DKV_RETURN_NOT_OK(stub_->Execute(ops, &replies, timeout, hint ? hint : &ignored));
+    DKV_RETURN_NOT_OK(
+        stub_->Execute({KeyOp(code, key)}, &replies, timeout, hint ? hint : &ignored));
     if (replies.size() != 1) return Status::Internal("not one reply");
     if (reply) *reply = replies[0];
     return replies[0].ToStatus();

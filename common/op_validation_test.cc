@@ -9,14 +9,6 @@
 namespace dkv {
 namespace {
 
-Op KeyOp(OpCode code, std::string key, std::string value = "") {
-  Op op;
-  op.code = code;
-  op.key = std::move(key);
-  op.value = std::move(value);
-  return op;
-}
-
 const Limits kLimits{8, 16};
 
 TEST(OpValidationTest, KeyOpsWithinTheLimitsPass) {

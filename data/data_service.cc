@@ -20,11 +20,9 @@ void ThrowIfError(const Status& status) {
 
 void DataService::unsafe_put(const rpc::Fence& fence, const std::string& key,
                              const std::string& value) {
-  std::vector<Op> ops(1);
-  ops[0].code = OpCode::kSet;  // a plain SET: no condition, and any TTL the key had is gone
-  ops[0].key = key;
-  ops[0].value = value;
-  Result<std::vector<Reply>> replies = Execute(rpc::FromThrift(fence), ops);
+  // A plain SET: no condition, and any TTL the key had is gone.
+  Result<std::vector<Reply>> replies =
+      Execute(rpc::FromThrift(fence), {KeyOp(OpCode::kSet, key, value)});
   const Status s = replies.ok() ? replies->front().ToStatus() : replies.status();
   if (!s.ok()) DKV_LOG(DEBUG) << "unsafe_put refused: " << s.ToString();
 }

@@ -20,14 +20,6 @@ rpc::Fence MakeFence(int64_t epoch, int64_t version) {
 
 std::vector<rpc::Op> ToWire(std::vector<Op> ops) { return rpc::ToThrift(std::move(ops)); }
 
-Op KeyOp(OpCode code, std::string key, std::string value = "") {
-  Op op;
-  op.code = code;
-  op.key = std::move(key);
-  op.value = std::move(value);
-  return op;
-}
-
 // The handler over a real SlotOwnership and Store, with an in-memory coordinator: no network.
 class DataServiceTest : public ::testing::Test {
  protected:

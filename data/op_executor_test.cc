@@ -14,14 +14,6 @@ namespace {
 
 constexpr int32_t kSlotCount = 16;
 
-Op KeyOp(OpCode code, std::string key, std::string value = "") {
-  Op op;
-  op.code = code;
-  op.key = std::move(key);
-  op.value = std::move(value);
-  return op;
-}
-
 void ExpectBulk(const Reply& r, const std::string& bytes) {
   EXPECT_EQ(r.type, Reply::Type::kBulk) << r.str;
   EXPECT_EQ(r.str, bytes);

@@ -102,14 +102,6 @@ class RecordingChannel : public DataChannel {
   std::vector<Executed> executed_ GUARDED_BY(mu_);
 };
 
-Op KeyOp(OpCode code, std::string key, std::string value = "") {
-  Op op;
-  op.code = code;
-  op.key = std::move(key);
-  op.value = std::move(value);
-  return op;
-}
-
 class CombiningDataChannelTest : public ::testing::Test {
  protected:
   // One batch in flight at a time, so that calls made while it is held all queue.

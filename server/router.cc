@@ -18,14 +18,6 @@ Reply StaleRouting(const Status& s) {
   return Reply::Failed(Status::Unavailable("this master's routing is stale: " + s.ToString()));
 }
 
-Op KeyOp(OpCode code, const std::string& key, const std::string& value = std::string()) {
-  Op op;
-  op.code = code;
-  op.key = key;
-  op.value = value;
-  return op;
-}
-
 // A MOVING slot may also resume on its old owner (an aborted move) without a new table: an op
 // refused MOVING looks again after this long even if none came.
 constexpr std::chrono::milliseconds kMovingRecheck{20};

@@ -28,11 +28,7 @@ class FakeChannel : public DataChannel {
   }
   void UnsafePut(const Fence& f, const std::string& key, const std::string& value) override {
     last_fence = f;
-    Op op;
-    op.code = OpCode::kSet;
-    op.key = key;
-    op.value = value;
-    (void)ExecuteOne(op);
+    (void)ExecuteOne(KeyOp(OpCode::kSet, key, value));
   }
   Result<DataNodeStats> Stats(std::chrono::milliseconds) override {
     return DataNodeStats{0, static_cast<int64_t>(data.size())};
