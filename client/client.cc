@@ -87,52 +87,6 @@ Status Client::Impl::CheckSizes(std::string_view key, const std::string_view* va
   return value ? CheckValue(*value, limits) : Status::OK();
 }
 
-Result<std::optional<std::string>> Client::Impl::Get(std::string_view key,
-                                                     std::chrono::milliseconds timeout) {
-  DKV_RETURN_NOT_OK(CheckSizes(key, nullptr));
-  if (options_.db != 0) {
-    Op op;
-    op.code = OpCode::kGet;
-    op.key = std::string(key);
-    DKV_ASSIGN_OR_RETURN(Reply reply, ExecuteOne("get", std::move(op), timeout));
-    if (reply.type == Reply::Type::kNil) return std::optional<std::string>();
-    return std::optional<std::string>(std::move(reply.str));
-  }
-  std::optional<std::string> value;
-  DKV_RETURN_NOT_OK(caller_.Run("get", Resolve(timeout),
-                                [&](MasterStub& m, std::chrono::milliseconds t, std::string* h) {
-                                  return m.Get(key, &value, t, h);
-                                }));
-  return value;
-}
-
-Status Client::Impl::Set(std::string_view key, std::string_view value,
-                         std::chrono::milliseconds timeout) {
-  DKV_RETURN_NOT_OK(CheckSizes(key, &value));
-  if (options_.db != 0) return Set(key, value, SetOptions(), timeout).status();
-  return caller_.Run("set", Resolve(timeout),
-                     [&](MasterStub& m, std::chrono::milliseconds t, std::string* h) {
-                       return m.Put(key, value, t, h);
-                     });
-}
-
-Result<bool> Client::Impl::Remove(std::string_view key, std::chrono::milliseconds timeout) {
-  DKV_RETURN_NOT_OK(CheckSizes(key, nullptr));
-  if (options_.db != 0) {
-    Op op;
-    op.code = OpCode::kDel;
-    op.key = std::string(key);
-    DKV_ASSIGN_OR_RETURN(Reply reply, ExecuteOne("remove", std::move(op), timeout));
-    return reply.integer == 1;
-  }
-  bool existed = false;
-  DKV_RETURN_NOT_OK(caller_.Run("remove", Resolve(timeout),
-                                [&](MasterStub& m, std::chrono::milliseconds t, std::string* h) {
-                                  return m.Remove(key, &existed, t, h);
-                                }));
-  return existed;
-}
-
 void Client::Impl::UnsafeSet(std::string_view key, std::string_view value,
                              std::chrono::milliseconds timeout) {
   // By definition nobody learns whether this worked: the status is dropped on purpose.

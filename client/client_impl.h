@@ -2,10 +2,10 @@
 // session (Coordinator), the MasterFinder, this client's registration in clients/ and the
 // RetryingCaller; the public methods forward here.
 //
-// Get/Set/Remove/UnsafeSet in db 0 use the stub's Get/Put/Remove/UnsafePut; every other keyspace
-// operation, and those in another db, go through its Execute (client_keyspace.cc). The stubs
-// Client::Connect makes send the single-key calls that threads make at the same time as one
-// Dkv.execute (CombiningMasterStub); unsafe_put keeps its own oneway RPC. The asynchronous calls
+// Every keyspace operation, Get/Set/Remove as one-op batches among them, goes through the stub's
+// Execute (client_keyspace.cc); only UnsafeSet in db 0 keeps its own oneway RPC (UnsafePut). The
+// stubs Client::Connect makes send the calls that threads make at the same time as one
+// Dkv.execute (CombiningMasterStub). The asynchronous calls
 // are queued on an AsyncCaller, whose thread sends them as Dkv.execute batches through the same
 // RetryingCaller (SendAsync).
 //

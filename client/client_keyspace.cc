@@ -1,8 +1,8 @@
-// Client::Impl's keyspace operations (SET with options, TTL, EXPIRE, PERSIST, INCRBY, APPEND,
-// MGET, MSET, SCAN): each builds Ops (common/op.h), runs them in one Dkv.execute call through the
-// RetryingCaller, and reads the Redis-shaped Replies back into the public types. The asynchronous
-// calls (GetAsync, ... MSetAsync) build their Ops alike, queue them on the AsyncCaller, and read
-// the replies the same way in their callbacks.
+// Client::Impl's keyspace operations (GET, SET, DEL, SET with options, TTL, EXPIRE, PERSIST,
+// INCRBY, APPEND, MGET, MSET, SCAN): each builds Ops (common/op.h), runs them in one Dkv.execute
+// call through the RetryingCaller, and reads the Redis-shaped Replies back into the public types.
+// The asynchronous calls (GetAsync, ... MSetAsync) build their Ops alike, queue them on the
+// AsyncCaller, and read the replies the same way in their callbacks.
 #include <algorithm>
 #include <chrono>
 #include <iterator>
@@ -37,13 +37,6 @@ Result<int64_t> ExpireAtMs(const char* op, std::chrono::milliseconds ttl) {
   return now + ttl.count();
 }
 
-Op KeyOp(OpCode code, std::string_view key) {
-  Op op;
-  op.code = code;
-  op.key = std::string(key);
-  return op;
-}
-
 // A reply of the wrong shape is a bug on the far side.
 Status Unexpected(const char* op, const Reply& reply) {
   return Status::Internal(std::string(op) + ": unexpected reply of type " +
@@ -64,6 +57,13 @@ Result<int64_t> IntegerOf(const char* op, std::string_view key, const Reply& rep
   if (reply.type == Reply::Type::kError) return RedisError(op, key, reply);
   if (reply.type != Reply::Type::kInteger) return Unexpected(op, reply);
   return reply.integer;
+}
+
+// GET's value, from its reply.
+Result<std::optional<std::string>> ValueOf(Reply& reply) {
+  if (reply.type == Reply::Type::kNil) return std::optional<std::string>();
+  if (reply.type != Reply::Type::kBulk) return Unexpected("get", reply);
+  return std::optional<std::string>(std::move(reply.str));
 }
 
 // The Status of the first op the master did not execute (Reply::error); OK when it executed all.
@@ -133,6 +133,25 @@ Result<Reply> Client::Impl::ExecuteOne(const char* op, Op one, std::chrono::mill
   ops.push_back(std::move(one));
   DKV_ASSIGN_OR_RETURN(std::vector<Reply> replies, Execute(op, std::move(ops), timeout));
   return std::move(replies.front());
+}
+
+Result<std::optional<std::string>> Client::Impl::Get(std::string_view key,
+                                                     std::chrono::milliseconds timeout) {
+  DKV_RETURN_NOT_OK(CheckSizes(key, nullptr));
+  DKV_ASSIGN_OR_RETURN(Reply reply, ExecuteOne("get", KeyOp(OpCode::kGet, key), timeout));
+  return ValueOf(reply);
+}
+
+Status Client::Impl::Set(std::string_view key, std::string_view value,
+                         std::chrono::milliseconds timeout) {
+  // A plain SET: no condition, and any TTL the key had is gone.
+  return Set(key, value, SetOptions(), timeout).status();
+}
+
+Result<bool> Client::Impl::Remove(std::string_view key, std::chrono::milliseconds timeout) {
+  DKV_RETURN_NOT_OK(CheckSizes(key, nullptr));
+  DKV_ASSIGN_OR_RETURN(Reply reply, ExecuteOne("remove", KeyOp(OpCode::kDel, key), timeout));
+  return reply.integer == 1;
 }
 
 Result<int32_t> Client::Impl::SlotCount(std::chrono::milliseconds timeout) {
@@ -320,14 +339,9 @@ void Client::Impl::GetAsync(std::string_view key,
   std::vector<Op> ops;
   ops.push_back(KeyOp(OpCode::kGet, key));
   SubmitAsync(CheckSizes(key, nullptr), std::move(ops), timeout,
-              Deliver(std::move(done),
-                      [](const std::vector<Op>&,
-                         std::vector<Reply> replies) -> Result<std::optional<std::string>> {
-                        Reply& reply = replies.front();
-                        if (reply.type == Reply::Type::kNil) return std::optional<std::string>();
-                        if (reply.type != Reply::Type::kBulk) return Unexpected("get", reply);
-                        return std::optional<std::string>(std::move(reply.str));
-                      }));
+              Deliver(std::move(done), [](const std::vector<Op>&, std::vector<Reply> replies) {
+                return ValueOf(replies.front());
+              }));
 }
 
 void Client::Impl::SetAsync(std::string_view key, std::string_view value,

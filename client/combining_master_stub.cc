@@ -19,56 +19,11 @@ CombiningMasterStub::CombiningMasterStub(std::unique_ptr<MasterStub> inner, int 
           },
           max_in_flight) {}
 
-Result<Reply> CombiningMasterStub::CombineOne(OpCode code, std::string_view key,
-                                              std::string_view value,
-                                              std::chrono::milliseconds timeout,
-                                              std::string* master_hint) {
-  std::vector<Op> ops(1);
-  ops[0].code = code;
-  ops[0].key = std::string(key);
-  ops[0].value = std::string(value);
-  std::vector<Reply> replies;
-  DKV_RETURN_NOT_OK(Combine(ops, /*single_key=*/true, timeout, master_hint, &replies));
-  DKV_RETURN_NOT_OK(replies[0].ToStatus());
-  return std::move(replies[0]);
-}
-
-Status CombiningMasterStub::Get(std::string_view key, std::optional<std::string>* value,
-                                std::chrono::milliseconds timeout, std::string* master_hint) {
-  DKV_ASSIGN_OR_RETURN(Reply reply, CombineOne(OpCode::kGet, key, {}, timeout, master_hint));
-  if (reply.type == Reply::Type::kBulk) {
-    *value = std::move(reply.str);
-  } else {
-    value->reset();
-  }
-  return Status::OK();
-}
-
-Status CombiningMasterStub::Put(std::string_view key, std::string_view value,
-                                std::chrono::milliseconds timeout, std::string* master_hint) {
-  // A plain SET: no condition, and any TTL the key had is gone, as with the put RPC.
-  return CombineOne(OpCode::kSet, key, value, timeout, master_hint).status();
-}
-
-Status CombiningMasterStub::Remove(std::string_view key, bool* existed,
-                                   std::chrono::milliseconds timeout, std::string* master_hint) {
-  DKV_ASSIGN_OR_RETURN(Reply reply, CombineOne(OpCode::kDel, key, {}, timeout, master_hint));
-  *existed = reply.integer == 1;
-  return Status::OK();
-}
-
 Status CombiningMasterStub::Execute(const std::vector<Op>& ops, std::vector<Reply>* replies,
                                     std::chrono::milliseconds timeout, std::string* master_hint) {
   if (ops.empty()) return inner_->Execute(ops, replies, timeout, master_hint);
-  return Combine(ops, /*single_key=*/false, timeout, master_hint, replies);
-}
-
-Status CombiningMasterStub::Combine(const std::vector<Op>& ops, bool single_key,
-                                    std::chrono::milliseconds timeout, std::string* master_hint,
-                                    std::vector<Reply>* replies) {
   Call call;
   call.ops = &ops;
-  call.single_key = single_key;
   call.deadline = std::chrono::steady_clock::now() + timeout;
   for (const Op& op : ops) call.bytes += op.key.size() + op.value.size();
   combiner_.Run(&call);
@@ -80,7 +35,12 @@ Status CombiningMasterStub::Combine(const std::vector<Op>& ops, bool single_key,
 }
 
 void CombiningMasterStub::Send(const CallCombiner::Batch& batch) {
-  if (batch.size() == 1) return SendAlone(static_cast<Call*>(batch.front()));
+  if (batch.size() == 1) {
+    Call* call = static_cast<Call*>(batch.front());
+    call->status = inner_->Execute(*call->ops, &call->replies,
+                                   Deadline(call->deadline).RemainingForCall(), &call->master_hint);
+    return;
+  }
   std::vector<Op> ops;
   auto deadline = static_cast<Call*>(batch.front())->deadline;
   for (CallCombiner::Call* c : batch) {
@@ -109,35 +69,6 @@ void CombiningMasterStub::Send(const CallCombiner::Batch& batch) {
                            std::make_move_iterator(replies.begin() + next + count));
     next += count;
   }
-}
-
-void CombiningMasterStub::SendAlone(Call* call) {
-  const Op& op = call->ops->front();
-  const std::chrono::milliseconds timeout = Deadline(call->deadline).RemainingForCall();
-  if (!call->single_key) {
-    call->status = inner_->Execute(*call->ops, &call->replies, timeout, &call->master_hint);
-    return;
-  }
-  Reply reply;
-  switch (op.code) {
-    case OpCode::kGet: {
-      std::optional<std::string> value;
-      call->status = inner_->Get(op.key, &value, timeout, &call->master_hint);
-      if (value) reply = Reply::Bulk(std::move(*value));
-      break;
-    }
-    case OpCode::kSet:
-      call->status = inner_->Put(op.key, op.value, timeout, &call->master_hint);
-      reply = Reply::Ok();
-      break;
-    default: {  // kDel
-      bool existed = false;
-      call->status = inner_->Remove(op.key, &existed, timeout, &call->master_hint);
-      reply = Reply::Integer(existed ? 1 : 0);
-      break;
-    }
-  }
-  if (call->status.ok()) call->replies.assign(1, std::move(reply));
 }
 
 }  // namespace dkv::client

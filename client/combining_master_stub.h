@@ -1,18 +1,17 @@
-// CombiningMasterStub: a MasterStub that sends the data calls many threads make at the same time
-// as one Dkv.execute (common/call_combiner.h). Client::Connect puts it in front of the Thrift stub,
-// so an application that shares one Client among its threads (as dkv-bench does) pays one round
-// trip to the master, and one per data node behind it, for a whole group of calls instead of one
-// each (docs/performance.md).
+// CombiningMasterStub: a MasterStub that sends the Execute calls many threads make at the same
+// time as one Dkv.execute (common/call_combiner.h); the client's single-key calls are one-op
+// Executes. Client::Connect puts it in front of the Thrift stub, so an application that shares
+// one Client among its threads (as dkv-bench does) pays one round trip to the master, and one per
+// data node behind it, for a whole group of calls instead of one each (docs/performance.md).
 //
-// Get, Put, Remove and Execute calls are combined: whole calls, up to kMaxBatchOps ops or
-// kMaxBatchBytes of keys and values a batch (a bigger call goes alone), at most two batches in
-// flight; a lone call goes at once and as it came (a Get as the get RPC: the master then combines
-// it with other clients' calls to the same data node, see server/combining_data_channel.h). Each
-// call keeps its own outcome: a per-op error is that op's reply (and, for Get/Put/Remove, the
-// call's Status); a failure of the whole batch (NOT_MASTER with its hint, UNAVAILABLE, a timeout)
-// is every member's, and the RetryingCaller above retries each call as it would have alone. A
-// call's timeout runs from when it is made, time queued included, and a batch's socket timeout is
-// what is left of its most impatient member's, so no call waits much longer than it asked. A call's
+// Whole calls are combined, up to kMaxBatchOps ops or kMaxBatchBytes of keys and values a batch
+// (a bigger call goes alone), at most two batches in flight; a lone call goes at once as its own
+// Dkv.execute (the master then combines it with other clients' calls to the same data node, see
+// server/combining_data_channel.h). Each call keeps its own outcome: a per-op error is that op's
+// reply; a failure of the whole batch (NOT_MASTER with its hint, UNAVAILABLE, a timeout) is every
+// member's, and the RetryingCaller above retries each call as it would have alone. A call's
+// timeout runs from when it is made, time queued included, and a batch's socket timeout is what
+// is left of its most impatient member's, so no call waits much longer than it asked. A call's
 // ops stay together and in their order; the calls of one batch are independent, concurrent calls,
 // which the master may execute in any order relative to each other, as it could have before.
 //
@@ -22,7 +21,6 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,12 +41,6 @@ class CombiningMasterStub : public MasterStub {
   // Calls waiting to be sent.
   size_t QueuedForTests() { return combiner_.QueuedForTests(); }
 
-  Status Get(std::string_view key, std::optional<std::string>* value,
-             std::chrono::milliseconds timeout, std::string* master_hint) override;
-  Status Put(std::string_view key, std::string_view value, std::chrono::milliseconds timeout,
-             std::string* master_hint) override;
-  Status Remove(std::string_view key, bool* existed, std::chrono::milliseconds timeout,
-                std::string* master_hint) override;
   Status Execute(const std::vector<Op>& ops, std::vector<Reply>* replies,
                  std::chrono::milliseconds timeout, std::string* master_hint) override;
 
@@ -73,7 +65,6 @@ class CombiningMasterStub : public MasterStub {
   struct Call : CallCombiner::Call {
     // The caller's ops, which outlive the call: copied only into a batch with other calls.
     const std::vector<Op>* ops = nullptr;
-    bool single_key = false;  // a Get, Put or Remove: *ops holds its one op in db 0
     // Now + the call's timeout when it was made: time spent queued counts against it.
     std::chrono::steady_clock::time_point deadline;
     size_t bytes = 0;  // of the ops' keys and values
@@ -83,16 +74,8 @@ class CombiningMasterStub : public MasterStub {
     std::string master_hint;
   };
 
-  // Sends `ops` in a batch, maybe with other callers' ops, and waits for it: as Execute.
-  Status Combine(const std::vector<Op>& ops, bool single_key, std::chrono::milliseconds timeout,
-                 std::string* master_hint, std::vector<Reply>* replies);
-  // One op in db 0 through Combine; its per-op error as the Status.
-  Result<Reply> CombineOne(OpCode code, std::string_view key, std::string_view value,
-                           std::chrono::milliseconds timeout, std::string* master_hint);
-  // The combiner's send: a lone call as it came (a Get as the get RPC, ...), more as one
-  // Dkv.execute.
+  // The combiner's send: a lone call as its own Dkv.execute, more as one together.
   void Send(const CallCombiner::Batch& batch);
-  void SendAlone(Call* call);
 
   const std::unique_ptr<MasterStub> inner_;
   CallCombiner combiner_;

@@ -13,83 +13,17 @@ namespace {
 
 using std::chrono::milliseconds;
 
-// The stub behind the combiner: records each call (the get, put and remove RPCs as one-op
-// batches, marked), answers GET k with "v-k", SET with OK and DEL with 1; a key "bad" gets a
-// per-op KEY_TOO_LARGE (the RPCs: as their Status). While held, every call waits for Release().
+// The stub behind the combiner: records each Execute, answers GET k with "v-k", SET with OK and
+// DEL with 1; a key "bad" gets a per-op KEY_TOO_LARGE. While held, every call waits for Release().
 class RecordingStub : public MasterStub {
  public:
   const HostPort& address() const override { return address_; }
 
   Status Execute(const std::vector<Op>& ops, std::vector<Reply>* replies, milliseconds timeout,
                  std::string* master_hint) override {
-    return Serve(ops, /*rpc=*/false, replies, timeout, master_hint);
-  }
-
-  Status Get(std::string_view key, std::optional<std::string>* value, milliseconds timeout,
-             std::string* hint) override {
-    std::vector<Reply> replies;
-    DKV_RETURN_NOT_OK(Serve({MakeOp(OpCode::kGet, key)}, true, &replies, timeout, hint));
-    DKV_RETURN_NOT_OK(replies[0].ToStatus());
-    *value = replies[0].str;
-    return Status::OK();
-  }
-  Status Put(std::string_view key, std::string_view, milliseconds timeout,
-             std::string* hint) override {
-    std::vector<Reply> replies;
-    DKV_RETURN_NOT_OK(Serve({MakeOp(OpCode::kSet, key)}, true, &replies, timeout, hint));
-    return replies[0].ToStatus();
-  }
-  Status Remove(std::string_view key, bool* existed, milliseconds timeout,
-                std::string* hint) override {
-    std::vector<Reply> replies;
-    DKV_RETURN_NOT_OK(Serve({MakeOp(OpCode::kDel, key)}, true, &replies, timeout, hint));
-    DKV_RETURN_NOT_OK(replies[0].ToStatus());
-    *existed = true;
-    return Status::OK();
-  }
-  Status UnsafePut(std::string_view, std::string_view, milliseconds) override {
-    return Unexpected();
-  }
-  Status GetStatus(ClusterStatus*, milliseconds, std::string*) override { return Unexpected(); }
-  Status Drain(std::string_view, bool, int32_t*, milliseconds, std::string*) override {
-    return Unexpected();
-  }
-  Status Rebalance(int32_t*, milliseconds, std::string*) override { return Unexpected(); }
-
-  test::Gate& gate() { return gate_; }
-  void FailWith(Status s) {
-    MutexLock l(&mu_);
-    fail_ = std::move(s);
-  }
-  std::vector<std::vector<Op>> batches() {
-    MutexLock l(&mu_);
-    return batches_;
-  }
-  std::vector<milliseconds> timeouts() {
-    MutexLock l(&mu_);
-    return timeouts_;
-  }
-  // Whether batches()[i] came as a get/put/remove RPC rather than an Execute.
-  std::vector<bool> rpcs() {
-    MutexLock l(&mu_);
-    return rpcs_;
-  }
-
- private:
-  static Status Unexpected() { return Status::Internal("not expected to be called"); }
-  static Op MakeOp(OpCode code, std::string_view key) {
-    Op op;
-    op.code = code;
-    op.key = std::string(key);
-    return op;
-  }
-
-  Status Serve(const std::vector<Op>& ops, bool rpc, std::vector<Reply>* replies,
-               milliseconds timeout, std::string* master_hint) {
     {
       MutexLock l(&mu_);
       batches_.push_back(ops);
-      rpcs_.push_back(rpc);
       timeouts_.push_back(timeout);
     }
     gate_.Pass();
@@ -115,13 +49,38 @@ class RecordingStub : public MasterStub {
     return Status::OK();
   }
 
+  Status UnsafePut(std::string_view, std::string_view, milliseconds) override {
+    return Unexpected();
+  }
+  Status GetStatus(ClusterStatus*, milliseconds, std::string*) override { return Unexpected(); }
+  Status Drain(std::string_view, bool, int32_t*, milliseconds, std::string*) override {
+    return Unexpected();
+  }
+  Status Rebalance(int32_t*, milliseconds, std::string*) override { return Unexpected(); }
+
+  test::Gate& gate() { return gate_; }
+  void FailWith(Status s) {
+    MutexLock l(&mu_);
+    fail_ = std::move(s);
+  }
+  std::vector<std::vector<Op>> batches() {
+    MutexLock l(&mu_);
+    return batches_;
+  }
+  std::vector<milliseconds> timeouts() {
+    MutexLock l(&mu_);
+    return timeouts_;
+  }
+
+ private:
+  static Status Unexpected() { return Status::Internal("not expected to be called"); }
+
   const HostPort address_{"127.0.0.1", 7000};
   test::Gate gate_;
   Mutex mu_;
   Status fail_ GUARDED_BY(mu_);
   std::vector<std::vector<Op>> batches_ GUARDED_BY(mu_);
   std::vector<milliseconds> timeouts_ GUARDED_BY(mu_);
-  std::vector<bool> rpcs_ GUARDED_BY(mu_);
 };
 
 class CombiningMasterStubTest : public ::testing::Test {
@@ -137,16 +96,25 @@ class CombiningMasterStubTest : public ::testing::Test {
   // own thread, and waits until they are queued behind it.
   void QueueBehindABlockedBatch(int calls, std::function<void(int)> call) {
     inner_->gate().Hold();
-    threads_.emplace_back([this] {
-      std::optional<std::string> value;
-      std::string hint;
-      first_status_ = stub_->Get("first", &value, milliseconds(5000), &hint);
-    });
+    threads_.emplace_back([this] { first_status_ = One(OpCode::kGet, "first"); });
     ASSERT_TRUE(inner_->gate().WaitForPassed(1));
     for (int i = 0; i < calls; ++i) threads_.emplace_back([call, i] { call(i); });
     DKV_ASSERT_OK(
         test::WaitFor([&] { return stub_->QueuedForTests() == static_cast<size_t>(calls); },
                       std::chrono::milliseconds(10000)));
+  }
+
+  // A one-op Execute of `code` on `key` (the client's Get, Set and Remove): the call's failure,
+  // else its op's refusal; *reply gets the reply.
+  Status One(OpCode code, const std::string& key, Reply* reply = nullptr,
+             milliseconds timeout = milliseconds(5000), std::string* hint = nullptr) {
+    std::vector<Reply> replies;
+    std::string ignored;
+    DKV_RETURN_NOT_OK(
+        stub_->Execute({KeyOp(code, key)}, &replies, timeout, hint ? hint : &ignored));
+    if (replies.size() != 1) return Status::Internal("not one reply");
+    if (reply) *reply = replies[0];
+    return replies[0].ToStatus();
   }
 
   void JoinAll() {
@@ -160,43 +128,35 @@ class CombiningMasterStubTest : public ::testing::Test {
   Status first_status_;
 };
 
-TEST_F(CombiningMasterStubTest, ALoneCallIsSentAtOnceAsItCame) {
-  std::optional<std::string> value;
-  std::string hint;
-  DKV_ASSERT_OK(stub_->Get("k", &value, milliseconds(5000), &hint));
-  EXPECT_EQ(value, "v-k");
-  bool existed = false;
-  DKV_ASSERT_OK(stub_->Remove("k", &existed, milliseconds(5000), &hint));
-  EXPECT_TRUE(existed);
-  DKV_ASSERT_OK(stub_->Put("k", "x", milliseconds(5000), &hint));
-  EXPECT_EQ(stub_->Put("bad", "x", milliseconds(5000), &hint).code(), Status::Code::kKeyTooLarge);
-  Op incr;
-  incr.code = OpCode::kIncrBy;
-  incr.key = "n";
-  std::vector<Reply> replies;
-  DKV_ASSERT_OK(stub_->Execute({incr}, &replies, milliseconds(5000), &hint));
+TEST_F(CombiningMasterStubTest, ALoneCallIsSentAtOnceAsItsOwnExecute) {
+  Reply reply;
+  DKV_ASSERT_OK(One(OpCode::kGet, "k", &reply));
+  EXPECT_EQ(reply.str, "v-k");
+  DKV_ASSERT_OK(One(OpCode::kDel, "k", &reply));
+  EXPECT_EQ(reply.integer, 1);
+  DKV_ASSERT_OK(One(OpCode::kSet, "k"));
+  EXPECT_EQ(One(OpCode::kSet, "bad").code(), Status::Code::kKeyTooLarge);
   const auto batches = inner_->batches();
-  ASSERT_EQ(batches.size(), 5u);
+  ASSERT_EQ(batches.size(), 4u);
+  for (const auto& batch : batches) EXPECT_EQ(batch.size(), 1u);
   EXPECT_EQ(batches[0].at(0).code, OpCode::kGet);
   EXPECT_EQ(batches[1].at(0).code, OpCode::kDel);
   EXPECT_EQ(batches[2].at(0).code, OpCode::kSet);
-  EXPECT_EQ(inner_->rpcs(), (std::vector<bool>{true, true, true, true, false}));
 }
 
 TEST_F(CombiningMasterStubTest, CallsMadeWhileABatchIsInFlightGoTogetherAndEachGetsItsOwnReply) {
   constexpr int kCalls = 20;
-  std::vector<std::optional<std::string>> values(kCalls);
+  std::vector<Reply> values(kCalls);
   std::vector<Status> statuses(kCalls);
   QueueBehindABlockedBatch(kCalls, [&](int i) {
-    std::string hint;
-    statuses[i] = stub_->Get("key" + std::to_string(i), &values[i], milliseconds(5000), &hint);
+    statuses[i] = One(OpCode::kGet, "key" + std::to_string(i), &values[i]);
   });
   inner_->gate().Release();
   JoinAll();
   DKV_EXPECT_OK(first_status_);
   for (int i = 0; i < kCalls; ++i) {
     DKV_EXPECT_OK(statuses[i]);
-    EXPECT_EQ(values[i], "v-key" + std::to_string(i));
+    EXPECT_EQ(values[i].str, "v-key" + std::to_string(i));
   }
   const auto batches = inner_->batches();
   ASSERT_EQ(batches.size(), 2u);  // the blocked one, then all the queued calls at once
@@ -235,11 +195,10 @@ TEST_F(CombiningMasterStubTest, APerOpErrorIsOnlyThatCallsStatus) {
   Status bad_status;
   Status good_status;
   QueueBehindABlockedBatch(2, [&](int i) {
-    std::string hint;
     if (i == 0) {
-      bad_status = stub_->Put("bad", "v", milliseconds(5000), &hint);
+      bad_status = One(OpCode::kSet, "bad");
     } else {
-      good_status = stub_->Put("good", "v", milliseconds(5000), &hint);
+      good_status = One(OpCode::kSet, "good");
     }
   });
   inner_->gate().Release();
@@ -254,8 +213,8 @@ TEST_F(CombiningMasterStubTest, AFailedBatchFailsEveryMemberWithTheMastersHint) 
   std::vector<Status> statuses(3);
   std::vector<std::string> hints(3);
   QueueBehindABlockedBatch(3, [&](int i) {
-    bool existed = false;
-    statuses[i] = stub_->Remove("k" + std::to_string(i), &existed, milliseconds(5000), &hints[i]);
+    statuses[i] =
+        One(OpCode::kDel, "k" + std::to_string(i), nullptr, milliseconds(5000), &hints[i]);
   });
   inner_->gate().Release();
   JoinAll();
@@ -268,8 +227,7 @@ TEST_F(CombiningMasterStubTest, AFailedBatchFailsEveryMemberWithTheMastersHint) 
 
 TEST_F(CombiningMasterStubTest, ABatchWaitsNoLongerThanItsMostImpatientMember) {
   QueueBehindABlockedBatch(2, [&](int i) {
-    std::string hint;
-    (void)stub_->Put("k" + std::to_string(i), "v", milliseconds(i == 0 ? 3000 : 250), &hint);
+    (void)One(OpCode::kSet, "k" + std::to_string(i), nullptr, milliseconds(i == 0 ? 3000 : 250));
   });
   inner_->gate().Release();
   JoinAll();
@@ -280,10 +238,8 @@ TEST_F(CombiningMasterStubTest, ABatchWaitsNoLongerThanItsMostImpatientMember) {
 }
 
 TEST_F(CombiningMasterStubTest, TimeSpentQueuedCountsAgainstACallsTimeout) {
-  QueueBehindABlockedBatch(1, [&](int) {
-    std::string hint;
-    (void)stub_->Put("k", "v", milliseconds(100), &hint);
-  });
+  QueueBehindABlockedBatch(1,
+                           [&](int) { (void)One(OpCode::kSet, "k", nullptr, milliseconds(100)); });
   // The call was made before now: its whole time passes while it waits behind the held batch.
   std::this_thread::sleep_until(std::chrono::steady_clock::now() + milliseconds(150));
   inner_->gate().Release();

@@ -44,7 +44,9 @@ class FakeCluster : public std::enable_shared_from_this<FakeCluster> {
     MutexLock l(&mu_);
     fail_ = std::move(status);
   }
-  // Dkv.execute on the master answers each op with `handler` (NIL without one) and records it.
+  // Dkv.execute on the master answers each op with `handler` and records it. Without one, GET, SET
+  // and DEL work on the master's map (as the client's Get, Set and Remove send them) and any other
+  // op is answered NIL.
   void SetOpHandler(std::function<Reply(const Op&)> handler) {
     MutexLock l(&mu_);
     op_handler_ = std::move(handler);
@@ -78,29 +80,6 @@ class FakeCluster : public std::enable_shared_from_this<FakeCluster> {
         : cluster_(std::move(cluster)), address_(std::move(address)) {}
     const HostPort& address() const override { return address_; }
 
-    Status Get(std::string_view key, std::optional<std::string>* value, std::chrono::milliseconds,
-               std::string* hint) override {
-      return cluster_->Serve(address_, hint, [&](std::map<std::string, std::string>& data) {
-        auto it = data.find(std::string(key));
-        if (it == data.end()) {
-          value->reset();
-        } else {
-          *value = it->second;
-        }
-      });
-    }
-    Status Put(std::string_view key, std::string_view value, std::chrono::milliseconds,
-               std::string* hint) override {
-      return cluster_->Serve(address_, hint, [&](std::map<std::string, std::string>& data) {
-        data[std::string(key)] = std::string(value);
-      });
-    }
-    Status Remove(std::string_view key, bool* existed, std::chrono::milliseconds,
-                  std::string* hint) override {
-      return cluster_->Serve(address_, hint, [&](std::map<std::string, std::string>& data) {
-        *existed = data.erase(std::string(key)) > 0;
-      });
-    }
     Status UnsafePut(std::string_view key, std::string_view value,
                      std::chrono::milliseconds) override {
       ++cluster_->unsafe_puts_;
@@ -159,9 +138,25 @@ class FakeCluster : public std::enable_shared_from_this<FakeCluster> {
     replies->clear();
     for (const Op& op : ops) {
       executed_ops_.push_back(op);
-      replies->push_back(op_handler_ ? op_handler_(op) : Reply::Nil());
+      replies->push_back(op_handler_ ? op_handler_(op) : OnMap(op));
     }
     return Status::OK();
+  }
+
+  Reply OnMap(const Op& op) REQUIRES(mu_) {
+    switch (op.code) {
+      case OpCode::kGet: {
+        auto it = data_.find(op.key);
+        return it == data_.end() ? Reply::Nil() : Reply::Bulk(it->second);
+      }
+      case OpCode::kSet:
+        data_[op.key] = op.value;
+        return Reply::Ok();
+      case OpCode::kDel:
+        return Reply::Integer(data_.erase(op.key) > 0 ? 1 : 0);
+      default:
+        return Reply::Nil();
+    }
   }
 
   // Whether `address` serves a call now: down, a standby (NOT_MASTER), failing, or the master.

@@ -62,33 +62,6 @@ class RpcMasterStub : public MasterStub {
 
   const HostPort& address() const override { return pool_.address(); }
 
-  Status Get(std::string_view key, std::optional<std::string>* value,
-             std::chrono::milliseconds timeout, std::string* master_hint) override {
-    const std::string k(key);
-    rpc::GetReply reply;
-    DKV_RETURN_NOT_OK(
-        pool_.Call(WithHint(master_hint, [&](rpc::DkvClient& c) { c.get(reply, k); }), timeout));
-    if (reply.found) {
-      *value = std::move(reply.value);
-    } else {
-      value->reset();
-    }
-    return Status::OK();
-  }
-
-  Status Put(std::string_view key, std::string_view value, std::chrono::milliseconds timeout,
-             std::string* master_hint) override {
-    const std::string k(key), v(value);
-    return pool_.Call(WithHint(master_hint, [&](rpc::DkvClient& c) { c.put(k, v); }), timeout);
-  }
-
-  Status Remove(std::string_view key, bool* existed, std::chrono::milliseconds timeout,
-                std::string* master_hint) override {
-    const std::string k(key);
-    return pool_.Call(WithHint(master_hint, [&](rpc::DkvClient& c) { *existed = c.remove(k); }),
-                      timeout);
-  }
-
   Status UnsafePut(std::string_view key, std::string_view value,
                    std::chrono::milliseconds timeout) override {
     const std::string k(key), v(value);

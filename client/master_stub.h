@@ -6,7 +6,6 @@
 #include <chrono>
 #include <functional>
 #include <memory>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,12 +27,6 @@ class MasterStub {
 
   virtual const HostPort& address() const = 0;
 
-  virtual Status Get(std::string_view key, std::optional<std::string>* value,
-                     std::chrono::milliseconds timeout, std::string* master_hint) = 0;
-  virtual Status Put(std::string_view key, std::string_view value,
-                     std::chrono::milliseconds timeout, std::string* master_hint) = 0;
-  virtual Status Remove(std::string_view key, bool* existed, std::chrono::milliseconds timeout,
-                        std::string* master_hint) = 0;
   // Oneway: OK once sent. An error only if sending failed; the server never answers.
   virtual Status UnsafePut(std::string_view key, std::string_view value,
                            std::chrono::milliseconds timeout) = 0;

@@ -37,6 +37,14 @@ bool IsWrite(OpCode code) {
   }
 }
 
+Op KeyOp(OpCode code, std::string_view key, std::string_view value) {
+  Op op;
+  op.code = code;
+  op.key = std::string(key);
+  op.value = std::string(value);
+  return op;
+}
+
 Reply Reply::StatusReply(std::string text) {
   Reply r;
   r.type = Type::kStatus;

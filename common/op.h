@@ -48,6 +48,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "dkv/status.h"
@@ -115,6 +116,9 @@ struct Op {
   int32_t flags = 0;
   std::vector<std::string> args;
 };
+
+// An op of `code` on `key` in db 0, with `value` (what the table above says the code uses).
+Op KeyOp(OpCode code, std::string_view key, std::string_view value = {});
 
 struct Reply {
   enum class Type { kNil = 0, kStatus = 1, kInteger = 2, kBulk = 3, kArray = 4, kError = 5 };

@@ -9,6 +9,7 @@
 #include "common/logging.h"
 #include "common/rpc/error_mapping.h"
 #include "common/rpc/effect_codec.h"
+#include "common/rpc/fence_codec.h"
 #include "common/rpc/op_codec.h"
 
 namespace dkv::data {
@@ -21,38 +22,12 @@ void ThrowIfError(const Status& status) {
 
 }  // namespace
 
-void DataService::get(rpc::GetReply& reply, const rpc::Fence& fence, const std::string& key) {
-  ThrowIfError(CheckKey(key, limits_));
-  Slot slot = 0;
-  ThrowIfError(ownership_->CheckKey(fence.epoch, fence.map_version, key, &slot));
-  ThrowIfError(store_->Get(slot, key, &reply.found, &reply.value));
-}
-
-Status DataService::Put(const rpc::Fence& fence, const std::string& key, const std::string& value) {
-  DKV_RETURN_NOT_OK(CheckKey(key, limits_));
-  DKV_RETURN_NOT_OK(CheckValue(value, limits_));
-  Slot slot = 0;
-  DKV_RETURN_NOT_OK(ownership_->CheckKey(fence.epoch, fence.map_version, key, &slot));
-  // One copy: Thrift hands the value over as a const reference to its own request object.
-  return store_->Set(slot, key, value);
-}
-
-void DataService::put(const rpc::Fence& fence, const std::string& key, const std::string& value) {
-  ThrowIfError(Put(fence, key, value));
-}
-
-bool DataService::remove(const rpc::Fence& fence, const std::string& key) {
-  ThrowIfError(CheckKey(key, limits_));
-  Slot slot = 0;
-  ThrowIfError(ownership_->CheckKey(fence.epoch, fence.map_version, key, &slot));
-  bool existed = false;
-  ThrowIfError(store_->Remove(slot, key, &existed));
-  return existed;
-}
-
 void DataService::unsafe_put(const rpc::Fence& fence, const std::string& key,
                              const std::string& value) {
-  Status s = Put(fence, key, value);
+  // A plain SET: no condition, and any TTL the key had is gone.
+  Result<std::vector<Reply>> replies =
+      Execute(rpc::FromThrift(fence), {KeyOp(OpCode::kSet, key, value)});
+  const Status s = replies.ok() ? replies->front().ToStatus() : replies.status();
   if (!s.ok()) DKV_LOG(DEBUG) << "unsafe_put refused: " << s.ToString();
 }
 
@@ -73,9 +48,18 @@ void DataService::stats(rpc::DataNodeStats& stats) {
 
 void DataService::execute(std::vector<rpc::Reply>& replies, const rpc::Fence& fence,
                           const std::vector<rpc::Op>& ops) {
-  Result<SlotOwnership::Batch> batch = ownership_->FenceBatch(fence.epoch, fence.map_version);
-  ThrowIfError(batch.status());
-  replies.clear();
+  std::vector<Op> batch;
+  batch.reserve(ops.size());
+  // Copies: Thrift hands the request over as a const reference.
+  for (const rpc::Op& wire : ops) batch.push_back(rpc::FromThrift(rpc::Op(wire)));
+  Result<std::vector<Reply>> executed = Execute(rpc::FromThrift(fence), batch);
+  ThrowIfError(executed.status());
+  replies = rpc::ToThrift(std::move(*executed));
+}
+
+Result<std::vector<Reply>> DataService::Execute(const Fence& fence, const std::vector<Op>& ops) {
+  DKV_ASSIGN_OR_RETURN(SlotOwnership::Batch batch, ownership_->FenceBatch(fence));
+  std::vector<Reply> replies;
   replies.reserve(ops.size());
   std::vector<Slot> slots;
   // Slots an op of this batch was refused on with MOVING. The master sends such an op again later,
@@ -86,12 +70,8 @@ void DataService::execute(std::vector<rpc::Reply>& replies, const rpc::Fence& fe
   std::vector<SlotSeq> waits;
   std::vector<size_t> wait_begin;
   wait_begin.reserve(ops.size() + 1);
-  std::vector<Reply> results;
-  results.reserve(ops.size());
-  for (const rpc::Op& wire : ops) {
-    // A copy: Thrift hands the request over as a const reference.
-    const Op op = rpc::FromThrift(rpc::Op(wire));
-    Status owned = SlotsOf(*batch, op, &slots);
+  for (const Op& op : ops) {
+    Status owned = SlotsOf(batch, op, &slots);
     for (Slot slot : slots) {
       if (owned.ok() && moving.count(slot) != 0) {
         owned = Status::Moving("slot " + std::to_string(slot) +
@@ -101,7 +81,7 @@ void DataService::execute(std::vector<rpc::Reply>& replies, const rpc::Fence& fe
     wait_begin.push_back(waits.size());
     Reply reply = owned.ok() ? executor_.Execute(op, slots, &waits) : Reply::Failed(owned);
     if (reply.error == Status::Code::kMoving) moving.insert(slots.begin(), slots.end());
-    results.push_back(std::move(reply));
+    replies.push_back(std::move(reply));
   }
   wait_begin.push_back(waits.size());
   if (!waits.empty()) {
@@ -109,10 +89,10 @@ void DataService::execute(std::vector<rpc::Reply>& replies, const rpc::Fence& fe
     // (or, for a read, what the op saw): acknowledged by the tail.
     const std::vector<bool> acked =
         replicator_->Wait(waits, std::chrono::steady_clock::now() + kChainWait);
-    for (size_t i = 0; i < results.size(); ++i) {
+    for (size_t i = 0; i < replies.size(); ++i) {
       for (size_t w = wait_begin[i]; w < wait_begin[i + 1]; ++w) {
         if (acked[w]) continue;
-        results[i] = Reply::Failed(Status::Unavailable(
+        replies[i] = Reply::Failed(Status::Unavailable(
             "slot " + std::to_string(waits[w].slot) + ": the chain after data node " +
             ownership_->GetSummary().node_id + " did not acknowledge effect " +
             std::to_string(waits[w].seq) + " in time; the op may or may not have taken effect"));
@@ -120,7 +100,7 @@ void DataService::execute(std::vector<rpc::Reply>& replies, const rpc::Fence& fe
       }
     }
   }
-  for (Reply& reply : results) replies.push_back(rpc::ToThrift(std::move(reply)));
+  return replies;
 }
 
 Status DataService::SlotsOf(const SlotOwnership::Batch& batch, const Op& op,
@@ -155,8 +135,6 @@ Status DataService::SlotsOf(const SlotOwnership::Batch& batch, const Op& op,
 
 namespace {
 
-MoveFence MoveFenceOf(const rpc::Fence& fence) { return MoveFence{fence.epoch, fence.map_version}; }
-
 void ToThrift(const MigrationProgress& p, rpc::MigrationStatus* status) {
   status->migration_id = p.migration_id;
   status->phase = p.phase;
@@ -171,12 +149,14 @@ void ToThrift(const MigrationProgress& p, rpc::MigrationStatus* status) {
 void DataService::migrate_slots(const rpc::Fence& fence, int64_t migration_id,
                                 const std::vector<int32_t>& slots, const std::string& target_id,
                                 const std::string& target_address) {
-  for (int32_t slot : slots) ThrowIfError(ownership_->Check(fence.epoch, fence.map_version, slot));
+  Result<SlotOwnership::Batch> batch = ownership_->FenceBatch(rpc::FromThrift(fence));
+  ThrowIfError(batch.status());
+  for (int32_t slot : slots) ThrowIfError(batch->CheckSlot(slot, /*write=*/false));
   if (target_id == ownership_->GetSummary().node_id) {
     ThrowIfError(
         Status::InvalidArgument("migrate_slots: the target " + target_id + " is this node"));
   }
-  ThrowIfError(moves_->StartMove(MoveFenceOf(fence), migration_id,
+  ThrowIfError(moves_->StartMove(rpc::FromThrift(fence), migration_id,
                                  std::vector<Slot>(slots.begin(), slots.end()), target_id,
                                  target_address));
 }
@@ -215,7 +195,7 @@ void DataService::import_begin(const rpc::Fence& fence, int64_t migration_id,
                                            " already owns slot " + std::to_string(slot)));
     }
   }
-  ThrowIfError(moves_->target()->Begin(MoveFenceOf(fence), migration_id,
+  ThrowIfError(moves_->target()->Begin(rpc::FromThrift(fence), migration_id,
                                        std::vector<Slot>(slots.begin(), slots.end()),
                                        summary.slot_count));
 }
@@ -241,7 +221,8 @@ void DataService::import_chunk(const rpc::Fence& fence, int64_t migration_id,
 void DataService::import_commit(const rpc::Fence& fence, int64_t migration_id,
                                 const std::vector<rpc::SlotSeq>& seqs) {
   ThrowIfError(ownership_->CheckEpoch(fence.epoch));
-  ThrowIfError(moves_->target()->Commit(MoveFenceOf(fence), migration_id, rpc::FromThrift(seqs)));
+  ThrowIfError(
+      moves_->target()->Commit(rpc::FromThrift(fence), migration_id, rpc::FromThrift(seqs)));
 }
 
 void DataService::import_abort(const rpc::Fence& fence, int64_t migration_id) {
@@ -251,7 +232,7 @@ void DataService::import_abort(const rpc::Fence& fence, int64_t migration_id) {
 
 void DataService::replicate(std::vector<rpc::SlotSeq>& reply, const rpc::Fence& fence,
                             const std::string& from, const std::vector<rpc::Effect>& wire) {
-  Result<SlotOwnership::Batch> batch = ownership_->FenceBatch(fence.epoch, fence.map_version);
+  Result<SlotOwnership::Batch> batch = ownership_->FenceBatch(rpc::FromThrift(fence));
   ThrowIfError(batch.status());
   // No node applies an effect of another map version than its own: the sender routes again.
   ThrowIfError(batch->route());

@@ -1,9 +1,9 @@
 // DataService: the Thrift handler of the DataNode service (common/rpc/dkv.thrift), called by the
 // master (and, for import_* and replicate, by other data nodes: a slot move's source, a chain's
-// predecessor). Thin: each call is fenced by
-// SlotOwnership (epoch, map version, slot owned), then served by the Store (get/put/remove), the
-// OpExecutor (execute) or SlotMoves (slot moves); a failed Status is thrown as the IDL's DkvError
-// at this edge and nowhere else.
+// predecessor). Thin: each call is fenced by SlotOwnership (epoch, map version, slot owned), then
+// served by the OpExecutor (execute, and unsafe_put as a batch of one SET), SlotMoves (slot
+// moves) or the Store and the ChainReplicator (replicate); a failed Status is thrown as the IDL's
+// DkvError at this edge and nowhere else.
 //
 // Thread-safety: called from every RpcServer connection thread at once; it keeps no state of its
 // own beyond constant pointers.
@@ -36,15 +36,12 @@ class DataService : public rpc::DataNodeIf {
         store_(store),
         moves_(moves),
         replicator_(replicator),
-        limits_(limits),
         on_leave_(std::move(on_leave)),
         incarnation_(NewIncarnation()),
         executor_(store, limits) {}
 
-  void get(rpc::GetReply& reply, const rpc::Fence& fence, const std::string& key) override;
-  void put(const rpc::Fence& fence, const std::string& key, const std::string& value) override;
-  bool remove(const rpc::Fence& fence, const std::string& key) override;
-  // Oneway: nothing goes back to the caller; refusals are logged at debug level only.
+  // Oneway: executed as execute's batch of one SET; nothing goes back to the caller, refusals are
+  // logged at debug level only.
   void unsafe_put(const rpc::Fence& fence, const std::string& key,
                   const std::string& value) override;
   void stats(rpc::DataNodeStats& stats) override;
@@ -88,8 +85,8 @@ class DataService : public rpc::DataNodeIf {
   static int64_t NewIncarnation();
   // The slots `op` touches (see OpExecutor::Execute), each checked against the batch's fence.
   static Status SlotsOf(const SlotOwnership::Batch& batch, const Op& op, std::vector<Slot>* slots);
-  // Fence and store, shared by put and unsafe_put.
-  Status Put(const rpc::Fence& fence, const std::string& key, const std::string& value);
+  // execute and unsafe_put: fences the batch, then checks and executes each op.
+  Result<std::vector<Reply>> Execute(const Fence& fence, const std::vector<Op>& ops);
 
   // How long a reply waits for the chain's acknowledgement before it answers UNAVAILABLE (the
   // head), or acknowledges only what it has (a relaying member, which its predecessor retries).
@@ -100,7 +97,6 @@ class DataService : public rpc::DataNodeIf {
   Store* const store_;
   SlotMoves* const moves_;
   ChainReplicator* const replicator_;
-  const Limits limits_;
   const std::function<void()> on_leave_;
   const int64_t incarnation_;  // random, for stats(): tells a restarted process from this one
   OpExecutor executor_;

@@ -18,6 +18,8 @@ rpc::Fence MakeFence(int64_t epoch, int64_t version) {
   return fence;
 }
 
+std::vector<rpc::Op> ToWire(std::vector<Op> ops) { return rpc::ToThrift(std::move(ops)); }
+
 // The handler over a real SlotOwnership and Store, with an in-memory coordinator: no network.
 class DataServiceTest : public ::testing::Test {
  protected:
@@ -39,10 +41,10 @@ class DataServiceTest : public ::testing::Test {
         std::make_unique<DataService>(&ownership_, &store_, &moves_, &replicator_, limits, [] {});
   }
 
-  // A key of a slot d1 owns (even) or not (odd).
-  static std::string KeyIn(bool owned) {
+  // A key of a slot d1 owns (even) or not (odd), after `pad` bytes of padding.
+  static std::string KeyIn(bool owned, size_t pad = 0) {
     for (int i = 0;; ++i) {
-      std::string key = "key" + std::to_string(i);
+      std::string key = std::string(pad, 'k') + "key" + std::to_string(i);
       if ((SlotOf(key, kSlots) % 2 == 0) == owned) return key;
     }
   }
@@ -55,6 +57,15 @@ class DataServiceTest : public ::testing::Test {
     }
     ADD_FAILURE() << "no DkvError thrown";
     return static_cast<rpc::ErrorCode::type>(0);
+  }
+
+  // The reply of `op` executed alone.
+  Reply Run(const rpc::Fence& fence, Op op) {
+    std::vector<rpc::Reply> wire;
+    service_->execute(wire, fence, ToWire({std::move(op)}));
+    EXPECT_EQ(wire.size(), 1u);
+    return wire.empty() ? Reply::Failed(Status::Internal("no reply"))
+                        : rpc::FromThrift(std::move(wire.front()));
   }
 
   const coord::ClusterPaths paths_{"svc"};
@@ -70,54 +81,23 @@ class DataServiceTest : public ::testing::Test {
   std::unique_ptr<DataService> service_;
 };
 
-TEST_F(DataServiceTest, PutGetRemoveOnAnOwnedSlot) {
+TEST_F(DataServiceTest, OneOpBatchesSetGetAndDeleteAnOwnedKey) {
   const std::string key = KeyIn(true);
   const auto fence = MakeFence(1, 1);
-  rpc::GetReply reply;
-  service_->get(reply, fence, key);
-  EXPECT_FALSE(reply.found);
-
-  service_->put(fence, key, std::string("v\0x", 3));
-  service_->get(reply, fence, key);
-  EXPECT_TRUE(reply.found);
-  EXPECT_EQ(reply.value, std::string("v\0x", 3));
-
-  EXPECT_TRUE(service_->remove(fence, key));
-  EXPECT_FALSE(service_->remove(fence, key));
+  EXPECT_EQ(Run(fence, KeyOp(OpCode::kGet, key)).type, Reply::Type::kNil);
+  EXPECT_EQ(Run(fence, KeyOp(OpCode::kSet, key, std::string("v\0x", 3))).str, "OK");
+  EXPECT_EQ(Run(fence, KeyOp(OpCode::kGet, key)).str, std::string("v\0x", 3));
+  EXPECT_EQ(Run(fence, KeyOp(OpCode::kDel, key)).integer, 1);
+  EXPECT_EQ(Run(fence, KeyOp(OpCode::kDel, key)).integer, 0);
 }
 
-TEST_F(DataServiceTest, KeyOfAnotherNodesSlotIsWrongNode) {
-  const std::string key = KeyIn(false);
+TEST_F(DataServiceTest, OversizedKeyOrValueIsRefusedPerOp) {
   const auto fence = MakeFence(1, 1);
-  rpc::GetReply reply;
-  EXPECT_EQ(ErrorOf([&] { service_->get(reply, fence, key); }), rpc::ErrorCode::WRONG_NODE);
-  EXPECT_EQ(ErrorOf([&] { service_->put(fence, key, "v"); }), rpc::ErrorCode::WRONG_NODE);
-  EXPECT_EQ(ErrorOf([&] { service_->remove(fence, key); }), rpc::ErrorCode::WRONG_NODE);
+  EXPECT_EQ(Run(fence, KeyOp(OpCode::kSet, KeyIn(true, 14), "v")).error,
+            Status::Code::kKeyTooLarge);
+  EXPECT_EQ(Run(fence, KeyOp(OpCode::kSet, KeyIn(true), std::string(33, 'v'))).error,
+            Status::Code::kValueTooLarge);
   EXPECT_EQ(store_.KeyCount(), 0);
-}
-
-TEST_F(DataServiceTest, StaleRouteIsWrongNode) {
-  rpc::GetReply reply;
-  EXPECT_EQ(ErrorOf([&] { service_->get(reply, MakeFence(1, 0), KeyIn(true)); }),
-            rpc::ErrorCode::WRONG_NODE);
-}
-
-TEST_F(DataServiceTest, OlderEpochIsStaleEpoch) {
-  const std::string key = KeyIn(true);
-  service_->put(MakeFence(2, 1), key, "new master");
-  EXPECT_EQ(ErrorOf([&] { service_->put(MakeFence(1, 1), key, "old master"); }),
-            rpc::ErrorCode::STALE_EPOCH);
-  rpc::GetReply reply;
-  service_->get(reply, MakeFence(2, 1), key);
-  EXPECT_EQ(reply.value, "new master");
-}
-
-TEST_F(DataServiceTest, OversizedKeyOrValueIsRefused) {
-  const auto fence = MakeFence(1, 1);
-  EXPECT_EQ(ErrorOf([&] { service_->put(fence, std::string(17, 'k'), "v"); }),
-            rpc::ErrorCode::KEY_TOO_LARGE);
-  EXPECT_EQ(ErrorOf([&] { service_->put(fence, KeyIn(true), std::string(33, 'v')); }),
-            rpc::ErrorCode::VALUE_TOO_LARGE);
 }
 
 TEST_F(DataServiceTest, UnsafePutStoresOrSilentlyDrops) {
@@ -129,7 +109,7 @@ TEST_F(DataServiceTest, UnsafePutStoresOrSilentlyDrops) {
 }
 
 TEST_F(DataServiceTest, StatsReportOwnershipAndKeys) {
-  service_->put(MakeFence(3, 1), KeyIn(true), "v");
+  Run(MakeFence(3, 1), KeyOp(OpCode::kSet, KeyIn(true), "v"));
   rpc::DataNodeStats stats;
   service_->stats(stats);
   EXPECT_EQ(stats.id, "d1");
@@ -137,16 +117,6 @@ TEST_F(DataServiceTest, StatsReportOwnershipAndKeys) {
   EXPECT_EQ(stats.keys, 1);
   EXPECT_EQ(stats.map_version, 1);
   EXPECT_EQ(stats.epoch, 3);
-}
-
-std::vector<rpc::Op> ToWire(std::vector<Op> ops) { return rpc::ToThrift(std::move(ops)); }
-
-Op KeyOp(OpCode code, std::string key, std::string value = "") {
-  Op op;
-  op.code = code;
-  op.key = std::move(key);
-  op.value = std::move(value);
-  return op;
 }
 
 TEST_F(DataServiceTest, ExecuteAnswersEachOpAndRefusesOnlyUnownedOnes) {
@@ -181,7 +151,7 @@ TEST_F(DataServiceTest, ExecuteMSetNxNeedsEveryKeyOwned) {
 }
 
 TEST_F(DataServiceTest, ExecuteScanChecksTheSlotAndEveryNodeOpsNeedNone) {
-  service_->put(MakeFence(1, 1), KeyIn(true), "v");
+  Run(MakeFence(1, 1), KeyOp(OpCode::kSet, KeyIn(true), "v"));
   Op scan;
   scan.code = OpCode::kScan;
   scan.arg1 = SlotOf(KeyIn(true), kSlots);
@@ -202,7 +172,7 @@ TEST_F(DataServiceTest, ExecuteScanChecksTheSlotAndEveryNodeOpsNeedNone) {
 }
 
 TEST_F(DataServiceTest, ExecuteWithAnOlderEpochFailsTheWholeCall) {
-  service_->put(MakeFence(2, 1), KeyIn(true), "v");  // epoch 2 seen
+  Run(MakeFence(2, 1), KeyOp(OpCode::kSet, KeyIn(true), "v"));  // epoch 2 seen
   std::vector<rpc::Reply> wire;
   EXPECT_EQ(ErrorOf([&] {
               service_->execute(wire, MakeFence(1, 1), ToWire({KeyOp(OpCode::kGet, KeyIn(true))}));
@@ -230,7 +200,7 @@ TEST_F(DataServiceTest, ExecuteRefusesEveryLaterOpOnASlotOnceOneWasRefusedMoving
   // The master routes a MOVING op again later; a later op of the batch on the same slot must not
   // run before it (a pipelined SET then GET would read the old value).
   const std::string key = KeyIn(true);
-  service_->put(MakeFence(1, 1), key, "old");
+  Run(MakeFence(1, 1), KeyOp(OpCode::kSet, key, "old"));
   store_.PauseWrites(SlotOf(key, kSlots));
   std::vector<rpc::Reply> wire;
   service_->execute(wire, MakeFence(1, 1),

@@ -11,18 +11,12 @@
 #include <vector>
 
 #include "common/effect.h"
+#include "common/fence.h"
 #include "common/host_port.h"
 #include "common/slot.h"
 #include "dkv/status.h"
 
 namespace dkv::data {
-
-// The master's fence of a move (its epoch and the slot map version it had), which the source
-// forwards with every import call so that the target refuses an old master's move (STALE_EPOCH).
-struct MoveFence {
-  int64_t epoch = 0;
-  int64_t map_version = 0;
-};
 
 // One key, or one part of a big value, copied from a slot's old owner to its new one (the IDL's
 // MigrationEntry). A value of total_size bytes arrives as parts at offsets 0, p1, p2, ... in
@@ -44,15 +38,15 @@ struct MigrationEntry {
 class ImportChannel {
  public:
   virtual ~ImportChannel() = default;
-  virtual Status Begin(const MoveFence& fence, int64_t migration_id,
+  virtual Status Begin(const Fence& fence, int64_t migration_id,
                        const std::vector<Slot>& slots) = 0;
   // Takes the entries' strings (values may be megabytes).
-  virtual Status Chunk(const MoveFence& fence, int64_t migration_id,
+  virtual Status Chunk(const Fence& fence, int64_t migration_id,
                        std::vector<MigrationEntry>&& entries) = 0;
   // `seqs`: each slot's effect seq on the source, where the target's copy continues from.
-  virtual Status Commit(const MoveFence& fence, int64_t migration_id,
+  virtual Status Commit(const Fence& fence, int64_t migration_id,
                         const std::vector<SlotSeq>& seqs) = 0;
-  virtual Status Abort(const MoveFence& fence, int64_t migration_id) = 0;
+  virtual Status Abort(const Fence& fence, int64_t migration_id) = 0;
 };
 
 // Thrift over one RpcConnection to `address`; `call_timeout` bounds each send and receive.

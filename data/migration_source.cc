@@ -101,7 +101,7 @@ class MigrationSource::ChunkWriter {
   int64_t sent_ = 0;
 };
 
-MigrationSource::MigrationSource(Store* store, MoveFence fence, int64_t migration_id,
+MigrationSource::MigrationSource(Store* store, Fence fence, int64_t migration_id,
                                  std::vector<Slot> slots, std::string target_id,
                                  std::unique_ptr<ImportChannel> channel,
                                  MigrationSourceOptions options)

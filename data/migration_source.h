@@ -74,7 +74,7 @@ class MigrationSource {
  public:
   // `store` is not owned and must outlive this object; `slots` are owned by this node (the caller
   // checked) and not part of another running move.
-  MigrationSource(Store* store, MoveFence fence, int64_t migration_id, std::vector<Slot> slots,
+  MigrationSource(Store* store, Fence fence, int64_t migration_id, std::vector<Slot> slots,
                   std::string target_id, std::unique_ptr<ImportChannel> channel,
                   MigrationSourceOptions options);
   ~MigrationSource();
@@ -141,7 +141,7 @@ class MigrationSource {
 
   // Constant after construction.
   Store* const store_;
-  const MoveFence fence_;
+  const Fence fence_;
   const int64_t migration_id_;
   const std::vector<Slot> slots_;
   const std::string target_id_;

@@ -13,7 +13,7 @@ MigrationTarget::~MigrationTarget() {
   while (!imports_.empty()) DropLocked(imports_.begin()->first);
 }
 
-Status MigrationTarget::Begin(const MoveFence& fence, int64_t migration_id,
+Status MigrationTarget::Begin(const Fence& fence, int64_t migration_id,
                               const std::vector<Slot>& slots, int32_t slot_count) {
   if (slots.empty()) return Status::InvalidArgument("import_begin: no slots");
   std::unordered_set<Slot> seen;
@@ -120,7 +120,7 @@ Status MigrationTarget::Chunk(int64_t migration_id, std::vector<MigrationEntry>&
   return Status::OK();
 }
 
-Status MigrationTarget::Commit(const MoveFence& fence, int64_t migration_id,
+Status MigrationTarget::Commit(const Fence& fence, int64_t migration_id,
                                const std::vector<SlotSeq>& seqs) {
   MutexLock l(&mu_);
   auto it = imports_.find(migration_id);

@@ -45,7 +45,7 @@ class MigrationTarget {
   // or repeated slot list or a slot out of range; STALE_EPOCH when DropStagedOlderThan was told
   // of a higher epoch than the fence's. The caller has checked the fence's epoch and that this
   // node does not own the slots.
-  Status Begin(const MoveFence& fence, int64_t migration_id, const std::vector<Slot>& slots,
+  Status Begin(const Fence& fence, int64_t migration_id, const std::vector<Slot>& slots,
                int32_t slot_count);
 
   // Applies `entries` in order. NOT_FOUND for an unknown (or dropped) move; INVALID_ARGUMENT for
@@ -56,7 +56,7 @@ class MigrationTarget {
   // Marks the move committed (the map version of the commit's fence is kept for Adopt).
   // NOT_FOUND for an unknown move; INVALID_ARGUMENT while a value is incomplete. Idempotent.
   // `seqs` gives each slot's effect seq (0 for a slot it leaves out), which Adopt hands the Store.
-  Status Commit(const MoveFence& fence, int64_t migration_id, const std::vector<SlotSeq>& seqs);
+  Status Commit(const Fence& fence, int64_t migration_id, const std::vector<SlotSeq>& seqs);
 
   // Drops the move's staged slots, committed or not. Unknown ids are fine (idempotent).
   void Abort(int64_t migration_id);
@@ -77,7 +77,7 @@ class MigrationTarget {
 
  private:
   struct Import {
-    MoveFence fence;
+    Fence fence;
     std::vector<Slot> slots;  // still staged (not yet adopted)
     int32_t slot_count = 0;
     bool committed = false;

@@ -4,13 +4,15 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <optional>
 #include <random>
 #include <string>
 #include <utility>
 
 #include "common/logging.h"
+#include "common/op_validation.h"
+#include "common/redis_number.h"
 #include "data/glob_match.h"
-#include "data/redis_number.h"
 
 namespace dkv::data {
 
@@ -24,35 +26,6 @@ constexpr char kOffsetOutOfRange[] = "ERR offset is out of range";
 // Redis names its proto-max-bulk-len; the limit here is the cluster's value limit.
 constexpr char kTooBig[] = "ERR string exceeds maximum allowed size (max-value-bytes)";
 
-bool KnownCode(OpCode code) {
-  switch (code) {
-    case OpCode::kGet:
-    case OpCode::kSet:
-    case OpCode::kDel:
-    case OpCode::kExists:
-    case OpCode::kType:
-    case OpCode::kGetDel:
-    case OpCode::kGetEx:
-    case OpCode::kAppend:
-    case OpCode::kStrlen:
-    case OpCode::kIncrBy:
-    case OpCode::kIncrByFloat:
-    case OpCode::kGetRange:
-    case OpCode::kSetRange:
-    case OpCode::kExpire:
-    case OpCode::kPersist:
-    case OpCode::kPTtl:
-    case OpCode::kMSetNx:
-    case OpCode::kScan:
-    case OpCode::kDbSize:
-    case OpCode::kFlushDb:
-    case OpCode::kFlushAll:
-    case OpCode::kRandomKey:
-      return true;
-  }
-  return false;
-}
-
 uint64_t RandomNumber() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
   return rng();
@@ -60,46 +33,10 @@ uint64_t RandomNumber() {
 
 }  // namespace
 
-std::optional<Reply> OpExecutor::Validate(const Op& op) const {
-  if (!KnownCode(op.code)) {
-    return Reply::Failed(Status::InvalidArgument("unknown op code " +
-                                                 std::to_string(static_cast<int32_t>(op.code))));
-  }
-  if (op.db < 0 || op.db >= kDatabases) {
-    return Reply::Failed(Status::InvalidArgument(
-        "db " + std::to_string(op.db) + " is out of range 0.." + std::to_string(kDatabases - 1)));
-  }
-  if (op.code == OpCode::kMSetNx) {
-    if (op.args.empty() || op.args.size() % 2 != 0) {
-      return Reply::Error("ERR wrong number of arguments for 'msetnx' command");
-    }
-    for (size_t i = 0; i < op.args.size(); i += 2) {
-      Status s = CheckKey(op.args[i], limits_);
-      if (s.ok()) s = CheckValue(op.args[i + 1], limits_);
-      if (!s.ok()) return Reply::Failed(s);
-    }
-    return std::nullopt;
-  }
-  if (RoutingOf(op.code) == OpRouting::kByKey) {
-    Status s = CheckKey(op.key, limits_);
-    if (s.ok()) s = CheckValue(op.value, limits_);
-    if (!s.ok()) return Reply::Failed(s);
-  }
-  if (op.code == OpCode::kExpire) {
-    // Redis checks the options before looking the key up.
-    if ((op.flags & kNx) && (op.flags & (kXx | kGt | kLt))) {
-      return Reply::Error("ERR NX and XX, GT or LT options at the same time are not compatible");
-    }
-    if ((op.flags & kGt) && (op.flags & kLt)) {
-      return Reply::Error("ERR GT and LT options at the same time are not compatible");
-    }
-  }
-  return std::nullopt;
-}
-
 Reply OpExecutor::Execute(const Op& op, const std::vector<Slot>& slots,
                          std::vector<SlotSeq>* waits) {
-  if (std::optional<Reply> refused = Validate(op)) return std::move(*refused);
+  if (Status s = ValidateOp(op, limits_); !s.ok()) return Reply::Failed(s);
+  if (std::optional<std::string> error = RedisOptionError(op)) return Reply::Error(*error);
   switch (op.code) {
     case OpCode::kMSetNx:
       DKV_CHECK(slots.size() == op.args.size() / 2);
@@ -273,8 +210,8 @@ Reply OpExecutor::SetRange(const Op& op, LockedSlot& table, size_t pos) const {
   const uint64_t offset = static_cast<uint64_t>(op.arg1);
   const size_t old_size = pos == Table::kNone ? 0 : table.View(pos).value.size();
   // An empty value changes nothing (and creates nothing), as in Redis.
+  // ValidateOp refused a result over the value limit.
   if (op.value.empty()) return Reply::Integer(static_cast<int64_t>(old_size));
-  if (offset + op.value.size() > limits_.max_value_bytes) return Reply::Error(kTooBig);
   const size_t end = static_cast<size_t>(offset) + op.value.size();
   if (pos == Table::kNone) pos = table.Put(op.db, op.key, "", 0);
   const size_t new_size = std::max(old_size, end);

@@ -3,16 +3,16 @@
 // table in common/op.h is the contract; where it is silent, Redis 7.0 decides (index rules of
 // GETRANGE/SETRANGE, number parsing of INCRBY/INCRBYFLOAT, EXPIRE's NX/XX/GT/LT, ...).
 //
-// Answers that are not Redis replies (Reply::Failed): INVALID_ARGUMENT for a db out of range or
-// an unknown op code, KEY_TOO_LARGE/VALUE_TOO_LARGE over the limits, and what the Store refuses
-// (WRONG_NODE when the slot was dropped meanwhile, MOVING while its writes are paused). FLUSHDB
-// and FLUSHALL flush every slot whose writes are not paused and answer MOVING if one was.
+// Answers that are not Redis replies (Reply::Failed): what ValidateOp refuses
+// (common/op_validation.h: an unknown op code, a db out of range, a key or value over the limits,
+// ...), and what the Store refuses (WRONG_NODE when the slot was dropped meanwhile, MOVING while
+// its writes are paused). FLUSHDB and FLUSHALL flush every slot whose writes are not paused and
+// answer MOVING if one was.
 //
 // Thread-safety: Execute may be called from any number of threads at once; the Store serializes
 // per slot.
 #pragma once
 
-#include <optional>
 #include <vector>
 
 #include "common/limits.h"
@@ -35,8 +35,6 @@ class OpExecutor {
   Reply Execute(const Op& op, const std::vector<Slot>& slots, std::vector<SlotSeq>* waits = nullptr);
 
  private:
-  // A Reply::Failed or Redis error for an op that must not run, or nullopt.
-  std::optional<Reply> Validate(const Op& op) const;
   Reply ExecuteOnKey(const Op& op, LockedSlot& table) const;
   Reply Set(const Op& op, LockedSlot& table, size_t pos) const;
   Reply Append(const Op& op, LockedSlot& table, size_t pos) const;

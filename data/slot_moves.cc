@@ -29,7 +29,7 @@ SlotMoves::~SlotMoves() {
   // Each destructor ends its move and joins its copy thread.
 }
 
-Status SlotMoves::StartMove(const MoveFence& fence, int64_t migration_id,
+Status SlotMoves::StartMove(const Fence& fence, int64_t migration_id,
                             const std::vector<Slot>& slots, const std::string& target_id,
                             const std::string& target_address) {
   if (slots.empty()) return Status::InvalidArgument("migrate_slots: no slots");

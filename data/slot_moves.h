@@ -49,7 +49,7 @@ class SlotMoves : public SlotOwnership::Listener {
   // INVALID_ARGUMENT for no slots, a repeated slot, a slot of another running move, a bad
   // address; ALREADY_EXISTS for a running move of that id with other slots or target;
   // STALE_EPOCH when a higher epoch than the fence's was seen meanwhile (EpochRaised).
-  Status StartMove(const MoveFence& fence, int64_t migration_id, const std::vector<Slot>& slots,
+  Status StartMove(const Fence& fence, int64_t migration_id, const std::vector<Slot>& slots,
                    const std::string& target_id, const std::string& target_address) EXCLUDES(mu_);
 
   // migration_status / finish_migration (MigrationSource::Finish). NOT_FOUND for an unknown id.

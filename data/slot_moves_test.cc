@@ -17,6 +17,7 @@
 
 #include "common/rpc/metadata_codec.h"
 #include "data/in_process_data_node.h"
+#include "data/store_test_util.h"
 
 namespace dkv::data {
 namespace {
@@ -184,11 +185,11 @@ TEST_F(SlotMovesTest, EveryWriteAcknowledgedBeforeThePauseReachesTheTarget) {
         std::string value;
         if (n % 5 == 4) {
           bool existed = false;
-          s = source_->store.Remove(kMoved, key, &existed);
+          s = RemoveKey(source_->store, kMoved, key, &existed);
           value = "<absent>";
         } else {
           value = "w" + std::to_string(w) + "-" + std::to_string(n);
-          s = source_->store.Set(kMoved, key, value);
+          s = SetKey(source_->store, kMoved, key, value);
         }
         if (s.IsMoving()) return;
         ASSERT_TRUE(s.ok()) << s.ToString();
@@ -371,7 +372,7 @@ TEST_F(SlotMovesTest, LeaveIsRefusedWhileTheNodeOwnsSlots) {
 TEST(MigrationTargetTest, AdoptsOnlyACommittedImportGrantedAfterItsCommit) {
   Store store;
   MigrationTarget target(&store, Limits());
-  const MoveFence fence{3, 10};
+  const Fence fence{3, 10};
   ASSERT_TRUE(target.Begin(fence, 1, {kMoved}, kSlots).ok());
   std::vector<MigrationEntry> entries(1);
   entries[0].key = KeyOf(kMoved, 0);

@@ -293,7 +293,7 @@ Status SlotOwnership::Refresh(int64_t map_version) {
   return Status::OK();
 }
 
-Status SlotOwnership::Fence(int64_t epoch, int64_t map_version,
+Status SlotOwnership::Judge(int64_t epoch, int64_t map_version,
                             std::shared_ptr<const State>* state) {
   DKV_RETURN_NOT_OK(CheckEpoch(epoch));
   *state = Snapshot();
@@ -341,28 +341,10 @@ Status SlotOwnership::CheckSlot(const State& state, Slot slot, bool write) const
                            " under slot map version " + version + ", not by " + state.node_id);
 }
 
-Status SlotOwnership::Check(int64_t epoch, int64_t map_version, Slot slot) {
-  std::shared_ptr<const State> state;
-  DKV_RETURN_NOT_OK(Fence(epoch, map_version, &state));
-  return CheckSlot(*state, slot, /*write=*/true);
-}
-
-Status SlotOwnership::CheckKey(int64_t epoch, int64_t map_version, std::string_view key,
-                               Slot* slot) {
-  std::shared_ptr<const State> state;
-  DKV_RETURN_NOT_OK(Fence(epoch, map_version, &state));
-  const int32_t slot_count = state->map.slot_count();
-  if (slot_count == 0) {
-    return Status::WrongNode("data node " + state->node_id + " has no slot map yet");
-  }
-  *slot = SlotOf(key, slot_count);
-  return CheckSlot(*state, *slot, /*write=*/true);
-}
-
-Result<SlotOwnership::Batch> SlotOwnership::FenceBatch(int64_t epoch, int64_t map_version) {
+Result<SlotOwnership::Batch> SlotOwnership::FenceBatch(const Fence& fence) {
   Batch batch;
   batch.owner_ = this;
-  Status s = Fence(epoch, map_version, &batch.state_);
+  Status s = Judge(fence.epoch, fence.map_version, &batch.state_);
   if (s.IsWrongNode()) {
     batch.route_ = std::move(s);
   } else if (!s.ok()) {

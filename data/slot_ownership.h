@@ -4,7 +4,8 @@
 //
 // It follows the cluster's `slotmap` and `epoch` znodes through the Coordinator (read with one-shot
 // watches, re-read on every firing and after the session comes back), keeps the newest slot map it
-// has seen and the highest master epoch, and answers Check for each call:
+// has seen and the highest master epoch, and judges the fence of each call (FenceBatch, then
+// Batch::CheckSlot/CheckKey for every slot the call names; CheckEpoch for a call that names none):
 //   1. STALE_EPOCH if the caller's epoch is below the highest seen (else that epoch becomes the
 //      highest seen: a newer master fences the older ones out at its first call);
 //   2. if the caller routed with a newer map version than the local one, the map is re-read from
@@ -18,16 +19,16 @@
 // table (and is refused by the Store). The Listener then hears of the map (MapApplied) and of every
 // rise of the highest epoch (EpochRaised).
 //
-// Threads: Check, CheckKey and the accessors are called by every RPC thread at once. They read an
-// immutable State through a shared_ptr copied under a mutex held for a pointer copy only; the
-// epoch is an atomic. Reads of ZooKeeper (watch callbacks on the coordinator's event thread,
-// session events, synchronous refreshes) are serialized by read_mu_ and never block Check except a
-// Check that asked for a refresh.
+// Threads: FenceBatch, CheckEpoch and the accessors are called by every RPC thread at once. They
+// read an immutable State through a shared_ptr copied under a mutex held for a pointer copy only;
+// the epoch is an atomic. Reads of ZooKeeper (watch callbacks on the coordinator's event thread,
+// session events, synchronous refreshes) are serialized by read_mu_ and never block a fence except
+// one that asked for a refresh.
 //
-// Lifecycle: construct, Start(node_id), then Check from any thread; Stop() (or the destructor)
-// before the coordinator or the store go away. The owner of the coordinator's session listener
-// forwards session events to OnSessionEvent (the listener slot is single, and the data node also
-// re-registers itself on expiry).
+// Lifecycle: construct, Start(node_id), then fence calls from any thread; Stop() (or the
+// destructor) before the coordinator or the store go away. The owner of the coordinator's session
+// listener forwards session events to OnSessionEvent (the listener slot is single, and the data
+// node also re-registers itself on expiry).
 #pragma once
 
 #include <atomic>
@@ -39,6 +40,7 @@
 
 #include "common/coord/cluster_paths.h"
 #include "common/coord/coordinator.h"
+#include "common/fence.h"
 #include "common/mutex.h"
 #include "common/slot.h"
 #include "common/slot_map.h"
@@ -100,22 +102,15 @@ class SlotOwnership {
   // re-arm both; kConnected: re-read what a read that failed while disconnected left unwatched.
   void OnSessionEvent(coord::SessionEvent event);
 
-  // The fence of one call for `slot` (see the file comment). OK, STALE_EPOCH, WRONG_NODE,
-  // UNAVAILABLE (a refresh could not read ZooKeeper, or ZooKeeper does not show the caller's
-  // version yet), INVALID_ARGUMENT (slot out of range). Thread-safe.
-  Status Check(int64_t epoch, int64_t map_version, Slot slot);
-
-  // As Check, for the slot of `key` under the map the decision is made with (*slot receives it).
-  // Before any map has been read the slot count is unknown, and the answer is WRONG_NODE.
-  Status CheckKey(int64_t epoch, int64_t map_version, std::string_view key, Slot* slot);
-
-  // The fence of a batch of ops (DataNode.execute), taken once so that every op of the batch is
-  // judged under the same map: Batch checks each op's slot (step 4, or the stale-route WRONG_NODE
-  // of step 3 for every op). Valid as long as the caller keeps it; thread-compatible.
+  // The fence of a call (a DataNode.execute batch, migrate_slots), taken once so that every slot
+  // it names is judged under the same map: Batch checks each slot (the ownership half of step 3,
+  // or the stale-route WRONG_NODE of step 3 for every slot). Valid as long as the caller keeps
+  // it; thread-compatible.
   class Batch {
    public:
     // OK, WRONG_NODE (stale route, no map yet, not a member of the slot's chain, or, for a
-    // `write`, not its head), INVALID_ARGUMENT (out of range).
+    // `write`, not its head), INVALID_ARGUMENT (out of range). Before any map has been read the
+    // slot count is unknown, and the answer is WRONG_NODE.
     Status CheckSlot(Slot slot, bool write) const;
     // As CheckSlot for the slot of `key` under the batch's map (*slot receives it).
     Status CheckKey(std::string_view key, bool write, Slot* slot) const;
@@ -132,12 +127,13 @@ class SlotOwnership {
     Status route_;  // the stale-route WRONG_NODE, or OK
   };
 
-  // Steps 1-3 of the fence for a batch: STALE_EPOCH or UNAVAILABLE fail the whole batch; a stale
-  // route is left for Batch::CheckSlot to answer per op. Thread-safe.
-  Result<Batch> FenceBatch(int64_t epoch, int64_t map_version);
+  // Steps 1-3 of the fence for a call: STALE_EPOCH, or UNAVAILABLE (a refresh could not read
+  // ZooKeeper, or ZooKeeper does not show the caller's version yet), fail the whole call; a stale
+  // route is left for Batch::CheckSlot to answer per slot. Thread-safe.
+  Result<Batch> FenceBatch(const Fence& fence);
 
   // STALE_EPOCH if `epoch` is below the highest seen, else raises the highest seen to it (step 1
-  // of Check alone, for calls that name no slot this node owns). Thread-safe.
+  // alone, for calls that name no slot this node owns). Thread-safe.
   Status CheckEpoch(int64_t epoch);
 
   // Whether this node owns `slot` under its current map. Thread-safe.
@@ -158,7 +154,7 @@ class SlotOwnership {
   int64_t map_version() const;
 
  private:
-  // What Check decides with; immutable once published.
+  // What a fence is judged with; immutable once published.
   struct State {
     std::string node_id;
     SlotMap map;
@@ -181,7 +177,7 @@ class SlotOwnership {
   // Raises the highest epoch seen to `epoch`; false when it was not higher.
   bool RaiseEpoch(int64_t epoch);
   // Steps 1-2 and the stale-route half of 3; *state is what the slot is then checked against.
-  Status Fence(int64_t epoch, int64_t map_version, std::shared_ptr<const State>* state)
+  Status Judge(int64_t epoch, int64_t map_version, std::shared_ptr<const State>* state)
       EXCLUDES(read_mu_);
   Status CheckSlot(const State& state, Slot slot, bool write) const;
   Status Refresh(int64_t map_version) EXCLUDES(read_mu_);

@@ -8,6 +8,7 @@
 
 #include "common/coord/memory_coordinator.h"
 #include "common/rpc/metadata_codec.h"
+#include "data/store_test_util.h"
 
 namespace dkv::data {
 namespace {
@@ -16,6 +17,19 @@ using coord::MemoryCoordinator;
 using coord::MemoryTree;
 
 constexpr int32_t kSlots = 16;
+
+// The fence of a call that names one slot (FenceBatch, then Batch::CheckSlot).
+Status Check(SlotOwnership& ownership, int64_t epoch, int64_t map_version, Slot slot) {
+  DKV_ASSIGN_OR_RETURN(SlotOwnership::Batch batch, ownership.FenceBatch(Fence{epoch, map_version}));
+  return batch.CheckSlot(slot, /*write=*/true);
+}
+
+// As Check, for the slot of `key` (Batch::CheckKey).
+Status CheckKey(SlotOwnership& ownership, int64_t epoch, int64_t map_version, std::string_view key,
+                Slot* slot) {
+  DKV_ASSIGN_OR_RETURN(SlotOwnership::Batch batch, ownership.FenceBatch(Fence{epoch, map_version}));
+  return batch.CheckKey(key, /*write=*/true, slot);
+}
 
 // A coordinator that drops every watch, as if the data node had missed the notification: only a
 // synchronous refresh can then bring a newer map.
@@ -103,9 +117,9 @@ TEST_F(SlotOwnershipTest, NoMapYetMeansWrongNode) {
   SlotOwnership ownership(node_coord_.get(), paths_, &store_);
   ASSERT_TRUE(ownership.Start("d1").ok());
   EXPECT_EQ(ownership.map_version(), 0);
-  EXPECT_TRUE(ownership.Check(1, 0, 0).IsWrongNode());
+  EXPECT_TRUE(Check(ownership, 1, 0, 0).IsWrongNode());
   Slot slot = -1;
-  Status s = ownership.CheckKey(1, 0, "k", &slot);
+  Status s = CheckKey(ownership, 1, 0, "k", &slot);
   EXPECT_TRUE(s.IsWrongNode()) << s.ToString();
   EXPECT_NE(s.message().find("no slot map"), std::string::npos) << s.ToString();
 }
@@ -115,13 +129,13 @@ TEST_F(SlotOwnershipTest, OwnedSlotPassesAndWrongSlotIsRejectedNamingOwner) {
   SlotOwnership ownership(node_coord_.get(), paths_, &store_);
   ASSERT_TRUE(ownership.Start("d1").ok());
   EXPECT_EQ(ownership.map_version(), 1);
-  EXPECT_TRUE(ownership.Check(1, 1, 0).ok());
-  EXPECT_TRUE(ownership.Check(1, 1, 7).ok());
-  Status s = ownership.Check(1, 1, 8);
+  EXPECT_TRUE(Check(ownership, 1, 1, 0).ok());
+  EXPECT_TRUE(Check(ownership, 1, 1, 7).ok());
+  Status s = Check(ownership, 1, 1, 8);
   ASSERT_TRUE(s.IsWrongNode()) << s.ToString();
   EXPECT_EQ(s.message(), "slot 8 is owned by d2 under slot map version 1, not by d1");
-  EXPECT_TRUE(ownership.Check(1, 1, kSlots).code() == Status::Code::kInvalidArgument);
-  EXPECT_TRUE(ownership.Check(1, 1, -1).code() == Status::Code::kInvalidArgument);
+  EXPECT_TRUE(Check(ownership, 1, 1, kSlots).code() == Status::Code::kInvalidArgument);
+  EXPECT_TRUE(Check(ownership, 1, 1, -1).code() == Status::Code::kInvalidArgument);
   // Tables exist exactly for the owned slots.
   EXPECT_TRUE(store_.HasSlot(0));
   EXPECT_FALSE(store_.HasSlot(8));
@@ -133,7 +147,7 @@ TEST_F(SlotOwnershipTest, CheckKeyUsesTheMapsSlotCount) {
   SlotOwnership ownership(node_coord_.get(), paths_, &store_);
   ASSERT_TRUE(ownership.Start("d1").ok());
   Slot slot = -1;
-  ASSERT_TRUE(ownership.CheckKey(1, 1, "some key", &slot).ok());
+  ASSERT_TRUE(CheckKey(ownership, 1, 1, "some key", &slot).ok());
   EXPECT_EQ(slot, SlotOf("some key", kSlots));
 }
 
@@ -141,11 +155,11 @@ TEST_F(SlotOwnershipTest, StaleEpochIsRejected) {
   WriteMap(1, 1, kSlots);
   SlotOwnership ownership(node_coord_.get(), paths_, &store_);
   ASSERT_TRUE(ownership.Start("d1").ok());
-  EXPECT_TRUE(ownership.Check(3, 1, 0).ok());
+  EXPECT_TRUE(Check(ownership, 3, 1, 0).ok());
   EXPECT_EQ(ownership.highest_epoch(), 3);
-  Status s = ownership.Check(2, 1, 0);
+  Status s = Check(ownership, 2, 1, 0);
   EXPECT_TRUE(s.IsStaleEpoch()) << s.ToString();
-  EXPECT_TRUE(ownership.Check(3, 1, 0).ok());  // the same epoch still passes
+  EXPECT_TRUE(Check(ownership, 3, 1, 0).ok());  // the same epoch still passes
   EXPECT_EQ(ownership.highest_epoch(), 3);
 }
 
@@ -154,18 +168,18 @@ TEST_F(SlotOwnershipTest, EpochZnodeFencesOutTheOldMaster) {
   WriteEpoch(1);
   SlotOwnership ownership(node_coord_.get(), paths_, &store_);
   ASSERT_TRUE(ownership.Start("d1").ok());
-  EXPECT_TRUE(ownership.Check(1, 1, 0).ok());
+  EXPECT_TRUE(Check(ownership, 1, 1, 0).ok());
   WriteEpoch(2);  // a new master took over, before it called this node
   Flush();
   EXPECT_EQ(ownership.highest_epoch(), 2);
-  EXPECT_TRUE(ownership.Check(1, 1, 0).IsStaleEpoch());
+  EXPECT_TRUE(Check(ownership, 1, 1, 0).IsStaleEpoch());
 }
 
 TEST_F(SlotOwnershipTest, OlderCallerMapVersionIsAStaleRoute) {
   WriteMap(2, 1, kSlots);
   SlotOwnership ownership(node_coord_.get(), paths_, &store_);
   ASSERT_TRUE(ownership.Start("d1").ok());
-  Status s = ownership.Check(1, 1, 0);
+  Status s = Check(ownership, 1, 1, 0);
   ASSERT_TRUE(s.IsWrongNode()) << s.ToString();
   EXPECT_NE(s.message().find("stale route"), std::string::npos) << s.ToString();
 }
@@ -175,18 +189,18 @@ TEST_F(SlotOwnershipTest, NewerCallerMapVersionTriggersRefresh) {
   DeafCoordinator deaf(node_coord_.get());
   SlotOwnership ownership(&deaf, paths_, &store_);
   ASSERT_TRUE(ownership.Start("d1").ok());
-  EXPECT_TRUE(ownership.Check(1, 1, 10).IsWrongNode());
+  EXPECT_TRUE(Check(ownership, 1, 1, 10).IsWrongNode());
 
   WriteMap(2, 1, 12);  // the watch is lost: only a refresh can see this
   const int gets_before = deaf.gets;
-  Status s = ownership.Check(1, 2, 10);
+  Status s = Check(ownership, 1, 2, 10);
   EXPECT_TRUE(s.ok()) << s.ToString();
   EXPECT_EQ(ownership.map_version(), 2);
   EXPECT_EQ(deaf.gets, gets_before + 1);
   EXPECT_TRUE(store_.HasSlot(10));
 
   // Calls at the now-current version do not read ZooKeeper again.
-  EXPECT_TRUE(ownership.Check(1, 2, 11).ok());
+  EXPECT_TRUE(Check(ownership, 1, 2, 11).ok());
   EXPECT_EQ(deaf.gets, gets_before + 1);
 }
 
@@ -194,7 +208,7 @@ TEST_F(SlotOwnershipTest, VersionNotInZooKeeperYetIsUnavailable) {
   WriteMap(1, 1, 8);
   SlotOwnership ownership(node_coord_.get(), paths_, &store_);
   ASSERT_TRUE(ownership.Start("d1").ok());
-  Status s = ownership.Check(1, 5, 0);
+  Status s = Check(ownership, 1, 5, 0);
   EXPECT_TRUE(s.IsUnavailable()) << s.ToString();
 }
 
@@ -208,8 +222,8 @@ TEST_F(SlotOwnershipTest, MapFromNewerMasterIsPickedUpViaWatch) {
   EXPECT_EQ(summary.map_version, 2);
   EXPECT_EQ(summary.highest_epoch, 2);  // the map's epoch raises the highest seen
   EXPECT_EQ(summary.owned_slots, 12);
-  EXPECT_TRUE(ownership.Check(1, 2, 0).IsStaleEpoch());
-  EXPECT_TRUE(ownership.Check(2, 2, 11).ok());
+  EXPECT_TRUE(Check(ownership, 1, 2, 0).IsStaleEpoch());
+  EXPECT_TRUE(Check(ownership, 2, 2, 11).ok());
 
   // And the next one too: the watch was re-armed.
   WriteMap(3, 2, 4);
@@ -223,14 +237,14 @@ TEST_F(SlotOwnershipTest, MapCreatedAfterStartIsPickedUp) {
   WriteMap(1, 1, 8);
   Flush();
   EXPECT_EQ(ownership.map_version(), 1);
-  EXPECT_TRUE(ownership.Check(1, 1, 0).ok());
+  EXPECT_TRUE(Check(ownership, 1, 1, 0).ok());
 }
 
 TEST_F(SlotOwnershipTest, SlotsTakenAwayAreDroppedFromTheStore) {
   WriteMap(1, 1, 8);
   SlotOwnership ownership(node_coord_.get(), paths_, &store_);
   ASSERT_TRUE(ownership.Start("d1").ok());
-  for (Slot s = 0; s < 8; ++s) ASSERT_TRUE(store_.Set(s, "k", "v").ok());
+  for (Slot s = 0; s < 8; ++s) ASSERT_TRUE(SetKey(store_, s, "k", "v").ok());
   EXPECT_EQ(store_.KeyCount(), 8);
 
   WriteMap(2, 1, 5);  // slots 5..7 move to d2
@@ -241,7 +255,7 @@ TEST_F(SlotOwnershipTest, SlotsTakenAwayAreDroppedFromTheStore) {
     EXPECT_EQ(store_.SlotKeyCount(s), 0);
   }
   // A write fenced under the old map that lands late is refused by the store.
-  EXPECT_TRUE(store_.Set(6, "late", "v").IsWrongNode());
+  EXPECT_TRUE(SetKey(store_, 6, "late", "v").IsWrongNode());
 
   WriteMap(3, 1, 8);  // they come back empty
   Flush();
@@ -313,8 +327,8 @@ TEST_F(SlotOwnershipTest, ConcurrentChecksWhileTheMapMoves) {
         const std::string key = std::to_string(t) + ":" + std::to_string(i++ % 100);
         Slot slot = 0;
         const int64_t version = ownership.map_version();
-        Status s = ownership.CheckKey(1, version, key, &slot);
-        if (s.ok()) s = store_.Set(slot, key, "v");
+        Status s = CheckKey(ownership, 1, version, key, &slot);
+        if (s.ok()) s = SetKey(store_, slot, key, "v");
         ASSERT_TRUE(s.ok() || s.IsWrongNode()) << s.ToString();
         (void)ownership.GetSummary();
       }
@@ -343,15 +357,15 @@ TEST_F(SlotOwnershipTest, SlotThatWasElsewhereInVersionsNeverSeenStartsEmpty) {
   DeafCoordinator deaf(node_coord_.get());
   SlotOwnership ownership(&deaf, paths_, &store_);
   ASSERT_TRUE(ownership.Start("d2").ok());
-  ASSERT_TRUE(ownership.Check(1, 2, 10).ok());
-  ASSERT_TRUE(store_.Set(10, "k", "old").ok());
-  ASSERT_TRUE(store_.Set(9, "other", "x").ok());
+  ASSERT_TRUE(Check(ownership, 1, 2, 10).ok());
+  ASSERT_TRUE(SetKey(store_, 10, "k", "old").ok());
+  ASSERT_TRUE(SetKey(store_, 9, "other", "x").ok());
   WriteMap(3, 2, kSlots);  // d1 owns everything (and takes writes for slot 10)
   WriteMap(4, 2, 8);       // d2 owns 8..15 again; it never saw version 3
-  ASSERT_TRUE(ownership.Check(2, 4, 10).ok());
+  ASSERT_TRUE(Check(ownership, 2, 4, 10).ok());
   bool found = true;
   std::string value;
-  ASSERT_TRUE(store_.Get(10, "k", &found, &value).ok());
+  ASSERT_TRUE(GetKey(store_, 10, "k", &found, &value).ok());
   EXPECT_FALSE(found) << "stale value resurrected: " << value;
 }
 
@@ -359,12 +373,12 @@ TEST_F(SlotOwnershipTest, SlotKeptAcrossVersionsKeepsItsKeys) {
   WriteMap(2, 1, 8);
   SlotOwnership ownership(node_coord_.get(), paths_, &store_);
   ASSERT_TRUE(ownership.Start("d2").ok());
-  ASSERT_TRUE(store_.Set(10, "k", "v").ok());
+  ASSERT_TRUE(SetKey(store_, 10, "k", "v").ok());
   WriteMap(3, 1, 4);  // d2 gains 4..7 and keeps 8..15
-  ASSERT_TRUE(ownership.Check(1, 3, 10).ok());
+  ASSERT_TRUE(Check(ownership, 1, 3, 10).ok());
   bool found = false;
   std::string value;
-  ASSERT_TRUE(store_.Get(10, "k", &found, &value).ok());
+  ASSERT_TRUE(GetKey(store_, 10, "k", &found, &value).ok());
   EXPECT_TRUE(found);
   EXPECT_EQ(value, "v");
 }

@@ -348,26 +348,6 @@ bool Store::HasSlot(Slot slot) const {
   return state != nullptr && state->live != nullptr;
 }
 
-Status Store::Get(Slot slot, const std::string& key, bool* found, std::string* value) {
-  return Access(slot, /*write=*/false, [&](LockedSlot& t) {
-    const size_t pos = t.Find(0, key);
-    *found = pos != Table::kNone;
-    if (*found) value->assign(t.View(pos).value);
-  });
-}
-
-Status Store::Set(Slot slot, const std::string& key, std::string_view value) {
-  return Access(slot, /*write=*/true, [&](LockedSlot& t) { t.Put(0, key, value, 0); });
-}
-
-Status Store::Remove(Slot slot, const std::string& key, bool* existed) {
-  return Access(slot, /*write=*/true, [&](LockedSlot& t) {
-    const size_t pos = t.Find(0, key);
-    *existed = pos != Table::kNone;
-    if (*existed) t.Erase(pos);
-  });
-}
-
 Status Store::Access(Slot slot, bool write, const std::function<void(LockedSlot&)>& fn,
                      std::vector<SlotSeq>* waits) {
   Stripe& stripe = StripeOf(slot);

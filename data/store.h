@@ -166,19 +166,6 @@ class Store {
   // Whether `slot` has a table.
   bool HasSlot(Slot slot) const;
 
-  // ---- Keys of database 0 (the get/put/remove RPCs) ----
-
-  // OK with *found false when the key is absent or expired (a normal outcome); OK with *found true
-  // and the value copied into *value otherwise. WRONG_NODE when the slot has no table.
-  Status Get(Slot slot, const std::string& key, bool* found, std::string* value);
-
-  // Inserts or replaces `key` without expiry. WRONG_NODE when the slot has no table, MOVING while
-  // its writes are paused.
-  Status Set(Slot slot, const std::string& key, std::string_view value);
-
-  // Deletes `key`; *existed says whether it was there (unexpired). Errors as Set.
-  Status Remove(Slot slot, const std::string& key, bool* existed);
-
   // ---- Op execution (data/op_executor.h) ----
 
   // Runs `fn` on the locked live table of `slot`. WRONG_NODE when the slot has no table; MOVING
@@ -238,8 +225,8 @@ class Store {
 
   // ---- Slot moves, source side ----
 
-  // While paused, every write to `slot` (Set, Remove, and Access/AccessSlots/ForEachSlot with
-  // write) is refused with MOVING; reads go on. Resume ends it. Both are idempotent and work
+  // While paused, every write to `slot` (Access/AccessSlots/ForEachSlot with write) is refused
+  // with MOVING; reads go on. Resume ends it. Both are idempotent and work
   // whether or not the slot has a table.
   void PauseWrites(Slot slot);
   void ResumeWrites(Slot slot);

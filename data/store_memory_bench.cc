@@ -46,7 +46,9 @@ int main(int argc, char** argv) {
   for (long i = 0; i < keys; ++i) {
     std::snprintf(key, sizeof key, "key:%012ld", i);
     const dkv::Slot slot = dkv::SlotOf(key, dkv::kDefaultSlotCount);
-    if (!store.Set(slot, key, value).ok()) return 1;
+    const dkv::Status s = store.Access(slot, /*write=*/true,
+                                       [&](dkv::data::LockedSlot& t) { t.Put(0, key, value, 0); });
+    if (!s.ok()) return 1;
   }
   const double rss = static_cast<double>(RssBytes() - rss_before) / static_cast<double>(keys);
   const double heap = static_cast<double>(HeapBytes() - heap_before) / static_cast<double>(keys);

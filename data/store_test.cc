@@ -10,6 +10,8 @@
 #include <unordered_set>
 #include <vector>
 
+#include "data/store_test_util.h"
+
 namespace dkv::data {
 namespace {
 
@@ -21,7 +23,7 @@ bool Apply(Store& store, Slot slot, bool write, const std::function<void(LockedS
 std::string GetOrDie(Store& store, Slot slot, const std::string& key) {
   bool found = false;
   std::string value;
-  EXPECT_TRUE(store.Get(slot, key, &found, &value).ok());
+  EXPECT_TRUE(GetKey(store, slot, key, &found, &value).ok());
   EXPECT_TRUE(found) << key;
   return value;
 }
@@ -29,16 +31,16 @@ std::string GetOrDie(Store& store, Slot slot, const std::string& key) {
 TEST(StoreTest, SetGetRemoveRoundTrip) {
   Store store;
   store.AddSlot(3);
-  ASSERT_TRUE(store.Set(3, "k", "v1").ok());
+  ASSERT_TRUE(SetKey(store, 3, "k", "v1").ok());
   EXPECT_EQ(GetOrDie(store, 3, "k"), "v1");
-  ASSERT_TRUE(store.Set(3, "k", "v2").ok());
+  ASSERT_TRUE(SetKey(store, 3, "k", "v2").ok());
   EXPECT_EQ(GetOrDie(store, 3, "k"), "v2");
   EXPECT_EQ(store.KeyCount(), 1);
 
   bool existed = false;
-  ASSERT_TRUE(store.Remove(3, "k", &existed).ok());
+  ASSERT_TRUE(RemoveKey(store, 3, "k", &existed).ok());
   EXPECT_TRUE(existed);
-  ASSERT_TRUE(store.Remove(3, "k", &existed).ok());
+  ASSERT_TRUE(RemoveKey(store, 3, "k", &existed).ok());
   EXPECT_FALSE(existed);
   EXPECT_EQ(store.KeyCount(), 0);
 }
@@ -48,7 +50,7 @@ TEST(StoreTest, AbsentKeyIsFoundFalseNotAnError) {
   store.AddSlot(0);
   bool found = true;
   std::string value = "untouched";
-  ASSERT_TRUE(store.Get(0, "missing", &found, &value).ok());
+  ASSERT_TRUE(GetKey(store, 0, "missing", &found, &value).ok());
   EXPECT_FALSE(found);
   EXPECT_EQ(value, "untouched");
 }
@@ -58,13 +60,13 @@ TEST(StoreTest, KeysAndValuesAreBinarySafe) {
   store.AddSlot(1);
   const std::string key("a\0b\xff", 4);
   const std::string value("\0\0\x01\x80zz", 6);
-  ASSERT_TRUE(store.Set(1, key, value).ok());
+  ASSERT_TRUE(SetKey(store, 1, key, value).ok());
   EXPECT_EQ(GetOrDie(store, 1, key), value);
   bool found = true;
   std::string ignored;
-  ASSERT_TRUE(store.Get(1, std::string("a", 1), &found, &ignored).ok());
+  ASSERT_TRUE(GetKey(store, 1, std::string("a", 1), &found, &ignored).ok());
   EXPECT_FALSE(found);
-  ASSERT_TRUE(store.Set(1, "", "").ok());  // the empty key and value are valid
+  ASSERT_TRUE(SetKey(store, 1, "", "").ok());  // the empty key and value are valid
   EXPECT_EQ(GetOrDie(store, 1, ""), "");
 }
 
@@ -72,9 +74,9 @@ TEST(StoreTest, SlotWithoutTableIsWrongNode) {
   Store store;
   bool flag = false;
   std::string value;
-  EXPECT_TRUE(store.Get(7, "k", &flag, &value).IsWrongNode());
-  EXPECT_TRUE(store.Set(7, "k", "v").IsWrongNode());
-  EXPECT_TRUE(store.Remove(7, "k", &flag).IsWrongNode());
+  EXPECT_TRUE(GetKey(store, 7, "k", &flag, &value).IsWrongNode());
+  EXPECT_TRUE(SetKey(store, 7, "k", "v").IsWrongNode());
+  EXPECT_TRUE(RemoveKey(store, 7, "k", &flag).IsWrongNode());
   EXPECT_EQ(store.KeyCount(), 0);
   EXPECT_FALSE(store.HasSlot(7));
 }
@@ -84,9 +86,9 @@ TEST(StoreTest, SameKeyInDifferentSlotsIsDistinct) {
   store.AddSlot(1);
   store.AddSlot(1 + 256);  // same stripe
   store.AddSlot(2);
-  ASSERT_TRUE(store.Set(1, "k", "one").ok());
-  ASSERT_TRUE(store.Set(257, "k", "two").ok());
-  ASSERT_TRUE(store.Set(2, "k", "three").ok());
+  ASSERT_TRUE(SetKey(store, 1, "k", "one").ok());
+  ASSERT_TRUE(SetKey(store, 257, "k", "two").ok());
+  ASSERT_TRUE(SetKey(store, 2, "k", "three").ok());
   EXPECT_EQ(GetOrDie(store, 1, "k"), "one");
   EXPECT_EQ(GetOrDie(store, 257, "k"), "two");
   EXPECT_EQ(GetOrDie(store, 2, "k"), "three");
@@ -98,10 +100,10 @@ TEST(StoreTest, DropSlotEmptiesOnlyThatSlot) {
   store.AddSlot(5);
   store.AddSlot(5 + 256);
   for (int i = 0; i < 100; ++i) {
-    ASSERT_TRUE(store.Set(5, "a" + std::to_string(i), "v").ok());
+    ASSERT_TRUE(SetKey(store, 5, "a" + std::to_string(i), "v").ok());
   }
   for (int i = 0; i < 10; ++i) {
-    ASSERT_TRUE(store.Set(261, "b" + std::to_string(i), "v").ok());
+    ASSERT_TRUE(SetKey(store, 261, "b" + std::to_string(i), "v").ok());
   }
   EXPECT_EQ(store.SlotKeyCount(5), 100);
   EXPECT_EQ(store.KeyCount(), 110);
@@ -111,7 +113,7 @@ TEST(StoreTest, DropSlotEmptiesOnlyThatSlot) {
   EXPECT_EQ(store.SlotKeyCount(5), 0);
   EXPECT_EQ(store.SlotKeyCount(261), 10);
   EXPECT_EQ(store.KeyCount(), 10);
-  EXPECT_TRUE(store.Set(5, "a0", "v").IsWrongNode());
+  EXPECT_TRUE(SetKey(store, 5, "a0", "v").IsWrongNode());
   EXPECT_EQ(store.DropSlot(5), 0);  // idempotent
 
   // A slot granted again starts empty.
@@ -119,14 +121,14 @@ TEST(StoreTest, DropSlotEmptiesOnlyThatSlot) {
   EXPECT_EQ(store.SlotKeyCount(5), 0);
   bool found = true;
   std::string value;
-  ASSERT_TRUE(store.Get(5, "a0", &found, &value).ok());
+  ASSERT_TRUE(GetKey(store, 5, "a0", &found, &value).ok());
   EXPECT_FALSE(found);
 }
 
 TEST(StoreTest, AddSlotKeepsExistingTable) {
   Store store;
   store.AddSlot(9);
-  ASSERT_TRUE(store.Set(9, "k", "v").ok());
+  ASSERT_TRUE(SetKey(store, 9, "k", "v").ok());
   store.AddSlot(9);
   EXPECT_EQ(GetOrDie(store, 9, "k"), "v");
 }
@@ -140,11 +142,11 @@ TEST(StoreTest, ConcurrentWritersOnDistinctSlotsKeepExactCount) {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&store, t] {
       for (int i = 0; i < kKeys; ++i) {
-        ASSERT_TRUE(store.Set(t, std::to_string(i), std::to_string(t)).ok());
+        ASSERT_TRUE(SetKey(store, t, std::to_string(i), std::to_string(t)).ok());
       }
       for (int i = 0; i < kKeys; i += 2) {
         bool existed = false;
-        ASSERT_TRUE(store.Remove(t, std::to_string(i), &existed).ok());
+        ASSERT_TRUE(RemoveKey(store, t, std::to_string(i), &existed).ok());
         ASSERT_TRUE(existed);
       }
     });
@@ -169,10 +171,10 @@ TEST(StoreTest, ConcurrentWritersOnSameSlotKeepExactCount) {
         // Half the keys are shared by every thread, half are the thread's own.
         const std::string key = (i % 2 == 0) ? "shared" + std::to_string(i)
                                              : "t" + std::to_string(t) + "-" + std::to_string(i);
-        ASSERT_TRUE(store.Set(42, key, std::to_string(t)).ok());
+        ASSERT_TRUE(SetKey(store, 42, key, std::to_string(t)).ok());
         bool found = false;
         std::string value;
-        ASSERT_TRUE(store.Get(42, key, &found, &value).ok());
+        ASSERT_TRUE(GetKey(store, 42, key, &found, &value).ok());
         ASSERT_TRUE(found);
       }
     });
@@ -190,9 +192,9 @@ TEST(StoreTest, DropSlotRacingWithWritersLeavesExactCount) {
   std::atomic<bool> stop{false};
   std::thread writer([&] {
     for (int i = 0; i < 1000 || !stop.load(); ++i) {
-      Status s = store.Set(1, std::to_string(i % 500), "v");
+      Status s = SetKey(store, 1, std::to_string(i % 500), "v");
       ASSERT_TRUE(s.ok() || s.IsWrongNode());
-      ASSERT_TRUE(store.Set(2, std::to_string(i % 500), "v").ok());
+      ASSERT_TRUE(SetKey(store, 2, std::to_string(i % 500), "v").ok());
     }
   });
   for (int round = 0; round < 50; ++round) {
@@ -225,7 +227,7 @@ TEST(StoreTest, ExpiredKeyIsAbsentAndDeletedOnAccess) {
   clock.now = 1501;
   bool found = true;
   std::string value;
-  ASSERT_TRUE(store.Get(1, "k", &found, &value).ok());
+  ASSERT_TRUE(GetKey(store, 1, "k", &found, &value).ok());
   EXPECT_FALSE(found);
   EXPECT_EQ(store.KeyCount(), 0);
 }
@@ -233,30 +235,30 @@ TEST(StoreTest, ExpiredKeyIsAbsentAndDeletedOnAccess) {
 TEST(StoreTest, PausedSlotRefusesWritesWithMovingButServesReads) {
   Store store;
   store.AddSlot(4);
-  ASSERT_TRUE(store.Set(4, "k", "v").ok());
+  ASSERT_TRUE(SetKey(store, 4, "k", "v").ok());
   store.PauseWrites(4);
-  EXPECT_TRUE(store.Set(4, "k", "w").IsMoving());
+  EXPECT_TRUE(SetKey(store, 4, "k", "w").IsMoving());
   bool existed = false;
-  EXPECT_TRUE(store.Remove(4, "k", &existed).IsMoving());
+  EXPECT_TRUE(RemoveKey(store, 4, "k", &existed).IsMoving());
   EXPECT_TRUE(store.Access(4, true, [](LockedSlot&) { FAIL(); }).IsMoving());
   EXPECT_TRUE(store.AccessSlots({5, 4}, true, [](const auto&) { FAIL(); }).IsWrongNode());
   store.AddSlot(5);
   EXPECT_TRUE(store.AccessSlots({5, 4}, true, [](const auto&) { FAIL(); }).IsMoving());
   EXPECT_EQ(GetOrDie(store, 4, "k"), "v");
   store.ResumeWrites(4);
-  EXPECT_TRUE(store.Set(4, "k", "w").ok());
+  EXPECT_TRUE(SetKey(store, 4, "k", "w").ok());
   EXPECT_EQ(GetOrDie(store, 4, "k"), "w");
 }
 
 TEST(StoreTest, TrackingRecordsEveryChangedKeyUntilTaken) {
   Store store;
   store.AddSlot(2);
-  ASSERT_TRUE(store.Set(2, "before", "v").ok());
+  ASSERT_TRUE(SetKey(store, 2, "before", "v").ok());
   store.StartTracking(2);
-  ASSERT_TRUE(store.Set(2, "a", "v").ok());
+  ASSERT_TRUE(SetKey(store, 2, "a", "v").ok());
   ASSERT_TRUE(Apply(store, 2, true, [](LockedSlot& t) { t.Put(3, "b", "v", 0); }));
   bool existed = false;
-  ASSERT_TRUE(store.Remove(2, "before", &existed).ok());
+  ASSERT_TRUE(RemoveKey(store, 2, "before", &existed).ok());
   std::vector<DbKey> dirty = store.TakeDirty(2);
   std::sort(dirty.begin(), dirty.end(),
             [](const DbKey& x, const DbKey& y) { return x.key < y.key; });
@@ -266,7 +268,7 @@ TEST(StoreTest, TrackingRecordsEveryChangedKeyUntilTaken) {
   EXPECT_EQ(dirty[2], (DbKey{0, "before"}));
   EXPECT_TRUE(store.TakeDirty(2).empty());
   store.StopTracking(2);
-  ASSERT_TRUE(store.Set(2, "c", "v").ok());
+  ASSERT_TRUE(SetKey(store, 2, "c", "v").ok());
   EXPECT_TRUE(store.TakeDirty(2).empty());
 }
 
@@ -341,7 +343,7 @@ TEST(StoreTest, DropSlotEndsPauseAndTracking) {
   store.StartTracking(3);
   store.DropSlot(3);
   store.AddSlot(3);
-  EXPECT_TRUE(store.Set(3, "k", "v").ok());
+  EXPECT_TRUE(SetKey(store, 3, "k", "v").ok());
   EXPECT_TRUE(store.TakeDirty(3).empty());
 }
 
@@ -372,7 +374,7 @@ TEST(StoreTest, KeysListedAfterStartTrackingPlusDirtyKeysCoverEveryWrite) {
     std::atomic<int> written{0};
     std::thread writer([&] {
       for (int i = 0; i < 2000; ++i) {
-        ASSERT_TRUE(store.Set(1, std::to_string(i), "v").ok());
+        ASSERT_TRUE(SetKey(store, 1, std::to_string(i), "v").ok());
         written = i + 1;
       }
     });
@@ -400,7 +402,7 @@ TEST(StoreTest, DeletionsByExpiryAreTrackedToo) {
   clock.now = 2000;
   bool found = true;
   std::string value;
-  ASSERT_TRUE(store.Get(1, "lazy", &found, &value).ok());
+  ASSERT_TRUE(GetKey(store, 1, "lazy", &found, &value).ok());
   EXPECT_FALSE(found);
   while (store.ExpireSome(1, 20).expired == 0) {
   }

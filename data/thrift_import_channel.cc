@@ -2,6 +2,7 @@
 #include <utility>
 
 #include "common/rpc/effect_codec.h"
+#include "common/rpc/fence_codec.h"
 #include "common/rpc/rpc_connection.h"
 #include "data/import_channel.h"
 #include "gen-cpp/DataNode.h"
@@ -9,27 +10,19 @@
 namespace dkv::data {
 namespace {
 
-rpc::Fence ToThrift(const MoveFence& fence) {
-  rpc::Fence f;
-  f.epoch = fence.epoch;
-  f.map_version = fence.map_version;
-  return f;
-}
-
 class ThriftImportChannel : public ImportChannel {
  public:
   ThriftImportChannel(const HostPort& address, std::chrono::milliseconds call_timeout)
       : connection_(address, rpc::RpcOptions{std::chrono::milliseconds(1000), call_timeout}) {}
 
-  Status Begin(const MoveFence& fence, int64_t migration_id,
-               const std::vector<Slot>& slots) override {
+  Status Begin(const Fence& fence, int64_t migration_id, const std::vector<Slot>& slots) override {
     const std::vector<int32_t> thrift_slots(slots.begin(), slots.end());
     return connection_.Call([&](rpc::DataNodeClient& c) {
-      c.import_begin(ToThrift(fence), migration_id, thrift_slots);
+      c.import_begin(rpc::ToThrift(fence), migration_id, thrift_slots);
     });
   }
 
-  Status Chunk(const MoveFence& fence, int64_t migration_id,
+  Status Chunk(const Fence& fence, int64_t migration_id,
                std::vector<MigrationEntry>&& entries) override {
     std::vector<rpc::MigrationEntry> thrift_entries(entries.size());
     for (size_t i = 0; i < entries.size(); ++i) {
@@ -45,20 +38,21 @@ class ThriftImportChannel : public ImportChannel {
     }
     entries.clear();
     return connection_.Call([&](rpc::DataNodeClient& c) {
-      c.import_chunk(ToThrift(fence), migration_id, thrift_entries);
+      c.import_chunk(rpc::ToThrift(fence), migration_id, thrift_entries);
     });
   }
 
-  Status Commit(const MoveFence& fence, int64_t migration_id,
+  Status Commit(const Fence& fence, int64_t migration_id,
                 const std::vector<SlotSeq>& seqs) override {
     const std::vector<rpc::SlotSeq> wire = rpc::ToThrift(seqs);
-    return connection_.Call(
-        [&](rpc::DataNodeClient& c) { c.import_commit(ToThrift(fence), migration_id, wire); });
+    return connection_.Call([&](rpc::DataNodeClient& c) {
+      c.import_commit(rpc::ToThrift(fence), migration_id, wire);
+    });
   }
 
-  Status Abort(const MoveFence& fence, int64_t migration_id) override {
+  Status Abort(const Fence& fence, int64_t migration_id) override {
     return connection_.Call(
-        [&](rpc::DataNodeClient& c) { c.import_abort(ToThrift(fence), migration_id); });
+        [&](rpc::DataNodeClient& c) { c.import_abort(rpc::ToThrift(fence), migration_id); });
   }
 
  private:

@@ -11,7 +11,7 @@ namespace dkv::server {
 namespace {
 
 // The channel behind the combiner: a map of keys; "moving" is refused MOVING per op. Records every
-// RPC; while held, Get and Wait block until released; FailExecutes makes Wait fail.
+// request; while held, Wait blocks until released; FailExecutes makes Wait fail.
 class RecordingChannel : public DataChannel {
  public:
   struct Executed {
@@ -20,27 +20,6 @@ class RecordingChannel : public DataChannel {
   };
 
   const HostPort& address() const override { return address_; }
-
-  Result<std::optional<std::string>> Get(const Fence&, const std::string& key) override {
-    {
-      MutexLock l(&mu_);
-      gets_.push_back(key);
-    }
-    gate_.Pass();
-    MutexLock l(&mu_);
-    auto it = data_.find(key);
-    if (it == data_.end()) return std::optional<std::string>();
-    return std::optional<std::string>(it->second);
-  }
-  Status Put(const Fence&, const std::string& key, const std::string& value) override {
-    MutexLock l(&mu_);
-    data_[key] = value;
-    return Status::OK();
-  }
-  Result<bool> Remove(const Fence&, const std::string& key) override {
-    MutexLock l(&mu_);
-    return data_.erase(key) > 0;
-  }
 
   std::unique_ptr<PendingExecute> StartExecute(const Fence& fence,
                                                const std::vector<Op>& ops) override {
@@ -69,10 +48,6 @@ class RecordingChannel : public DataChannel {
     MutexLock l(&mu_);
     fail_ = std::move(s);
   }
-  std::vector<std::string> gets() {
-    MutexLock l(&mu_);
-    return gets_;
-  }
   std::vector<Executed> executed() {
     MutexLock l(&mu_);
     return executed_;
@@ -83,7 +58,10 @@ class RecordingChannel : public DataChannel {
    public:
     Pending(RecordingChannel* channel, std::vector<Op> ops)
         : channel_(channel), ops_(std::move(ops)) {}
-    Result<std::vector<Reply>> Wait() override { return channel_->Answer(ops_); }
+    Result<std::vector<Reply>> Wait() override {
+      channel_->gate_.Pass();
+      return channel_->Answer(ops_);
+    }
 
    private:
     RecordingChannel* const channel_;
@@ -121,7 +99,6 @@ class RecordingChannel : public DataChannel {
   Mutex mu_;
   Status fail_ GUARDED_BY(mu_);
   std::map<std::string, std::string> data_ GUARDED_BY(mu_);
-  std::vector<std::string> gets_ GUARDED_BY(mu_);
   std::vector<Executed> executed_ GUARDED_BY(mu_);
 };
 
@@ -133,11 +110,12 @@ class CombiningDataChannelTest : public ::testing::Test {
     channel_ = std::make_unique<CombiningDataChannel>(inner_, /*max_in_flight=*/1);
   }
 
-  // A Get("first") that the inner channel holds, then `calls` more on threads of their own,
+  // A GET of "first" that the inner channel holds, then `calls` more on threads of their own,
   // queued behind it.
   void QueueBehindAHeldGet(int calls, std::function<void(int)> call) {
     inner_->gate().Hold();
-    threads_.emplace_back([this] { (void)channel_->Get(fence_, "first"); });
+    threads_.emplace_back(
+        [this] { (void)channel_->Execute(fence_, {KeyOp(OpCode::kGet, "first")}); });
     ASSERT_TRUE(inner_->gate().WaitForPassed(1));
     for (int i = 0; i < calls; ++i) threads_.emplace_back([call, i] { call(i); });
     DKV_ASSERT_OK(
@@ -148,6 +126,14 @@ class CombiningDataChannelTest : public ::testing::Test {
     threads_.clear();
   }
 
+  // The replies of a one-op Execute, which must succeed as a request.
+  Reply RunOne(const Fence& fence, Op op) {
+    Result<std::vector<Reply>> replies = channel_->Execute(fence, {std::move(op)});
+    EXPECT_TRUE(replies.ok()) << replies.status().ToString();
+    if (!replies.ok() || replies->size() != 1) return Reply::Failed(Status::Internal("no reply"));
+    return std::move(replies->front());
+  }
+
   const Fence fence_{3, 7};
   std::shared_ptr<RecordingChannel> inner_;
   std::unique_ptr<CombiningDataChannel> channel_;
@@ -155,64 +141,63 @@ class CombiningDataChannelTest : public ::testing::Test {
 };
 
 TEST_F(CombiningDataChannelTest, ALoneCallGoesAsItsOwnRpc) {
-  DKV_ASSERT_OK(channel_->Put(fence_, "k", "v"));
-  auto value = channel_->Get(fence_, "k");
-  ASSERT_TRUE(value.ok());
-  EXPECT_EQ(*value, "v");
-  auto existed = channel_->Remove(fence_, "k");
-  ASSERT_TRUE(existed.ok());
-  EXPECT_TRUE(*existed);
-  EXPECT_EQ(inner_->gets(), std::vector<std::string>{"k"});
-  EXPECT_TRUE(inner_->executed().empty());
+  EXPECT_EQ(RunOne(fence_, KeyOp(OpCode::kSet, "k", "v")).str, "OK");
+  EXPECT_EQ(RunOne(fence_, KeyOp(OpCode::kGet, "k")).str, "v");
+  const auto executed = inner_->executed();
+  ASSERT_EQ(executed.size(), 2u);
+  EXPECT_EQ(executed[1].ops.size(), 1u);
+  EXPECT_EQ(executed[1].fence, fence_);
 }
 
-TEST_F(CombiningDataChannelTest, CallsMadeWhileOneIsInFlightGoAsOneExecuteAndKeepTheirOutcomes) {
-  DKV_ASSERT_OK(channel_->Put(fence_, "b", "vb"));
-  DKV_ASSERT_OK(channel_->Put(fence_, "c", "vc"));
-  Status put_a;
-  Result<std::optional<std::string>> get_b = Status::Internal("not run");
-  Result<bool> remove_c = Status::Internal("not run");
-  Result<std::optional<std::string>> get_moving = Status::Internal("not run");
+TEST_F(CombiningDataChannelTest, CallsMadeWhileOneIsInFlightGoAsOneExecuteAndKeepTheirReplies) {
+  RunOne(fence_, KeyOp(OpCode::kSet, "b", "vb"));
+  RunOne(fence_, KeyOp(OpCode::kSet, "c", "vc"));
+  RunOne(fence_, KeyOp(OpCode::kSet, "d", "vd"));
+  // The calls queue in no particular order: each works on keys of its own.
+  std::vector<Result<std::vector<Reply>>> results(4, Status::Internal("not run"));
   QueueBehindAHeldGet(4, [&](int i) {
     switch (i) {
       case 0:
-        put_a = channel_->Put(fence_, "a", "va");
+        results[0] = channel_->Execute(fence_, {KeyOp(OpCode::kSet, "a", "va")});
         break;
-      case 1:
-        get_b = channel_->Get(fence_, "b");
+      case 1:  // a call of two ops keeps them together, in order
+        results[1] =
+            channel_->Execute(fence_, {KeyOp(OpCode::kGet, "b"), KeyOp(OpCode::kGet, "c")});
         break;
       case 2:
-        remove_c = channel_->Remove(fence_, "c");
+        results[2] = channel_->Execute(fence_, {KeyOp(OpCode::kDel, "d")});
         break;
       default:
-        get_moving = channel_->Get(fence_, "moving");
+        results[3] = channel_->Execute(fence_, {KeyOp(OpCode::kGet, "moving")});
     }
   });
-  DKV_EXPECT_OK(put_a);
-  ASSERT_TRUE(get_b.ok());
-  EXPECT_EQ(*get_b, "vb");
-  ASSERT_TRUE(remove_c.ok());
-  EXPECT_TRUE(*remove_c);
-  EXPECT_TRUE(get_moving.status().IsMoving()) << get_moving.status().ToString();
+  for (const auto& r : results) ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ((*results[0])[0].str, "OK");
+  ASSERT_EQ(results[1]->size(), 2u);
+  EXPECT_EQ((*results[1])[0].str, "vb");
+  EXPECT_EQ((*results[1])[1].str, "vc");
+  ASSERT_EQ(results[2]->size(), 1u);
+  EXPECT_EQ((*results[2])[0].integer, 1);
+  EXPECT_EQ((*results[3])[0].error, Status::Code::kMoving);
   const auto executed = inner_->executed();
-  ASSERT_EQ(executed.size(), 1u);
-  EXPECT_EQ(executed[0].ops.size(), 4u);
-  EXPECT_EQ(executed[0].fence.epoch, 3);
-  EXPECT_EQ(executed[0].fence.map_version, 7);
-  auto a = channel_->Get(fence_, "a");
-  ASSERT_TRUE(a.ok());
-  EXPECT_EQ(*a, "va");
+  ASSERT_EQ(executed.size(), 5u);  // the three SETs, the held GET, and the batch
+  EXPECT_EQ(executed[4].ops.size(), 5u);
+  EXPECT_EQ(executed[4].fence, fence_);
+  EXPECT_EQ(RunOne(fence_, KeyOp(OpCode::kGet, "a")).str, "va");
 }
 
 TEST_F(CombiningDataChannelTest, CallsOfDifferentFencesGoInDifferentBatches) {
   // Queued in this order: k0 and k1 under the map version 7, k2 under 8.
   const Fence newer{3, 8};
   inner_->gate().Hold();
-  threads_.emplace_back([this] { (void)channel_->Get(fence_, "first"); });
+  threads_.emplace_back(
+      [this] { (void)channel_->Execute(fence_, {KeyOp(OpCode::kGet, "first")}); });
   ASSERT_TRUE(inner_->gate().WaitForPassed(1));
   for (int i = 0; i < 3; ++i) {
     threads_.emplace_back([&, i] {
-      DKV_EXPECT_OK(channel_->Put(i == 2 ? newer : fence_, "k" + std::to_string(i), "v"));
+      const auto replies = channel_->Execute(i == 2 ? newer : fence_,
+                                             {KeyOp(OpCode::kSet, "k" + std::to_string(i), "v")});
+      DKV_EXPECT_OK(replies.status());
     });
     DKV_ASSERT_OK(
         test::WaitFor([&] { return channel_->QueuedForTests() == static_cast<size_t>(i + 1); },
@@ -221,23 +206,25 @@ TEST_F(CombiningDataChannelTest, CallsOfDifferentFencesGoInDifferentBatches) {
   inner_->gate().Release();
   for (auto& t : threads_) t.join();
   threads_.clear();
-  // k0 and k1 went together; k2, alone, as a put RPC of its own.
+  // The held GET; k0 and k1 together; k2 alone.
   const auto executed = inner_->executed();
-  ASSERT_EQ(executed.size(), 1u);
-  EXPECT_EQ(executed[0].fence.map_version, 7);
-  ASSERT_EQ(executed[0].ops.size(), 2u);
-  EXPECT_EQ(executed[0].ops[0].key, "k0");
-  EXPECT_EQ(executed[0].ops[1].key, "k1");
-  auto k2 = channel_->Get(newer, "k2");
-  ASSERT_TRUE(k2.ok());
-  EXPECT_EQ(*k2, "v");
+  ASSERT_EQ(executed.size(), 3u);
+  EXPECT_EQ(executed[1].fence, fence_);
+  ASSERT_EQ(executed[1].ops.size(), 2u);
+  EXPECT_EQ(executed[1].ops[0].key, "k0");
+  EXPECT_EQ(executed[1].ops[1].key, "k1");
+  EXPECT_EQ(executed[2].fence, newer);
+  ASSERT_EQ(executed[2].ops.size(), 1u);
+  EXPECT_EQ(executed[2].ops[0].key, "k2");
 }
 
 TEST_F(CombiningDataChannelTest, AFailedExecuteFailsEveryMember) {
   inner_->FailExecutes(Status::StaleEpoch("a newer master"));
   std::vector<Status> statuses(3);
-  QueueBehindAHeldGet(
-      3, [&](int i) { statuses[i] = channel_->Put(fence_, "k" + std::to_string(i), "v"); });
+  QueueBehindAHeldGet(3, [&](int i) {
+    statuses[i] =
+        channel_->Execute(fence_, {KeyOp(OpCode::kSet, "k" + std::to_string(i), "v")}).status();
+  });
   for (const Status& s : statuses) EXPECT_TRUE(s.IsStaleEpoch()) << s.ToString();
 }
 

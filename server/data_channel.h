@@ -7,10 +7,10 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
+#include "common/fence.h"
 #include "common/host_port.h"
 #include "common/op.h"
 #include "common/slot.h"
@@ -18,12 +18,6 @@
 #include "dkv/status.h"
 
 namespace dkv::server {
-
-// What fences a master->data call: the caller's epoch and the slot map version it routed with.
-struct Fence {
-  int64_t epoch = 0;
-  int64_t map_version = 0;
-};
 
 struct DataNodeStats {
   int32_t slots = 0;
@@ -38,7 +32,7 @@ class PendingExecute {
  public:
   virtual ~PendingExecute() = default;
   // Waits for the replies (replies[i] answers ops[i]), or the call's failure as
-  // DataChannel::Get's. Call it once.
+  // DataChannel::Execute's. Call it once.
   virtual Result<std::vector<Reply>> Wait() = 0;
 };
 
@@ -56,14 +50,16 @@ class DataChannel {
  public:
   virtual ~DataChannel() = default;
   virtual const HostPort& address() const = 0;
-  // The data node's answer, or WRONG_NODE / STALE_EPOCH from its fence, UNAVAILABLE when it cannot
-  // be reached within the call timeout.
-  virtual Result<std::optional<std::string>> Get(const Fence& fence, const std::string& key) = 0;
-  virtual Status Put(const Fence& fence, const std::string& key, const std::string& value) = 0;
-  virtual Result<bool> Remove(const Fence& fence, const std::string& key) = 0;
   // Sends `ops` (copied before it returns) on a connection of their own; Wait() for the answer.
   virtual std::unique_ptr<PendingExecute> StartExecute(const Fence& fence,
                                                        const std::vector<Op>& ops) = 0;
+  // DataNode.execute, waited for: the data node's replies (an op it refuses, WRONG_NODE or MOVING,
+  // is answered in its Reply), or the failure of the whole call: STALE_EPOCH or UNAVAILABLE from
+  // its fence, UNAVAILABLE when it cannot be reached within the call timeout. For a caller with
+  // no other call to make meanwhile; this is what a channel may combine with other callers'.
+  virtual Result<std::vector<Reply>> Execute(const Fence& fence, const std::vector<Op>& ops) {
+    return StartExecute(fence, ops)->Wait();
+  }
   // Oneway: sent if a connection can be had, no answer awaited.
   virtual void UnsafePut(const Fence& fence, const std::string& key, const std::string& value) = 0;
   // Bounded by `timeout` rather than the channel's call timeout: status must answer promptly even

@@ -56,15 +56,6 @@ class FakeDataChannel : public DataChannel {
   }
 
   const HostPort& address() const override { return address_; }
-  Result<std::optional<std::string>> Get(const Fence&, const std::string&) override {
-    return Status::Internal("not faked");
-  }
-  Status Put(const Fence&, const std::string&, const std::string&) override {
-    return Status::Internal("not faked");
-  }
-  Result<bool> Remove(const Fence&, const std::string&) override {
-    return Status::Internal("not faked");
-  }
   std::unique_ptr<PendingExecute> StartExecute(const Fence&, const std::vector<Op>&) override {
     struct NotFaked : PendingExecute {
       Result<std::vector<Reply>> Wait() override { return Status::Internal("not faked"); }

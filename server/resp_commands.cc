@@ -4,15 +4,14 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <climits>
 #include <cmath>
-#include <cstdlib>
 #include <string_view>
 #include <unordered_map>
 
 #include "common/command_catalog.h"
 #include "common/logging.h"
+#include "common/redis_number.h"
 #include "server/resp/reply_writer.h"
 
 namespace dkv::server {
@@ -43,44 +42,11 @@ bool Is(std::string_view arg, std::string_view upper) {
   return true;
 }
 
-// Redis's string2ll: an optional '-', digits without leading zeros, within int64.
-bool ParseInt64(std::string_view s, int64_t* out) {
-  if (s.empty() || s.size() > 20) return false;
-  size_t i = 0;
-  const bool negative = s[0] == '-';
-  if (negative) i = 1;
-  if (i == s.size()) return false;
-  if (s[i] == '0') {
-    if (s.size() == i + 1 && !negative) {
-      *out = 0;
-      return true;
-    }
-    return false;
-  }
-  uint64_t value = 0;
-  for (; i < s.size(); ++i) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    const uint64_t digit = static_cast<uint64_t>(s[i] - '0');
-    if (value > (UINT64_MAX - digit) / 10) return false;
-    value = value * 10 + digit;
-  }
-  if (negative) {
-    if (value > static_cast<uint64_t>(INT64_MAX) + 1) return false;
-    *out = static_cast<int64_t>(0 - value);
-  } else {
-    if (value > static_cast<uint64_t>(INT64_MAX)) return false;
-    *out = static_cast<int64_t>(value);
-  }
-  return true;
-}
-
-// Redis's getLongDoubleFromObject: the whole text is a finite number, no leading blank.
-bool IsFloat(const std::string& s) {
-  if (s.empty() || std::isspace(static_cast<unsigned char>(s[0]))) return false;
-  errno = 0;
-  char* end = nullptr;
-  const long double value = std::strtold(s.c_str(), &end);
-  return end == s.c_str() + s.size() && errno != ERANGE && !std::isnan(value) && !std::isinf(value);
+// What the front end takes as INCRBYFLOAT's increment: a number as Redis parses it, and finite
+// (the data node refuses the rest again, with Redis's errors).
+bool IsFloat(std::string_view s) {
+  long double value = 0;
+  return ParseRedisLongDouble(s, &value) && std::isfinite(value);
 }
 
 int64_t NowMs() {
@@ -142,7 +108,7 @@ struct Ctx {
   }
   // An integer argument; false (with the error reply) when it is not one.
   bool Int(size_t i, int64_t* out) {
-    if (ParseInt64(args[i], out)) return true;
+    if (ParseRedisInt64(args[i], out)) return true;
     Error(kNotInteger);
     return false;
   }
@@ -180,7 +146,7 @@ void Hello(Ctx& c) {
   size_t next = 1;
   if (c.args.size() >= 2) {
     int64_t version = 0;
-    if (!ParseInt64(c.args[1], &version)) {
+    if (!ParseRedisInt64(c.args[1], &version)) {
       return c.Error("ERR Protocol version is not an integer or out of range");
     }
     // dkv speaks RESP2 only: RESP3's answer is the one Redis gives a version it does not know.
@@ -813,7 +779,7 @@ int32_t SlotsToWalk(Ctx& c) {
 // one), so a full iteration visits each slot once, and a key present throughout is returned once.
 void Scan(Ctx& c) {
   int64_t cursor = 0;
-  if (!ParseInt64(c.args[1], &cursor) || cursor < 0) return c.Error("ERR invalid cursor");
+  if (!ParseRedisInt64(c.args[1], &cursor) || cursor < 0) return c.Error("ERR invalid cursor");
   int64_t count = 10;
   std::string pattern;
   bool strings = true;  // TYPE: every dkv key is a string

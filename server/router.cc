@@ -2,39 +2,11 @@
 
 #include <algorithm>
 
+#include "common/op_validation.h"
 #include "common/slot.h"
 
 namespace dkv::server {
 namespace {
-
-// What Execute checks before sending anything.
-Status CheckOp(const Op& op, const Limits& limits) {
-  if (op.db < 0 || op.db >= kDatabases) {
-    return Status::InvalidArgument("db " + std::to_string(op.db) + " is out of range 0.." +
-                                   std::to_string(kDatabases - 1));
-  }
-  if (op.code == OpCode::kMSetNx) {
-    if (op.args.empty() || op.args.size() % 2 != 0) {
-      return Status::InvalidArgument("MSETNX needs key/value pairs");
-    }
-    for (size_t i = 0; i < op.args.size(); i += 2) {
-      DKV_RETURN_NOT_OK(CheckKey(op.args[i], limits));
-      DKV_RETURN_NOT_OK(CheckValue(op.args[i + 1], limits));
-    }
-    return Status::OK();
-  }
-  if (RoutingOf(op.code) != OpRouting::kByKey) return Status::OK();
-  DKV_RETURN_NOT_OK(CheckKey(op.key, limits));
-  DKV_RETURN_NOT_OK(CheckValue(op.value, limits));
-  // An empty SETRANGE changes nothing (Redis answers the length), whatever the offset.
-  if (op.code == OpCode::kSetRange && op.arg1 >= 0 && !op.value.empty() &&
-      static_cast<uint64_t>(op.arg1) + op.value.size() > limits.max_value_bytes) {
-    return Status::ValueTooLarge(
-        "SETRANGE would make the value " + std::to_string(op.arg1 + op.value.size()) +
-        " bytes, over the limit of " + std::to_string(limits.max_value_bytes));
-  }
-  return Status::OK();
-}
 
 // A refusal that a newer routing table may cure.
 bool IsReroutable(const Reply& reply) {
@@ -45,6 +17,10 @@ bool IsReroutable(const Reply& reply) {
 Reply StaleRouting(const Status& s) {
   return Reply::Failed(Status::Unavailable("this master's routing is stale: " + s.ToString()));
 }
+
+// A MOVING slot may also resume on its old owner (an aborted move) without a new table: an op
+// refused MOVING looks again after this long even if none came.
+constexpr std::chrono::milliseconds kMovingRecheck{20};
 
 }  // namespace
 
@@ -90,32 +66,6 @@ void Router::WaitForNewerTable(const std::shared_ptr<const Table>& seen,
                                std::chrono::steady_clock::time_point until) {
   MutexLock l(&mu_);
   while (table_ == seen && table_changed_.WaitUntil(until)) {
-  }
-}
-
-template <typename Call>
-auto Router::Route(const std::string& key, Call call) -> decltype(call(std::declval<Target&>())) {
-  // A MOVING slot may also resume on its old owner (an aborted move) without a new table: look
-  // again after a short while even if none came.
-  constexpr std::chrono::milliseconds kMovingRecheck{20};
-  const auto deadline = std::chrono::steady_clock::now() + stale_route_wait_;
-  for (;;) {
-    auto target = Locate(key);
-    if (!target.ok()) return target.status();
-    auto result = call(*target);
-    Status s = StatusOf(result);
-    const auto now = std::chrono::steady_clock::now();
-    if ((s.IsWrongNode() || s.IsMoving()) && now < deadline) {
-      // The data node saw a newer slot map than the one we routed with (the master is installing
-      // it right now), or the slot's move is in its final step: route again by the newer table.
-      WaitForNewerTable(target->table,
-                        s.IsMoving() ? std::min(deadline, now + kMovingRecheck) : deadline);
-      continue;
-    }
-    if (s.IsWrongNode() || s.IsStaleEpoch() || s.IsMoving()) {
-      return Status::Unavailable("this master's routing is stale: " + s.ToString());
-    }
-    return result;
   }
 }
 
@@ -231,7 +181,7 @@ std::vector<Reply> Router::Execute(std::vector<Op> ops) {
   std::vector<std::pair<size_t, Op>> todo;
   todo.reserve(ops.size());
   for (size_t i = 0; i < ops.size(); ++i) {
-    Status s = CheckOp(ops[i], limits_);
+    Status s = ValidateOp(ops[i], limits_);
     if (!s.ok()) {
       batch.Answer(i, Reply::Failed(s));
       continue;
@@ -245,12 +195,21 @@ std::vector<Reply> Router::Execute(std::vector<Op> ops) {
     NodeCalls calls;
     for (auto& [index, op] : todo) Place(table.get(), index, std::move(op), &calls, &batch);
     todo.clear();
-    // Every request goes out before any reply is awaited: the nodes work in parallel.
-    for (auto& [id, call] : calls)
-      call.pending = call.channel->StartExecute(table->fence, call.ops);
-    const bool may_retry = std::chrono::steady_clock::now() < deadline;
+    if (calls.size() == 1) {
+      // Nothing else to send meanwhile: the channel may combine this call with other threads'.
+      NodeCall& call = calls.begin()->second;
+      call.replies = call.channel->Execute(table->fence, call.ops);
+    } else {
+      // Every request goes out before any reply is awaited: the nodes work in parallel.
+      for (auto& [id, call] : calls)
+        call.pending = call.channel->StartExecute(table->fence, call.ops);
+      for (auto& [id, call] : calls) call.replies = call.pending->Wait();
+    }
+    const auto now = std::chrono::steady_clock::now();
+    const bool may_retry = now < deadline;
+    bool moving = false;
     for (auto& [id, call] : calls) {
-      auto replies = call.pending->Wait();
+      Result<std::vector<Reply>>& replies = call.replies;
       if (replies.ok() && replies->size() != call.ops.size()) {
         replies =
             Status::Internal("data node " + id + " answered " + std::to_string(replies->size()) +
@@ -265,35 +224,50 @@ std::vector<Reply> Router::Execute(std::vector<Op> ops) {
           continue;
         }
         Reply& reply = (*replies)[j];
-        if (IsReroutable(reply) && !call.pinned[j] && may_retry) {
+        const bool reroutable = IsReroutable(reply) && !call.pinned[j];
+        if (reroutable && may_retry) {
           // The node knows a newer slot map, or the slot is being moved: route it again once the
           // master installs the newer table. The part stays counted in the batch.
+          moving = moving || *reply.error == Status::Code::kMoving;
           todo.emplace_back(index, std::move(call.ops[j]));
           continue;
         }
-        if (reply.error && *reply.error == Status::Code::kWrongNode) {
+        if (reroutable || (reply.error && *reply.error == Status::Code::kWrongNode)) {
           batch.Merge(index, StaleRouting(reply.ToStatus()));
           continue;
         }
         batch.Merge(index, std::move(reply));
       }
     }
-    if (!todo.empty()) WaitForNewerTable(table, deadline);
+    if (!todo.empty()) {
+      WaitForNewerTable(table, moving ? std::min(deadline, now + kMovingRecheck) : deadline);
+    }
   }
   return batch.TakeReplies();
 }
 
+Result<Reply> Router::ExecuteOne(Op op) {
+  std::vector<Op> ops;
+  ops.push_back(std::move(op));
+  Reply reply = std::move(Execute(std::move(ops)).front());
+  DKV_RETURN_NOT_OK(reply.ToStatus());
+  return reply;
+}
+
 Result<std::optional<std::string>> Router::Get(const std::string& key) {
-  return Route(key, [&](Target& t) { return t.channel->Get(t.table->fence, key); });
+  DKV_ASSIGN_OR_RETURN(Reply reply, ExecuteOne(KeyOp(OpCode::kGet, key)));
+  if (reply.type != Reply::Type::kBulk) return std::optional<std::string>();
+  return std::optional<std::string>(std::move(reply.str));
 }
 
 Status Router::Set(const std::string& key, const std::string& value) {
-  DKV_RETURN_NOT_OK(CheckValue(value, limits_));
-  return Route(key, [&](Target& t) { return t.channel->Put(t.table->fence, key, value); });
+  // A plain SET: no condition, and any TTL the key had is gone.
+  return ExecuteOne(KeyOp(OpCode::kSet, key, value)).status();
 }
 
 Result<bool> Router::Remove(const std::string& key) {
-  return Route(key, [&](Target& t) { return t.channel->Remove(t.table->fence, key); });
+  DKV_ASSIGN_OR_RETURN(Reply reply, ExecuteOne(KeyOp(OpCode::kDel, key)));
+  return reply.integer == 1;
 }
 
 void Router::UnsafeSet(const std::string& key, const std::string& value) {

@@ -5,11 +5,12 @@
 // Install()/Clear(); request threads take a reference to the current one and never block each other
 // or the installer for longer than a pointer copy. Thread-safe.
 //
-// While the slot map flips, a data node may already know a newer map than the table a call was
-// routed with and refuse it (WRONG_NODE); while a slot's move finishes, its source refuses writes
-// (MOVING) until the master flips the map. In both cases the router waits (bounded) for a newer
-// table and routes the call again, so a rebalance never surfaces to clients as WRONG_NODE or
-// MOVING.
+// Every call is a batch of ops (Execute): Get, Set and Remove are batches of one op in db 0, and
+// Execute's loop is the one retry loop. While the slot map flips, a data node may already know a
+// newer map than the table an op was routed with and refuse it (WRONG_NODE); while a slot's move
+// finishes, its source refuses writes (MOVING) until the master flips the map. In both cases the
+// router waits (bounded) for a newer table and routes the op again, so a rebalance never surfaces
+// to clients as WRONG_NODE or MOVING.
 #pragma once
 
 #include <chrono>
@@ -54,6 +55,7 @@ class Router {
   // Stops routing: every call fails with UNAVAILABLE until the next Install.
   void Clear() EXCLUDES(mu_);
 
+  // One-op Executes (GET, plain SET, DEL in db 0), their op's refusal as the Status:
   // KEY_TOO_LARGE / VALUE_TOO_LARGE before anything is sent; NO_DATA_NODES when the key's slot
   // has no owner (no data node at all); UNAVAILABLE when not routing, when the owner is gone from
   // data/ (waiting for it or for a new map) or cannot be reached, or when the
@@ -65,11 +67,15 @@ class Router {
   // Executes `ops` (common/op.h); replies[i] answers ops[i]. The ops are grouped per data node
   // into one DataNode.execute call each, the calls to different nodes in flight at once; ops for
   // every node go to each live one and their replies merge (see OpBatch). An op that cannot be
-  // executed is answered with a Reply whose `error` is set: INVALID_ARGUMENT (db, slot, MSETNX
-  // pairs) or KEY_TOO_LARGE / VALUE_TOO_LARGE before anything is sent, otherwise as Get fails.
-  // Ops refused with WRONG_NODE or MOVING are routed again whenever a newer table is installed,
-  // for at most `stale_route_wait`; after that MOVING stays and WRONG_NODE becomes UNAVAILABLE.
-  // Atomic per op only: an MSETNX whose keys live on several data nodes is atomic on each node.
+  // executed is answered with a Reply whose `error` is set: what ValidateOp refuses
+  // (common/op_validation.h) or a slot out of range, before anything is sent, otherwise as Get
+  // fails. Ops refused with WRONG_NODE or MOVING are routed again whenever a newer table is
+  // installed (a MOVING one also every 20 ms without one: a move may be aborted), for at most
+  // `stale_route_wait`; after that both become UNAVAILABLE (MOVING stays for an op sent to every
+  // node). A call for one data node only goes through its channel's Execute (which may combine
+  // it with other threads' calls, see CombiningDataChannel); calls for several are all sent
+  // before any reply is awaited. Atomic per op only: an MSETNX whose keys live on several data
+  // nodes is atomic on each node.
   std::vector<Reply> Execute(std::vector<Op> ops);
 
   // Fire-and-forget: invalid or unroutable calls are dropped silently, by definition.
@@ -106,6 +112,7 @@ class Router {
     std::vector<size_t> op_index;
     std::vector<bool> pinned;
     std::unique_ptr<PendingExecute> pending;
+    Result<std::vector<Reply>> replies = std::vector<Reply>();
   };
   using NodeCalls = std::map<std::string, NodeCall>;  // by data node id
 
@@ -116,10 +123,8 @@ class Router {
   // Adds op `index` (one part of it is counted in `batch`) to the calls for its data nodes under
   // `table`, split into parts as it needs; an op that cannot be placed is answered in `batch`.
   static void Place(const Table* table, size_t index, Op op, NodeCalls* calls, OpBatch* batch);
-  // Runs call(target) on the key's route; after a WRONG_NODE or MOVING, again on a newer table
-  // until stale_route_wait_ has passed.
-  template <typename Call>
-  auto Route(const std::string& key, Call call) -> decltype(call(std::declval<Target&>()));
+  // Executes the one op; its reply, or its refusal as the Status.
+  Result<Reply> ExecuteOne(Op op);
   // Waits until the table is no longer `seen`, or `deadline` passed.
   void WaitForNewerTable(const std::shared_ptr<const Table>& seen,
                          std::chrono::steady_clock::time_point deadline) EXCLUDES(mu_);

@@ -16,28 +16,8 @@ class FakeChannel : public DataChannel {
  public:
   explicit FakeChannel(HostPort address) : address_(std::move(address)) {}
   const HostPort& address() const override { return address_; }
-  Result<std::optional<std::string>> Get(const Fence& f, const std::string& key) override {
-    last_fence = f;
-    auto it = data.find(key);
-    if (it == data.end()) return std::optional<std::string>();
-    return std::optional<std::string>(it->second);
-  }
-  Status Put(const Fence& f, const std::string& key, const std::string& value) override {
-    last_fence = f;
-    if (refusals > 0) {
-      --refusals;
-      if (on_refusal) on_refusal();
-      return refusal;
-    }
-    data[key] = value;
-    return Status::OK();
-  }
-  Result<bool> Remove(const Fence& f, const std::string& key) override {
-    last_fence = f;
-    return data.erase(key) > 0;
-  }
-  // Executes GET, SET, MSETNX, DBSIZE and SCAN (all keys) on `data`; refuses the ops on keys in
-  // `moving` with MOVING once each.
+  // Executes GET, SET, DEL, MSETNX, DBSIZE and SCAN (all keys) on `data`; refuses the ops on keys
+  // in `moving` with MOVING once each, and the first `refusals` SETs with `refusal`.
   std::unique_ptr<PendingExecute> StartExecute(const Fence& f,
                                                const std::vector<Op>& ops) override {
     last_fence = f;
@@ -47,7 +27,8 @@ class FakeChannel : public DataChannel {
     return std::make_unique<Answered>(std::move(replies));
   }
   void UnsafePut(const Fence& f, const std::string& key, const std::string& value) override {
-    (void)Put(f, key, value);
+    last_fence = f;
+    (void)ExecuteOne(KeyOp(OpCode::kSet, key, value));
   }
   Result<DataNodeStats> Stats(std::chrono::milliseconds) override {
     return DataNodeStats{0, static_cast<int64_t>(data.size())};
@@ -85,8 +66,15 @@ class FakeChannel : public DataChannel {
         return it == data.end() ? Reply::Nil() : Reply::Bulk(it->second);
       }
       case OpCode::kSet:
+        if (refusals > 0) {
+          --refusals;
+          if (on_refusal) on_refusal();
+          return Reply::Failed(refusal);
+        }
         data[op.key] = op.value;
         return Reply::Ok();
+      case OpCode::kDel:
+        return Reply::Integer(data.erase(op.key) > 0 ? 1 : 0);
       case OpCode::kMSetNx:
         for (size_t i = 0; i < op.args.size(); i += 2) {
           if (data.count(op.args[i])) return Reply::Integer(0);
@@ -110,7 +98,7 @@ class FakeChannel : public DataChannel {
   std::set<std::string> moving;
   int execute_calls = 0;
   Fence last_fence;
-  int refusals = 0;  // puts refused with `refusal` before one succeeds
+  int refusals = 0;  // SETs refused with `refusal` before one succeeds
   Status refusal = Status::WrongNode("slot not owned under a newer map");
   std::function<void()> on_refusal;
 };

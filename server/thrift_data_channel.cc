@@ -1,4 +1,5 @@
 // The Thrift DataChannel: one RpcPool of DataNode connections per data node.
+#include "common/rpc/fence_codec.h"
 #include "common/rpc/op_codec.h"
 #include "common/rpc/rpc_connection.h"
 #include "gen-cpp/DataNode.h"
@@ -6,13 +7,6 @@
 
 namespace dkv::server {
 namespace {
-
-rpc::Fence ToThrift(const Fence& fence) {
-  rpc::Fence f;
-  f.epoch = fence.epoch;
-  f.map_version = fence.map_version;
-  return f;
-}
 
 MigrationProgress FromThrift(const rpc::MigrationStatus& s) {
   return MigrationProgress{s.phase, s.keys_copied, s.keys_total, s.bytes_copied, s.error};
@@ -55,25 +49,6 @@ class ThriftDataChannel : public DataChannel {
 
   const HostPort& address() const override { return pool_.address(); }
 
-  Result<std::optional<std::string>> Get(const Fence& fence, const std::string& key) override {
-    rpc::GetReply reply;
-    DKV_RETURN_NOT_OK(
-        pool_.Call([&](rpc::DataNodeClient& c) { c.get(reply, ToThrift(fence), key); }));
-    if (!reply.found) return std::optional<std::string>();
-    return std::optional<std::string>(std::move(reply.value));
-  }
-
-  Status Put(const Fence& fence, const std::string& key, const std::string& value) override {
-    return pool_.Call([&](rpc::DataNodeClient& c) { c.put(ToThrift(fence), key, value); });
-  }
-
-  Result<bool> Remove(const Fence& fence, const std::string& key) override {
-    bool existed = false;
-    DKV_RETURN_NOT_OK(
-        pool_.Call([&](rpc::DataNodeClient& c) { existed = c.remove(ToThrift(fence), key); }));
-    return existed;
-  }
-
   std::unique_ptr<PendingExecute> StartExecute(const Fence& fence,
                                                const std::vector<Op>& ops) override {
     std::vector<rpc::Op> wire;
@@ -81,13 +56,13 @@ class ThriftDataChannel : public DataChannel {
     for (const Op& op : ops) wire.push_back(rpc::ToThrift(Op(op)));
     auto conn = pool_.Borrow();
     Status sent =
-        conn->Call([&](rpc::DataNodeClient& c) { c.send_execute(ToThrift(fence), wire); });
+        conn->Call([&](rpc::DataNodeClient& c) { c.send_execute(rpc::ToThrift(fence), wire); });
     return std::make_unique<ThriftPendingExecute>(&pool_, std::move(conn), std::move(sent));
   }
 
   void UnsafePut(const Fence& fence, const std::string& key, const std::string& value) override {
     Status ignored =
-        pool_.Call([&](rpc::DataNodeClient& c) { c.unsafe_put(ToThrift(fence), key, value); });
+        pool_.Call([&](rpc::DataNodeClient& c) { c.unsafe_put(rpc::ToThrift(fence), key, value); });
     (void)ignored;  // fire-and-forget by definition
   }
 
@@ -101,14 +76,14 @@ class ThriftDataChannel : public DataChannel {
                       const std::string& target_id, const std::string& target_address) override {
     const std::vector<int32_t> thrift_slots(slots.begin(), slots.end());
     return pool_.Call([&](rpc::DataNodeClient& c) {
-      c.migrate_slots(ToThrift(fence), migration_id, thrift_slots, target_id, target_address);
+      c.migrate_slots(rpc::ToThrift(fence), migration_id, thrift_slots, target_id, target_address);
     });
   }
 
   Result<MigrationProgress> MigrationStatus(const Fence& fence, int64_t migration_id) override {
     rpc::MigrationStatus status;
     DKV_RETURN_NOT_OK(pool_.Call([&](rpc::DataNodeClient& c) {
-      c.migration_status(status, ToThrift(fence), migration_id);
+      c.migration_status(status, rpc::ToThrift(fence), migration_id);
     }));
     return FromThrift(status);
   }
@@ -116,14 +91,14 @@ class ThriftDataChannel : public DataChannel {
   Result<MigrationProgress> FinishMigration(const Fence& fence, int64_t migration_id) override {
     rpc::MigrationStatus status;
     DKV_RETURN_NOT_OK(pool_.Call([&](rpc::DataNodeClient& c) {
-      c.finish_migration(status, ToThrift(fence), migration_id);
+      c.finish_migration(status, rpc::ToThrift(fence), migration_id);
     }));
     return FromThrift(status);
   }
 
   Status AbortMigration(const Fence& fence, int64_t migration_id) override {
     return pool_.Call(
-        [&](rpc::DataNodeClient& c) { c.abort_migration(ToThrift(fence), migration_id); });
+        [&](rpc::DataNodeClient& c) { c.abort_migration(rpc::ToThrift(fence), migration_id); });
   }
 
   Status Leave() override {

@@ -470,9 +470,12 @@ TEST_F(NetnsItest, ServesAcrossHostsAndFencesMasterCutOffFromZooKeeper) {
       rpc::Fence fence;
       fence.epoch = old_epoch;
       fence.map_version = stats.map_version;
-      stale_calls[d] = data.Call([&](rpc::DataNodeClient& c) {
-        c.put(fence, "fenced-" + d, "written with an old epoch");
-      });
+      std::vector<rpc::Op> ops(1);
+      ops[0].code = rpc::OpCode::SET;
+      ops[0].key = "fenced-" + d;
+      ops[0].__set_value("written with an old epoch");
+      std::vector<rpc::Reply> replies;
+      stale_calls[d] = data.Call([&](rpc::DataNodeClient& c) { c.execute(replies, fence, ops); });
     }
   }));
   DKV_ASSERT_OK(partition);

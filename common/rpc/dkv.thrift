@@ -230,6 +230,8 @@ struct RebalanceReply {
 
 // Served by dkv-server. Only the master serves; a standby throws NOT_MASTER with the master's address.
 // (Thrift reserves the word "set", so the IDL says put/unsafe_put for the API's Set/UnsafeSet.)
+// get, put and remove are one-op executes (GET, SET, DEL in db 0) kept for clients that call them;
+// dkv's client library sends execute.
 service Dkv {
   GetReply get(1: binary key) throws (1: DkvError error),
   void put(1: binary key, 2: binary value) throws (1: DkvError error),
@@ -292,9 +294,7 @@ struct SlotSeq {
 // refuses it with WRONG_NODE unless it owns that slot under slot map version fence.map_version, and
 // with STALE_EPOCH if fence.epoch is below the highest epoch it has seen.
 service DataNode {
-  GetReply get(1: Fence fence, 2: binary key) throws (1: DkvError error),
-  void put(1: Fence fence, 2: binary key, 3: binary value) throws (1: DkvError error),
-  bool remove(1: Fence fence, 2: binary key) throws (1: DkvError error),
+  // A SET of key to value in db 0, executed as a batch of that one op; no reply, no error report.
   oneway void unsafe_put(1: Fence fence, 2: binary key, 3: binary value),
   DataNodeStats stats() throws (1: DkvError error),
   // Commands in order, replies[i] answers ops[i]; an op on a slot this node does not own (or

@@ -21,25 +21,28 @@ namespace {
 
 constexpr int32_t kMaxString = 1024;
 
+// Answers each op of execute with "v:" and its key, and leave() with WRONG_NODE.
 class EchoDataNode : public DataNodeNull {
  public:
-  void get(GetReply& reply, const Fence&, const std::string& key) override {
-    if (key == "missing") return;
-    reply.found = true;
-    reply.value = "v:" + key;
-  }
-  void put(const Fence&, const std::string&, const std::string&) override {
-    throw ToThrift(Status::WrongNode("slot 3 is not mine"));
-  }
-  bool remove(const Fence&, const std::string&) override { return true; }
   void unsafe_put(const Fence&, const std::string&, const std::string&) override { ++unsafe_; }
   void stats(DataNodeStats& stats) override { stats.keys = unsafe_; }
   void execute(std::vector<Reply>& replies, const Fence&, const std::vector<Op>& ops) override {
     replies.assign(ops.size(), Reply());
+    for (size_t i = 0; i < ops.size(); ++i) replies[i].__set_str("v:" + ops[i].key);
   }
+  void leave() override { throw ToThrift(Status::WrongNode("slot 3 is not mine")); }
 
   std::atomic<int> unsafe_{0};
 };
+
+// An execute of one op on `key`: its reply's text.
+std::string Echo(DataNodeClient& c, const std::string& key) {
+  std::vector<Op> ops(1);
+  ops[0].key = key;
+  std::vector<Reply> replies;
+  c.execute(replies, Fence(), ops);
+  return replies.size() == 1 ? replies[0].str : "";
+}
 
 std::unique_ptr<RpcServer> Serve(std::shared_ptr<EchoDataNode> handler, uint16_t port = 0) {
   auto server = RpcServer::Start({"127.0.0.1", port}, std::make_shared<DataNodeProcessor>(handler),
@@ -52,18 +55,17 @@ TEST(RpcConnectionTest, CallsReachTheHandlerAndErrorsComeBackAsStatus) {
   auto handler = std::make_shared<EchoDataNode>();
   auto server = Serve(handler);
   RpcPool<DataNodeClient> pool({"127.0.0.1", server->port()}, RpcOptions{});
-  GetReply reply;
-  ASSERT_TRUE(pool.Call([&](DataNodeClient& c) { c.get(reply, Fence(), "k"); }).ok());
-  EXPECT_TRUE(reply.found);
-  EXPECT_EQ(reply.value, "v:k");
-  Status s = pool.Call([&](DataNodeClient& c) { c.put(Fence(), "k", "v"); });
+  std::string echoed;
+  ASSERT_TRUE(pool.Call([&](DataNodeClient& c) { echoed = Echo(c, "k"); }).ok());
+  EXPECT_EQ(echoed, "v:k");
+  Status s = pool.Call([&](DataNodeClient& c) { c.leave(); });
   EXPECT_TRUE(s.IsWrongNode());
   EXPECT_EQ(s.message(), "slot 3 is not mine");
 }
 
 TEST(RpcConnectionTest, ClosedPortIsUnavailableNamingTheAddress) {
   RpcPool<DataNodeClient> pool({"127.0.0.1", 1}, RpcOptions{});
-  Status s = pool.Call([&](DataNodeClient& c) { c.remove(Fence(), "k"); });
+  Status s = pool.Call([&](DataNodeClient& c) { Echo(c, "k"); });
   EXPECT_TRUE(s.IsUnavailable());
   EXPECT_NE(s.message().find("127.0.0.1:1"), std::string::npos) << s.message();
 }
@@ -73,13 +75,14 @@ TEST(RpcConnectionTest, PoolReconnectsAfterTheServerRestarts) {
   auto server = Serve(handler);
   const uint16_t port = server->port();
   RpcPool<DataNodeClient> pool({"127.0.0.1", port}, RpcOptions{});
-  bool existed = false;
-  ASSERT_TRUE(pool.Call([&](DataNodeClient& c) { existed = c.remove(Fence(), "k"); }).ok());
+  std::string echoed;
+  ASSERT_TRUE(pool.Call([&](DataNodeClient& c) { echoed = Echo(c, "k"); }).ok());
   server.reset();
   server = Serve(handler, port);
   // The pooled connection was closed by the old server; the pool notices and opens a new one.
-  ASSERT_TRUE(pool.Call([&](DataNodeClient& c) { existed = c.remove(Fence(), "k"); }).ok());
-  EXPECT_TRUE(existed);
+  echoed.clear();
+  ASSERT_TRUE(pool.Call([&](DataNodeClient& c) { echoed = Echo(c, "k"); }).ok());
+  EXPECT_EQ(echoed, "v:k");
 }
 
 TEST(RpcConnectionTest, ConcurrentCallersShareThePool) {
@@ -91,8 +94,10 @@ TEST(RpcConnectionTest, ConcurrentCallersShareThePool) {
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&] {
       for (int i = 0; i < 200; ++i) {
-        GetReply r;
-        if (pool.Call([&](DataNodeClient& c) { c.get(r, Fence(), "k"); }).ok() && r.found) ++ok;
+        std::string echoed;
+        if (pool.Call([&](DataNodeClient& c) { echoed = Echo(c, "k"); }).ok() && echoed == "v:k") {
+          ++ok;
+        }
       }
     });
   }
@@ -104,12 +109,11 @@ TEST(RpcServerTest, OversizedStringClosesTheConnectionAndTheServerKeepsServing) 
   auto handler = std::make_shared<EchoDataNode>();
   auto server = Serve(handler);
   RpcPool<DataNodeClient> pool({"127.0.0.1", server->port()}, RpcOptions{});
-  Status s =
-      pool.Call([&](DataNodeClient& c) { c.remove(Fence(), std::string(kMaxString + 1, 'k')); });
+  Status s = pool.Call([&](DataNodeClient& c) { Echo(c, std::string(kMaxString + 1, 'k')); });
   EXPECT_TRUE(s.IsUnavailable()) << s.ToString();
-  bool existed = false;
-  ASSERT_TRUE(pool.Call([&](DataNodeClient& c) { existed = c.remove(Fence(), "k"); }).ok());
-  EXPECT_TRUE(existed);
+  std::string echoed;
+  ASSERT_TRUE(pool.Call([&](DataNodeClient& c) { echoed = Echo(c, "k"); }).ok());
+  EXPECT_EQ(echoed, "v:k");
 }
 
 TEST(RpcServerTest, ExecuteCarriesABatchOfMoreThan65536Ops) {
@@ -130,8 +134,7 @@ TEST(RpcServerTest, IdleConnectionIsClosedAndThePoolReconnects) {
                                  kMaxString, std::chrono::milliseconds(100));
   ASSERT_TRUE(server.ok()) << server.status().ToString();
   RpcPool<DataNodeClient> pool({"127.0.0.1", (*server)->port()}, RpcOptions{});
-  bool existed = false;
-  ASSERT_TRUE(pool.Call([&](DataNodeClient& c) { existed = c.remove(Fence(), "k"); }).ok());
+  ASSERT_TRUE(pool.Call([&](DataNodeClient& c) { Echo(c, "k"); }).ok());
   // A silent peer holds its server thread only until the idle timeout.
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
@@ -145,16 +148,15 @@ TEST(RpcServerTest, IdleConnectionIsClosedAndThePoolReconnects) {
   EXPECT_EQ(0, ::read(fd, &byte, 1));  // EOF: closed by the server
   ::close(fd);
   // The pooled connection was closed the same way; the next call opens a new one.
-  ASSERT_TRUE(pool.Call([&](DataNodeClient& c) { existed = c.remove(Fence(), "k"); }).ok());
+  ASSERT_TRUE(pool.Call([&](DataNodeClient& c) { Echo(c, "k"); }).ok());
 }
 
 TEST(RpcServerTest, StopEndsOpenConnectionsAtOnce) {
   auto handler = std::make_shared<EchoDataNode>();
   auto server = Serve(handler);  // idle timeout: minutes
   RpcConnection<DataNodeClient> idle({"127.0.0.1", server->port()}, RpcOptions{});
-  bool existed = false;
   // Served once, so accepted: its server thread now sleeps reading the next request.
-  ASSERT_TRUE(idle.Call([&](DataNodeClient& c) { existed = c.remove(Fence(), "k"); }).ok());
+  ASSERT_TRUE(idle.Call([&](DataNodeClient& c) { Echo(c, "k"); }).ok());
   auto stopped = std::async(std::launch::async, [&] { server->Stop(); });
   ASSERT_EQ(stopped.wait_for(std::chrono::seconds(20)), std::future_status::ready)
       << "Stop waited for the idle connection";

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <utility>
 
+#include "common/redis_number.h"
 #include "common/split_args.h"
 
 namespace dkv::resp {
@@ -17,29 +18,6 @@ constexpr size_t kBigArgument = 32 * 1024;
 constexpr size_t kMaxIdleCapacity = 64 * 1024;
 // Room for this many arguments is kept between commands (after a huge MSET it is released).
 constexpr size_t kMaxIdleArguments = 1024;
-
-// The integer syntax Redis accepts in length lines (string2ll in Redis's util.c): an optional '-'
-// then digits without leading zeros ("0" alone is fine), no '+', no blanks, no overflow.
-bool ParseInteger(std::string_view s, int64_t* value) {
-  if (s == "0") {
-    *value = 0;
-    return true;
-  }
-  const bool negative = !s.empty() && s[0] == '-';
-  if (negative) s.remove_prefix(1);
-  if (s.empty() || s[0] < '1' || s[0] > '9') return false;
-  uint64_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return false;
-    const uint64_t digit = static_cast<uint64_t>(c - '0');
-    if (v > (UINT64_MAX - digit) / 10) return false;
-    v = v * 10 + digit;
-  }
-  const uint64_t max_magnitude = static_cast<uint64_t>(INT64_MAX) + (negative ? 1 : 0);
-  if (v > max_magnitude) return false;
-  *value = negative ? static_cast<int64_t>(0 - v) : static_cast<int64_t>(v);
-  return true;
-}
 
 }  // namespace
 
@@ -112,7 +90,7 @@ RequestParser::Outcome RequestParser::ParseArray(std::vector<std::string>* args)
     Outcome outcome = ReadLengthLine(&line, "ERR Protocol error: too big mbulk count string");
     if (outcome != Outcome::kCommand) return outcome;
     int64_t count = 0;
-    if (!ParseInteger(line.substr(1), &count) || count > INT_MAX ||
+    if (!ParseRedisInt64(line.substr(1), &count) || count > INT_MAX ||
         (count > 0 && static_cast<uint64_t>(count) > limits_.max_array_elements)) {
       return Fail("ERR Protocol error: invalid multibulk length");
     }
@@ -136,7 +114,7 @@ RequestParser::Outcome RequestParser::ParseArray(std::vector<std::string>* args)
         return Fail(std::string("ERR Protocol error: expected '$', got '") + got + "'");
       }
       int64_t length = 0;
-      if (!ParseInteger(line.substr(1), &length) || length < 0 ||
+      if (!ParseRedisInt64(line.substr(1), &length) || length < 0 ||
           static_cast<uint64_t>(length) > limits_.max_bulk_bytes) {
         return Fail("ERR Protocol error: invalid bulk length");
       }

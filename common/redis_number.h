@@ -1,6 +1,7 @@
-// Redis's text forms of numbers, as INCRBY and INCRBYFLOAT read and write values (redis/src/util.c
-// string2ll, string2ld, ld2string with LD_STR_HUMAN), so that a value round-trips exactly as it
-// does on Redis 7.
+// Redis's text forms of numbers (redis/src/util.c string2ll, string2ld, ld2string with
+// LD_STR_HUMAN), the one parser of Redis integers and floats in dkv: the RESP front end reads
+// lengths and numeric arguments with it, and the data node reads and writes the values of INCRBY
+// and INCRBYFLOAT with it, so that a value round-trips exactly as it does on Redis 7.
 // Thread-safety: pure functions.
 #pragma once
 
@@ -8,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-namespace dkv::data {
+namespace dkv {
 
 // Parses a decimal integer in Redis's strict form: an optional '-', no leading zeros, no '+',
 // no spaces, within int64. False otherwise ("01", "-0", "+1", " 1", "1.0" are all refused).
@@ -23,4 +24,4 @@ bool ParseRedisLongDouble(std::string_view text, long double* value);
 // Requires a finite value.
 std::string FormatRedisLongDouble(long double value);
 
-}  // namespace dkv::data
+}  // namespace dkv

@@ -1,10 +1,10 @@
-#include "data/redis_number.h"
+#include "common/redis_number.h"
 
 #include <gtest/gtest.h>
 
 #include <limits>
 
-namespace dkv::data {
+namespace dkv {
 namespace {
 
 TEST(RedisNumberTest, IntegersParseOnlyInRedisStrictForm) {
@@ -48,4 +48,4 @@ TEST(RedisNumberTest, FloatsFormatAsRedisHumanFriendlyForm) {
 }
 
 }  // namespace
-}  // namespace dkv::data
+}  // namespace dkv

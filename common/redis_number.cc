@@ -1,4 +1,4 @@
-#include "data/redis_number.h"
+#include "common/redis_number.h"
 
 #include <cctype>
 #include <cerrno>
@@ -9,7 +9,7 @@
 
 #include "common/logging.h"
 
-namespace dkv::data {
+namespace dkv {
 
 namespace {
 
@@ -81,4 +81,4 @@ std::string FormatRedisLongDouble(long double value) {
   return std::string(buf, static_cast<size_t>(len));
 }
 
-}  // namespace dkv::data
+}  // namespace dkv
