@@ -57,8 +57,15 @@ class ChainReplicationTest : public ::testing::Test {
       };
       nodes_[id] = std::move(node);
     }
-    WriteChain({"a", "b", "c"});
+    // As in a new cluster: the nodes are up before the master gives them chains.
     for (auto& [id, node] : nodes_) EXPECT_TRUE(node->Start().ok());
+    WriteChain({"a", "b", "c"});
+    EXPECT_TRUE(WaitFor([this] {
+      for (auto& [id, node] : nodes_) {
+        if (node->ownership.map_version() != version_) return false;
+      }
+      return true;
+    }));
   }
 
   // Slot map version `version_ + 1`: kSlot's chain is `chain`, the other slots are a's.

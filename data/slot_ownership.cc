@@ -66,7 +66,10 @@ Status SlotOwnership::Start(const std::string& node_id) {
   auto state = std::make_shared<State>();
   state->node_id = node_id;
   Publish(std::move(state));
-  DKV_RETURN_NOT_OK_PREPEND(ReadMapLocked(/*arm=*/true), "cannot read " + paths_.slotmap());
+  starting_ = true;
+  Status read = ReadMapLocked(/*arm=*/true);
+  starting_ = false;
+  DKV_RETURN_NOT_OK_PREPEND(read, "cannot read " + paths_.slotmap());
   DKV_RETURN_NOT_OK_PREPEND(ReadEpochLocked(/*arm=*/true), "cannot read " + paths_.epoch());
   return Status::OK();
 }
@@ -191,18 +194,19 @@ void SlotOwnership::ApplyMapLocked(SlotMap map) {
   // A slot brought here by a move gets the move's committed import instead of an empty table.
   int32_t adopted = 0;
   std::vector<uint8_t> renewed(slot_count, 0);  // tables created or adopted here
-  // The first map this process applies may still list it where an earlier process of this id
-  // was a member: those keys died with it. Where other members have them, this process holds no
-  // table (calls are refused WRONG_NODE) until the master replaces it with a copy; a sole member
-  // starts empty, as the master counts those keys lost.
-  const bool first_map = old->map.version() == 0;
+  // The map read at Start may still list this node where an earlier process of this id was a
+  // member: those keys died with it. Where other members have them, this process holds no table
+  // (calls are refused WRONG_NODE) until the master replaces it with a copy; a sole member starts
+  // empty, as the master counts those keys lost. A membership granted after that read is this
+  // process's own.
+  if (starting_) start_version_ = map.version();
   int32_t stale = 0;
   for (Slot s = 0; s < span; ++s) {
     if (!owned_in(*next, s)) continue;
     const int64_t since = map.MemberSince(s, self);
     const bool fresh = !owned_in(*old, s);
     if (!fresh && since <= old->map.version()) continue;
-    if (first_map && map.Chain(s).size() > 1) {
+    if (fresh && since <= start_version_ && map.Chain(s).size() > 1) {
       ++stale;
       continue;
     }

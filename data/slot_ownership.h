@@ -209,6 +209,10 @@ class SlotOwnership {
   bool map_watch_armed_ GUARDED_BY(read_mu_) = false;
   bool epoch_watch_armed_ GUARDED_BY(read_mu_) = false;
   bool started_ GUARDED_BY(read_mu_) = false;
+  bool starting_ GUARDED_BY(read_mu_) = false;  // Start's read of the map
+  // The version of the map Start read (0: none): memberships it already listed belong to an
+  // earlier process of this node id.
+  int64_t start_version_ GUARDED_BY(read_mu_) = 0;
 
   mutable Mutex state_mu_;
   std::shared_ptr<const State> state_ GUARDED_BY(state_mu_);  // never null
