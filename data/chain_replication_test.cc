@@ -5,6 +5,7 @@
 // execute as the master would.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -60,12 +61,6 @@ class ChainReplicationTest : public ::testing::Test {
     // As in a new cluster: the nodes are up before the master gives them chains.
     for (auto& [id, node] : nodes_) EXPECT_TRUE(node->Start().ok());
     WriteChain({"a", "b", "c"});
-    EXPECT_TRUE(WaitFor([this] {
-      for (auto& [id, node] : nodes_) {
-        if (node->ownership.map_version() != version_) return false;
-      }
-      return true;
-    }));
   }
 
   // Slot map version `version_ + 1`: kSlot's chain is `chain`, the other slots are a's.
@@ -84,6 +79,14 @@ class ChainReplicationTest : public ::testing::Test {
                    ? master_.Create(paths_.slotmap(), data, coord::NodeMode::kPersistent)
                    : master_.Set(paths_.slotmap(), data).status();
     ASSERT_TRUE(s.ok()) << s.ToString();
+    // Every node (a killed one's SlotOwnership still runs) applied it, as the master would wait
+    // for before routing with it.
+    ASSERT_TRUE(WaitFor([this] {
+      for (auto& [id, node] : nodes_) {
+        if (node->server && node->ownership.map_version() != version_) return false;
+      }
+      return true;
+    }));
   }
 
   std::vector<Reply> Execute(const std::string& node, std::vector<Op> ops) {
@@ -112,7 +115,7 @@ class ChainReplicationTest : public ::testing::Test {
   const coord::ClusterPaths paths_{"chain"};
   std::shared_ptr<coord::MemoryTree> tree_;
   coord::MemoryCoordinator master_;
-  int64_t version_ = 0;
+  std::atomic<int64_t> version_{0};  // read by writer threads while the test writes a map
   SlotMap previous_;
   std::map<std::string, std::unique_ptr<InProcessDataNode>> nodes_;
 };
@@ -153,12 +156,11 @@ TEST_F(ChainReplicationTest, TailDyingBeforeTheAckLosesNoAcknowledgedWrite) {
   ASSERT_FALSE(Set("a", key, "before").error);
   Kill("c");
   // The write waits for the dead tail until the master splices it out.
-  std::thread splice([this] {
-    std::this_thread::sleep_for(100ms);
-    WriteChain({"a", "b"});
-  });
-  const Reply reply = Set("a", key, "after");
-  splice.join();
+  Reply reply;
+  std::thread writer([&] { reply = Set("a", key, "after"); });
+  ASSERT_TRUE(WaitFor([&] { return nodes_["a"]->replicator.QueuedForTests() > 0; }));
+  WriteChain({"a", "b"});
+  writer.join();
   ASSERT_FALSE(reply.error) << reply.str;
   EXPECT_EQ(Read("b", key), "after");
 }
@@ -171,7 +173,7 @@ TEST_F(ChainReplicationTest, MiddleDyingWithEffectsInFlightLosesNone) {
     writers.emplace_back(
         [this, i, &replies] { replies[i] = Set("a", KeyOf(kSlot, i), "v" + std::to_string(i)); });
   }
-  std::this_thread::sleep_for(50ms);
+  ASSERT_TRUE(WaitFor([&] { return nodes_["a"]->replicator.QueuedForTests() >= 20; }));
   WriteChain({"a", "c"});  // a re-sends to c what b may not have passed on
   for (auto& t : writers) t.join();
   for (int i = 0; i < 20; ++i) {
