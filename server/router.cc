@@ -1,6 +1,7 @@
 #include "server/router.h"
 
 #include <algorithm>
+#include <random>
 
 #include "common/op_validation.h"
 #include "common/slot.h"
@@ -85,6 +86,18 @@ Result<Router::Target> Router::Locate(const std::string& key) {
   return Target{std::move(table), channel};
 }
 
+Result<const DataNodeRoute*> Router::ReaderOf(const Table& table, Slot slot) {
+  const std::vector<std::string>& chain = table.map.Chain(slot);
+  if (chain.size() <= 1) return OwnerOf(table, slot);
+  thread_local std::minstd_rand random{std::random_device{}()};
+  const size_t start = random() % chain.size();
+  for (size_t i = 0; i < chain.size(); ++i) {
+    auto it = table.nodes.find(chain[(start + i) % chain.size()]);
+    if (it != table.nodes.end()) return &it->second;
+  }
+  return OwnerOf(table, slot);  // none is live: the head's error
+}
+
 Result<const DataNodeRoute*> Router::OwnerOf(const Table& table, Slot slot) {
   const std::string& owner = table.map.Owner(slot);
   if (owner.empty()) {
@@ -100,13 +113,26 @@ Result<const DataNodeRoute*> Router::OwnerOf(const Table& table, Slot slot) {
   return &it->second;
 }
 
-void Router::Place(const Table* table, size_t index, Op op, NodeCalls* calls, OpBatch* batch) {
-  auto add = [&](const DataNodeRoute& route, Op part, bool pinned) {
+void Router::Place(const Table* table, Pending pending, bool spread_reads, NodeCalls* calls,
+                   OpBatch* batch) {
+  const size_t index = pending.index;
+  Op& op = pending.op;
+  auto add = [&](const DataNodeRoute& route, Op part, bool pinned, bool at_replica = false) {
     NodeCall& call = (*calls)[route.id];
     call.channel = route.channel.get();
     call.ops.push_back(std::move(part));
     call.op_index.push_back(index);
     call.pinned.push_back(pinned);
+    call.at_replica.push_back(at_replica);
+  };
+  // Where a read of `slot` goes: any live member, or the head.
+  auto reader = [&](Slot slot) {
+    return spread_reads && !pending.at_head && !IsWrite(op.code) ? ReaderOf(*table, slot)
+                                                                 : OwnerOf(*table, slot);
+  };
+  auto add_read = [&](const DataNodeRoute* route, Slot slot) {
+    const bool at_replica = route->id != table->map.Owner(slot);
+    add(*route, std::move(op), false, at_replica);
   };
   if (!table) {
     batch->Merge(
@@ -137,18 +163,20 @@ void Router::Place(const Table* table, size_t index, Op op, NodeCalls* calls, Op
                                 std::to_string(slot_count - 1))));
         return;
       }
-      auto route = OwnerOf(*table, static_cast<Slot>(op.arg1));
+      const Slot slot = static_cast<Slot>(op.arg1);
+      auto route = reader(slot);
       if (!route.ok()) return batch->Merge(index, Reply::Failed(route.status()));
-      add(**route, std::move(op), false);
+      add_read(*route, slot);
       return;
     }
     case OpRouting::kByKey:
       break;
   }
   if (op.code != OpCode::kMSetNx) {
-    auto route = OwnerOf(*table, SlotOf(op.key, slot_count));
+    const Slot slot = SlotOf(op.key, slot_count);
+    auto route = reader(slot);
     if (!route.ok()) return batch->Merge(index, Reply::Failed(route.status()));
-    add(**route, std::move(op), false);
+    add_read(*route, slot);
     return;
   }
   // MSETNX: one part per data node owning some of its keys.
@@ -178,7 +206,11 @@ std::vector<Reply> Router::Execute(std::vector<Op> ops) {
   codes.reserve(ops.size());
   for (const Op& op : ops) codes.push_back(op.code);
   OpBatch batch(std::move(codes));
-  std::vector<std::pair<size_t, Op>> todo;
+  // Reads go to any member of their chains unless the request also writes: then all of it goes
+  // to the heads, in order (a read after a write of the same request must see it).
+  const bool spread_reads =
+      std::none_of(ops.begin(), ops.end(), [](const Op& op) { return IsWrite(op.code); });
+  std::vector<Pending> todo;
   todo.reserve(ops.size());
   for (size_t i = 0; i < ops.size(); ++i) {
     Status s = ValidateOp(ops[i], limits_);
@@ -187,13 +219,15 @@ std::vector<Reply> Router::Execute(std::vector<Op> ops) {
       continue;
     }
     batch.AddPart(i);
-    todo.emplace_back(i, std::move(ops[i]));
+    todo.push_back(Pending{i, std::move(ops[i]), false});
   }
   const auto deadline = std::chrono::steady_clock::now() + stale_route_wait_;
   while (!todo.empty()) {
     std::shared_ptr<const Table> table = Current();
     NodeCalls calls;
-    for (auto& [index, op] : todo) Place(table.get(), index, std::move(op), &calls, &batch);
+    for (Pending& pending : todo) {
+      Place(table.get(), std::move(pending), spread_reads, &calls, &batch);
+    }
     todo.clear();
     if (calls.size() == 1) {
       // Nothing else to send meanwhile: the channel may combine this call with other threads'.
@@ -208,6 +242,7 @@ std::vector<Reply> Router::Execute(std::vector<Op> ops) {
     const auto now = std::chrono::steady_clock::now();
     const bool may_retry = now < deadline;
     bool moving = false;
+    bool wait = false;  // for a newer table (or a moving slot) before the next round
     for (auto& [id, call] : calls) {
       Result<std::vector<Reply>>& replies = call.replies;
       if (replies.ok() && replies->size() != call.ops.size()) {
@@ -224,12 +259,19 @@ std::vector<Reply> Router::Execute(std::vector<Op> ops) {
           continue;
         }
         Reply& reply = (*replies)[j];
+        if (call.at_replica[j] && reply.error && *reply.error == Status::Code::kWrongNode) {
+          // A member that cannot serve the read (it restarted and has no table yet, or it has
+          // not applied this map): the head can, at once.
+          todo.push_back(Pending{index, std::move(call.ops[j]), true});
+          continue;
+        }
         const bool reroutable = IsReroutable(reply) && !call.pinned[j];
         if (reroutable && may_retry) {
           // The node knows a newer slot map, or the slot is being moved: route it again once the
           // master installs the newer table. The part stays counted in the batch.
           moving = moving || *reply.error == Status::Code::kMoving;
-          todo.emplace_back(index, std::move(call.ops[j]));
+          wait = true;
+          todo.push_back(Pending{index, std::move(call.ops[j]), false});
           continue;
         }
         if (reroutable || (reply.error && *reply.error == Status::Code::kWrongNode)) {
@@ -239,7 +281,7 @@ std::vector<Reply> Router::Execute(std::vector<Op> ops) {
         batch.Merge(index, std::move(reply));
       }
     }
-    if (!todo.empty()) {
+    if (wait) {
       WaitForNewerTable(table, moving ? std::min(deadline, now + kMovingRecheck) : deadline);
     }
   }

@@ -104,13 +104,24 @@ class Router {
     DataChannel* channel;
   };
 
+  // An op still to be sent: batch op `index` (or a part of it). `at_head`: a read that a chain
+  // member other than the head refused (a restarted member without the slot's table, a map it
+  // has not applied yet) goes to the head from now on.
+  struct Pending {
+    size_t index = 0;
+    Op op;
+    bool at_head = false;
+  };
+
   // One DataNode.execute call of an Execute round: ops[j] is (a part of) batch op op_index[j];
-  // pinned[j] marks a part for this node only (an op for every node), never routed again.
+  // pinned[j] marks a part for this node only (an op for every node), never routed again;
+  // at_replica[j] a read sent to a chain member other than the head.
   struct NodeCall {
     DataChannel* channel = nullptr;
     std::vector<Op> ops;
     std::vector<size_t> op_index;
     std::vector<bool> pinned;
+    std::vector<bool> at_replica;
     std::unique_ptr<PendingExecute> pending;
     Result<std::vector<Reply>> replies = std::vector<Reply>();
   };
@@ -118,11 +129,16 @@ class Router {
 
   std::shared_ptr<const Table> Current() EXCLUDES(mu_);
   Result<Target> Locate(const std::string& key);
-  // The live route of the owner of `slot`; errors as Locate's.
+  // The live route of the head of `slot`'s chain (where writes enter); errors as Locate's.
   static Result<const DataNodeRoute*> OwnerOf(const Table& table, Slot slot);
-  // Adds op `index` (one part of it is counted in `batch`) to the calls for its data nodes under
+  // A live member of `slot`'s chain chosen at random, for a read (any member serves one; see
+  // docs/replication.md); the head when it is the only live one. Errors as OwnerOf's.
+  static Result<const DataNodeRoute*> ReaderOf(const Table& table, Slot slot);
+  // Adds `pending` (one part of it is counted in `batch`) to the calls for its data nodes under
   // `table`, split into parts as it needs; an op that cannot be placed is answered in `batch`.
-  static void Place(const Table* table, size_t index, Op op, NodeCalls* calls, OpBatch* batch);
+  // With `spread_reads`, a read goes to any live member of its chain instead of the head.
+  static void Place(const Table* table, Pending pending, bool spread_reads, NodeCalls* calls,
+                    OpBatch* batch);
   // Executes the one op; its reply, or its refusal as the Status.
   Result<Reply> ExecuteOne(Op op);
   // Waits until the table is no longer `seen`, or `deadline` passed.
