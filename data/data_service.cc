@@ -1,9 +1,10 @@
 #include "data/data_service.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <limits>
 #include <map>
-#include <random>
 #include <unordered_set>
 
 #include "common/logging.h"
@@ -31,11 +32,6 @@ void DataService::unsafe_put(const rpc::Fence& fence, const std::string& key,
   if (!s.ok()) DKV_LOG(DEBUG) << "unsafe_put refused: " << s.ToString();
 }
 
-int64_t DataService::NewIncarnation() {
-  std::random_device random;
-  return static_cast<int64_t>((uint64_t{random()} << 32 | random()) >> 1) + 1;
-}
-
 void DataService::stats(rpc::DataNodeStats& stats) {
   SlotOwnership::Summary summary = ownership_->GetSummary();
   stats.id = summary.node_id;
@@ -43,7 +39,7 @@ void DataService::stats(rpc::DataNodeStats& stats) {
   stats.keys = store_->KeyCount();
   stats.map_version = summary.map_version;
   stats.epoch = summary.highest_epoch;
-  stats.incarnation = incarnation_;
+  stats.pid = static_cast<int32_t>(getpid());
 }
 
 void DataService::execute(std::vector<rpc::Reply>& replies, const rpc::Fence& fence,

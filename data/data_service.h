@@ -37,7 +37,6 @@ class DataService : public rpc::DataNodeIf {
         moves_(moves),
         replicator_(replicator),
         on_leave_(std::move(on_leave)),
-        incarnation_(NewIncarnation()),
         executor_(store, limits) {}
 
   // Oneway: executed as execute's batch of one SET; nothing goes back to the caller, refusals are
@@ -82,7 +81,6 @@ class DataService : public rpc::DataNodeIf {
                  const std::string& from, const std::vector<rpc::Effect>& effects) override;
 
  private:
-  static int64_t NewIncarnation();
   // The slots `op` touches (see OpExecutor::Execute), each checked against the batch's fence.
   static Status SlotsOf(const SlotOwnership::Batch& batch, const Op& op, std::vector<Slot>* slots);
   // execute and unsafe_put: fences the batch, then checks and executes each op.
@@ -98,7 +96,6 @@ class DataService : public rpc::DataNodeIf {
   SlotMoves* const moves_;
   ChainReplicator* const replicator_;
   const std::function<void()> on_leave_;
-  const int64_t incarnation_;  // random, for stats(): tells a restarted process from this one
   OpExecutor executor_;
 };
 

@@ -22,7 +22,7 @@ namespace dkv::server {
 struct DataNodeStats {
   int32_t slots = 0;
   int64_t keys = 0;
-  int64_t incarnation = 0;  // changes when the process restarts
+  int32_t pid = 0;  // of the answering process
 };
 
 // A DataNode.execute call sent and not yet answered; several may be in flight at once (one per

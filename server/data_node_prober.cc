@@ -49,8 +49,10 @@ void DataNodeProber::Loop() {
     // Probes go out with no lock held: a hung node costs this thread its timeout, nobody else.
     const std::vector<DataNodeRoute> nodes = router_->Summarize().data_nodes;
     std::map<std::string, Result<DataNodeStats>> results;
+    std::map<std::string, int32_t> pids;  // as data/ names them
     for (const DataNodeRoute& node : nodes) {
       results.emplace(node.id, node.channel->Stats(options_.timeout));
+      pids[node.id] = node.pid;
     }
     bool changed = false;
     {
@@ -60,14 +62,14 @@ void DataNodeProber::Loop() {
       for (const auto& [id, result] : results) {
         const Status& status = result.status();
         if (status.ok()) {
-          auto known = incarnations_.find(id);
-          if (known != incarnations_.end() && known->second != result->incarnation) {
-            DKV_LOG(WARNING) << "data node " << id << " restarted (incarnation " << known->second
-                             << " -> " << result->incarnation << ")";
+          // pid 0: not known (a test fake, or a member record without one).
+          if (result->pid != 0 && pids[id] != 0 && result->pid != pids[id] &&
+              !restarted_.count(id)) {
+            DKV_LOG(WARNING) << "data node " << id << " restarted: pid " << result->pid
+                             << " answers at its address, data/ still names pid " << pids[id];
             restarted_.insert(id);
             changed = true;
           }
-          incarnations_[id] = result->incarnation;
         }
         const int count = status.ok() ? 0 : failed_[id] + 1;
         failed[id] = count;

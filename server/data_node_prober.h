@@ -42,9 +42,10 @@ class DataNodeProber {
   // The data nodes that failed their last `failures` probes (and are still in the table).
   std::set<std::string> Unreachable() const EXCLUDES(mu_);
 
-  // The data nodes that answered as a new process (another incarnation) since the master last
-  // took note (ClearRestarted): whatever they held in memory is gone, so their old chain
-  // memberships are to be spliced out as an unreachable node's are.
+  // The data nodes whose address was answered by another process than the one data/<id> names
+  // (restarted at the same address before its old session expired) since the master last took
+  // note (ClearRestarted): whatever they held in memory is gone, so their chain memberships are to
+  // be spliced out as an unreachable node's are.
   std::set<std::string> Restarted() const EXCLUDES(mu_);
   // The master spliced these restarted nodes out (or they left): forget that they restarted.
   void ClearRestarted(const std::set<std::string>& ids) EXCLUDES(mu_);
@@ -61,7 +62,6 @@ class DataNodeProber {
   bool stopping_ GUARDED_BY(mu_) = false;
   std::map<std::string, int> failed_ GUARDED_BY(mu_);  // consecutive failed probes, by node id
   std::set<std::string> unreachable_ GUARDED_BY(mu_);
-  std::map<std::string, int64_t> incarnations_ GUARDED_BY(mu_);  // last answer's, by node id
   std::set<std::string> restarted_ GUARDED_BY(mu_);
   std::thread thread_;  // started by the constructor, joined by the destructor
 };

@@ -36,7 +36,7 @@ void Router::Install(int64_t epoch, const SlotMap& map, const std::vector<Member
   const auto counts = map.Counts();
   std::shared_ptr<const Table> old = Current();
   for (const MemberInfo& member : data_nodes) {
-    DataNodeRoute route{member.id, member.address, 0, nullptr};
+    DataNodeRoute route{member.id, member.address, 0, nullptr, member.pid};
     auto count = counts.find(member.id);
     if (count != counts.end()) route.slots = count->second;
     if (old) {

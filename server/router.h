@@ -37,6 +37,7 @@ struct DataNodeRoute {
   std::string address;
   int32_t slots = 0;  // assigned in the slot map
   std::shared_ptr<DataChannel> channel;
+  int32_t pid = 0;  // of the process data/<id> names
 };
 
 class Router {

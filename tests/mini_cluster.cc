@@ -462,7 +462,8 @@ Result<SlotMap> MiniCluster::WaitForDataNodes(int n, milliseconds timeout) {
           return false;
         }
         map = std::move(read).value();
-        const std::map<std::string, int32_t> counts = map.Counts();
+        // Memberships (with R = 1, owners) spread evenly; heads go where chains put them.
+        const std::map<std::string, int32_t> counts = map.MemberCounts();
         std::set<std::string> owners, members(children->begin(), children->end());
         int32_t assigned = 0, lo = map.slot_count(), hi = 0;
         for (const auto& [node, count] : counts) {
@@ -471,11 +472,26 @@ Result<SlotMap> MiniCluster::WaitForDataNodes(int n, milliseconds timeout) {
           lo = std::min(lo, count);
           hi = std::max(hi, count);
         }
-        if (owners != members || assigned != map.slot_count() || hi - lo > 1) {
-          last = "slot map version " + std::to_string(map.version()) + " assigns " +
-                 std::to_string(assigned) + " of " + std::to_string(map.slot_count()) +
-                 " slots to " + std::to_string(owners.size()) + " nodes";
+        const size_t chain = std::min<size_t>(map.replication_factor(), children->size());
+        // With chains the planner may leave a node one membership over its share (a node below
+        // it may already be in every chain that needs one): move_planner.h.
+        const int32_t spread = chain > 1 ? 2 : 1;
+        if (owners != members || assigned != map.slot_count() * static_cast<int32_t>(chain) ||
+            hi - lo > spread) {
+          last = "slot map version " + std::to_string(map.version()) + " gives " +
+                 std::to_string(assigned) + " memberships of " + std::to_string(map.slot_count()) +
+                 " slots to " + std::to_string(owners.size()) + " nodes, " + std::to_string(lo) +
+                 " to " + std::to_string(hi) + " each";
           return false;
+        }
+        // Every chain as long as R and the nodes allow (re-replication done).
+        for (Slot slot = 0; slot < map.slot_count(); ++slot) {
+          if (map.Chain(slot).size() != chain) {
+            last = "slot map version " + std::to_string(map.version()) + ": slot " +
+                   std::to_string(slot) + " has a chain of " +
+                   std::to_string(map.Chain(slot).size()) + ", not " + std::to_string(chain);
+            return false;
+          }
         }
         // The master writes the map before it routes by it: ready once it reports that version.
         if (status_client_ == nullptr) {

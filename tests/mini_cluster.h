@@ -135,8 +135,8 @@ class MiniCluster {
   Result<int> WaitForMasterIndex(std::chrono::milliseconds timeout = kWait);
   // Waits until exactly `n` data nodes are registered, each by a running dkv-data of this
   // MiniCluster (not a killed one whose session has not expired yet), the slot map assigns every
-  // slot to exactly those nodes, evenly, and the master routes by that map version (its status says
-  // so); returns that slot map.
+  // slot to chains of min(R, n) of exactly those nodes, memberships spread evenly, and the master
+  // routes by that map version (its status says so); returns that slot map.
   Result<SlotMap> WaitForDataNodes(int n, std::chrono::milliseconds timeout = kWait);
   // The slot map as stored in ZooKeeper.
   Result<SlotMap> ReadSlotMap();

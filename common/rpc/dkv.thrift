@@ -260,9 +260,9 @@ struct DataNodeStats {
   3: i64 keys,
   4: i64 map_version,
   5: i64 epoch,         // highest master epoch it has seen
-  // Random, fixed for the life of the process: a new value means the node restarted (and lost
-  // what it held in memory), whatever ZooKeeper still shows.
-  6: i64 incarnation,
+  // The answering process: when it is not the pid data/<id> names, the node restarted (and lost
+  // what it held in memory) at the same address, whatever ZooKeeper still shows.
+  6: i32 pid,
 }
 
 // ---- chain replication (docs/replication.md) ----
