@@ -27,7 +27,7 @@ void DataService::unsafe_put(const rpc::Fence& fence, const std::string& key,
                              const std::string& value) {
   // A plain SET: no condition, and any TTL the key had is gone.
   Result<std::vector<Reply>> replies =
-      Execute(rpc::FromThrift(fence), {KeyOp(OpCode::kSet, key, value)});
+      Execute(rpc::FromThrift(fence), {KeyOp(OpCode::kSet, key, value)}, /*await_chain=*/false);
   const Status s = replies.ok() ? replies->front().ToStatus() : replies.status();
   if (!s.ok()) DKV_LOG(DEBUG) << "unsafe_put refused: " << s.ToString();
 }
@@ -53,7 +53,8 @@ void DataService::execute(std::vector<rpc::Reply>& replies, const rpc::Fence& fe
   replies = rpc::ToThrift(std::move(*executed));
 }
 
-Result<std::vector<Reply>> DataService::Execute(const Fence& fence, const std::vector<Op>& ops) {
+Result<std::vector<Reply>> DataService::Execute(const Fence& fence, const std::vector<Op>& ops,
+                                                bool await_chain) {
   DKV_ASSIGN_OR_RETURN(SlotOwnership::Batch batch, ownership_->FenceBatch(fence));
   std::vector<Reply> replies;
   replies.reserve(ops.size());
@@ -80,7 +81,7 @@ Result<std::vector<Reply>> DataService::Execute(const Fence& fence, const std::v
     replies.push_back(std::move(reply));
   }
   wait_begin.push_back(waits.size());
-  if (!waits.empty()) {
+  if (await_chain && !waits.empty()) {
     // Chain replication: a reply is given once the chain after this node has what the op wrote
     // (or, for a read, what the op saw): acknowledged by the tail.
     const std::vector<bool> acked =

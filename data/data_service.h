@@ -84,7 +84,10 @@ class DataService : public rpc::DataNodeIf {
   // The slots `op` touches (see OpExecutor::Execute), each checked against the batch's fence.
   static Status SlotsOf(const SlotOwnership::Batch& batch, const Op& op, std::vector<Slot>* slots);
   // execute and unsafe_put: fences the batch, then checks and executes each op.
-  Result<std::vector<Reply>> Execute(const Fence& fence, const std::vector<Op>& ops);
+  // With `await_chain`, each reply waits for the chain's acknowledgement of what its op wrote or
+  // saw (kChainWait at most); without it (unsafe_put) the effects go down the chain unawaited.
+  Result<std::vector<Reply>> Execute(const Fence& fence, const std::vector<Op>& ops,
+                                     bool await_chain = true);
 
   // How long a reply waits for the chain's acknowledgement before it answers UNAVAILABLE (the
   // head), or acknowledges only what it has (a relaying member, which its predecessor retries).
