@@ -6,10 +6,9 @@
 // order of the history explains.
 //
 // Faults: SIGKILL the master and start a new server in its place; with kDataNodeFaults, also
-// SIGKILL a data node and restart it. Each step waits (MiniCluster's waits, the workload's
-// progress: never a blind sleep) until the cluster serves again. Without replication a killed data
-// node takes its keys with it, so data-node faults are off until replication lands (then turn
-// kDataNodeFaults on and pass the replication flags in ChaosOptions()).
+// SIGKILL a data node (a head, middle or tail of many chains at once) and restart it. Each step
+// waits (MiniCluster's waits, the workload's progress: never a blind sleep) until the cluster
+// serves again. The cluster runs R = 2 (docs/replication.md).
 //
 // The client does not retry exactly once yet, so incr, del's answers and contended writes are off
 // too (kExactlyOnceRetries).
@@ -46,9 +45,9 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-// Off until slots are replicated: with one copy of each slot, killing a data node loses keys, and
-// this test says so.
-constexpr bool kDataNodeFaults = false;
+// Data nodes are killed too: with R = 2 (ChaosOptions) every slot survives the death of any one
+// data node. The next data-node kill waits until the chains have grown back (WaitForFullChains).
+constexpr bool kDataNodeFaults = true;
 
 // Off until the client's retries are exactly once. It retries a call whose connection broke on
 // the next master, so a call that the old master had already applied is applied again: an incr
@@ -81,7 +80,7 @@ class ChaosItest : public MiniClusterTest {
  protected:
   MiniClusterOptions ChaosOptions() const {
     MiniClusterOptions options = Options();
-    // When replication lands: options.server_flags = {"--replication-factor", "2"};
+    options.server_flags = {"--replication-factor", "2"};
     return options;
   }
 
@@ -102,7 +101,7 @@ class ChaosItest : public MiniClusterTest {
       steps.push_back({"kill data node " + id + ", restart it", [&cluster, &workload, id] {
                          DKV_RETURN_NOT_OK(cluster.KillDataNode(id));
                          DKV_RETURN_NOT_OK(cluster.StartDataNode(id));
-                         DKV_RETURN_NOT_OK(cluster.WaitForDataNodes(kDataNodes).status());
+                         DKV_RETURN_NOT_OK(cluster.WaitForFullChains(kDataNodes).status());
                          return workload.WaitForMoreOk(kOkBetweenFaults);
                        }});
     }
@@ -150,7 +149,7 @@ TEST_F(ChaosItest, HistoryIsLinearizableAndNoAcknowledgedWriteIsLostUnderFaults)
 
   // The final reads, from a quiet cluster, on a client of their own.
   DKV_ASSERT_OK(cluster.WaitForMaster());
-  DKV_ASSERT_OK(cluster.WaitForDataNodes(kDataNodes));
+  DKV_ASSERT_OK(cluster.WaitForFullChains(kDataNodes));
   auto reader = cluster.Connect();
   DKV_ASSERT_OK(reader);
   DKV_ASSERT_OK(workload.ReadEveryKey(reader->get(), kClients));

@@ -425,6 +425,14 @@ Result<SlotMap> MiniCluster::ReadSlotMap() {
 }
 
 Result<SlotMap> MiniCluster::WaitForDataNodes(int n, milliseconds timeout) {
+  return WaitForChains(n, /*balanced=*/true, timeout);
+}
+
+Result<SlotMap> MiniCluster::WaitForFullChains(int n, milliseconds timeout) {
+  return WaitForChains(n, /*balanced=*/false, timeout);
+}
+
+Result<SlotMap> MiniCluster::WaitForChains(int n, bool balanced, milliseconds timeout) {
   DKV_RETURN_NOT_OK(Init());
   SlotMap map;
   std::string last;
@@ -477,7 +485,7 @@ Result<SlotMap> MiniCluster::WaitForDataNodes(int n, milliseconds timeout) {
         // it may already be in every chain that needs one): move_planner.h.
         const int32_t spread = chain > 1 ? 2 : 1;
         if (owners != members || assigned != map.slot_count() * static_cast<int32_t>(chain) ||
-            hi - lo > spread) {
+            (balanced && hi - lo > spread)) {
           last = "slot map version " + std::to_string(map.version()) + " gives " +
                  std::to_string(assigned) + " memberships of " + std::to_string(map.slot_count()) +
                  " slots to " + std::to_string(owners.size()) + " nodes, " + std::to_string(lo) +

@@ -138,6 +138,9 @@ class MiniCluster {
   // slot to chains of min(R, n) of exactly those nodes, memberships spread evenly, and the master
   // routes by that map version (its status says so); returns that slot map.
   Result<SlotMap> WaitForDataNodes(int n, std::chrono::milliseconds timeout = kWait);
+  // As WaitForDataNodes, without waiting for the memberships to be spread evenly: every chain is
+  // as long as R and the nodes allow (nothing is under-replicated), and the master routes by it.
+  Result<SlotMap> WaitForFullChains(int n, std::chrono::milliseconds timeout = kWait);
   // The slot map as stored in ZooKeeper.
   Result<SlotMap> ReadSlotMap();
 
@@ -172,6 +175,7 @@ class MiniCluster {
   Result<std::unique_ptr<Subprocess>> Launch(const std::string& binary,
                                              std::vector<std::string> args,
                                              const std::string& log_path);
+  Result<SlotMap> WaitForChains(int n, bool balanced, std::chrono::milliseconds timeout);
   // Live members of servers/ (znode name -> record).
   Result<std::map<std::string, MemberInfo>> ReadServers();
   void PrintLogs();
