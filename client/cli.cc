@@ -32,12 +32,14 @@ const char kCliUsage[] =
     "  mget KEY [KEY ...]            print the value of each KEY on a line (empty if absent)\n"
     "  mset KEY VALUE [KEY VALUE ...]  store every pair\n"
     "  scan [--match PATTERN] [--count N]  print every key (matching the glob PATTERN)\n"
-    "  status [--json]               the master, standbys, data nodes (slots, keys), clients and\n"
-    "                                slot moves in progress\n"
+    "  status [--json]               the master, standbys, data nodes (heads, slots, keys),\n"
+    "                                clients, replication and slot moves in progress\n"
     "  node drain ID [--no-wait] [--json]  move every slot of data node ID (with its keys) to\n"
     "                                the others, then have it leave; waits, showing progress,\n"
     "                                unless --no-wait\n"
     "  rebalance [--json]            start the slot moves that balance the data nodes\n"
+    "  replicas [N] [--json]         set the replication factor (data nodes per slot) to N;\n"
+    "                                without N, print it\n"
     "  shell                         the interactive shell: one command per line, help, quit\n"
     "VALUE '-' reads the value from stdin (all of it, byte for byte). Put '--' before a KEY,\n"
     "VALUE or number that starts with '-'. --db N (0..15) selects the keyspace.\n"
@@ -76,11 +78,13 @@ const std::vector<CliCommand> kCommands = {
     {"scan", 0, 0, "match count", "scan [--match PATTERN] [--count N]",
      "print every key, one per line (matching the glob PATTERN; N keys per call)"},
     {"status", 0, 0, "json", "status [--json]",
-     "the master, standbys, data nodes (slots, keys) and clients"},
+     "the master, standbys, data nodes (heads, slots, keys), clients and replication"},
     {"node", 2, 2, "no-wait json", "node drain ID [--no-wait] [--json]",
      "move data node ID's slots, with their keys, to the others, then have it leave"},
     {"rebalance", 0, 0, "json", "rebalance [--json]",
      "start the slot moves that balance the data nodes"},
+    {"replicas", 0, 1, "json", "replicas [N] [--json]",
+     "set the replication factor (data nodes per slot) to N; without N, print it"},
     {"shell", 0, 0, "", "shell", "the interactive shell (also: dkv with no command)"},
 };
 
@@ -205,6 +209,52 @@ int RunDrain(Client& client, const CliOptions& options, std::ostream& out, std::
   return Flushed(out, err, kExitOk);
 }
 
+// `replicas N`'s N: a positive 32-bit integer.
+Result<int32_t> ReplicationFactorArg(const std::string& text) {
+  Result<int64_t> n = ParseInt64(text, "N");
+  if (!n.ok()) return n.status();
+  if (*n < 1 || *n > INT32_MAX) {
+    return Status::InvalidArgument("replicas N '" + text + "' must be a positive 32-bit integer");
+  }
+  return static_cast<int32_t>(*n);
+}
+
+// `replicas`: prints R from the status. `replicas N`: sets it, warning on stderr (and in the JSON)
+// when the data nodes are too few for chains of N.
+int RunReplicas(Client& client, const CliOptions& options, std::ostream& out, std::ostream& err) {
+  if (options.args.empty()) {
+    Result<ClusterStatus> status = client.GetStatus();
+    if (!status.ok()) return Fail(err, status.status());
+    if (options.json) {
+      out << "{\"replication_factor\":" << status->replication_factor
+          << ",\"under_replicated_slots\":" << status->under_replicated_slots << "}\n";
+    } else {
+      out << "replication factor " << status->replication_factor << " ("
+          << status->under_replicated_slots << " slots under-replicated)\n";
+    }
+    return Flushed(out, err, kExitOk);
+  }
+  Result<ReplicationFactorChange> change =
+      client.SetReplicationFactor(ReplicationFactorArg(options.args[0]).value());
+  if (!change.ok()) return Fail(err, change.status());
+  std::vector<std::string> warnings;
+  if (change->data_nodes < change->replication_factor) {
+    const std::string k = std::to_string(change->data_nodes);
+    warnings.push_back("only " + k + " live data nodes (not draining): chains will have only " + k +
+                       " members until more data nodes join");
+  }
+  for (const std::string& w : warnings) err << "dkv: warning: " << w << "\n";
+  if (options.json) {
+    out << "{\"replication_factor\":" << change->replication_factor
+        << ",\"data_nodes\":" << change->data_nodes << ",\"warnings\":" << JsonStrings(warnings)
+        << "}\n";
+  } else {
+    out << "replication factor " << change->replication_factor << " (" << change->data_nodes
+        << " live data nodes); chains change in the background\n";
+  }
+  return Flushed(out, err, kExitOk);
+}
+
 bool Takes(const CliCommand& command, const std::string& flag) {
   std::istringstream flags(command.flags);
   std::string f;
@@ -263,6 +313,9 @@ Status CheckCommand(const CliOptions& options) {
   if (options.command == "node" && options.args[0] != "drain") {
     return Status::InvalidArgument("unknown node command '" + options.args[0] + "': usage: dkv " +
                                    spec->syntax);
+  }
+  if (options.command == "replicas" && n == 1) {
+    return ReplicationFactorArg(options.args[0]).status();
   }
   if (options.command == "expire") return ParseInt64(options.args[1], "MS").status();
   if (options.command == "incrby") return ParseInt64(options.args[1], "DELTA").status();
@@ -368,6 +421,7 @@ int RunCommand(Client& client, const CliOptions& options, std::istream* in, std:
     return Flushed(out, err, kExitOk);
   }
   if (cmd == "node") return RunDrain(client, options, out, err);
+  if (cmd == "replicas") return RunReplicas(client, options, out, err);
   if (cmd == "rebalance") {
     Result<int32_t> slots = client.Rebalance();
     if (!slots.ok()) return Fail(err, slots.status());

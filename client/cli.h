@@ -49,7 +49,7 @@ struct CliOptions {
   std::string command;            // one of CliCommands(), or empty for the shell
   std::vector<std::string> args;  // the command's arguments
   // The commands' own options. Each is accepted only by the commands that list it.
-  bool json = false;     // status, node drain, rebalance --json
+  bool json = false;     // status, node drain, rebalance, replicas --json
   bool no_wait = false;  // node drain --no-wait
   // How often `node drain` (without --no-wait) polls the status while it waits.
   std::chrono::milliseconds drain_poll{200};

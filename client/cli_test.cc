@@ -360,5 +360,51 @@ TEST_F(CliTest, RebalancePrintsTheSlotsToMove) {
   EXPECT_EQ(out_.str(), "{\"slots_to_move\":0}\n");
 }
 
+TEST_F(CliTest, ReplicasSetsTheReplicationFactorAndWarnsWhenTheDataNodesAreTooFew) {
+  EXPECT_EQ(Run("replicas", {"1"}), kExitOk) << err_.str();
+  EXPECT_EQ(out_.str(),
+            "replication factor 1 (1 live data nodes); chains change in the background\n");
+  EXPECT_EQ(err_.str(), "");
+  // The fake cluster has one data node.
+  EXPECT_EQ(Run("replicas", {"3"}), kExitOk) << err_.str();
+  EXPECT_EQ(out_.str(),
+            "replication factor 3 (1 live data nodes); chains change in the background\n");
+  EXPECT_EQ(err_.str(),
+            "dkv: warning: only 1 live data nodes (not draining): chains will have only 1 members "
+            "until more data nodes join\n");
+  EXPECT_EQ(Run("replicas", {"3"}, "", /*json=*/true), kExitOk) << err_.str();
+  EXPECT_EQ(out_.str(),
+            R"({"replication_factor":3,"data_nodes":1,"warnings":["only 1 live data nodes (not )"
+            R"(draining): chains will have only 1 members until more data nodes join"]})"
+            "\n");
+}
+
+TEST_F(CliTest, ReplicasWithoutNPrintsTheCurrentReplicationFactor) {
+  ASSERT_EQ(Run("replicas", {"2"}), kExitOk) << err_.str();
+  EXPECT_EQ(Run("replicas", {}), kExitOk) << err_.str();
+  EXPECT_EQ(out_.str(), "replication factor 2 (0 slots under-replicated)\n");
+  EXPECT_EQ(Run("replicas", {}, "", /*json=*/true), kExitOk) << err_.str();
+  EXPECT_EQ(out_.str(), "{\"replication_factor\":2,\"under_replicated_slots\":0}\n");
+}
+
+TEST_F(CliTest, ReplicasNMustBeAPositiveIntegerAndIsCheckedBeforeConnecting) {
+  for (const char* n : {"0", "-2", "x", "2x", "99999999999"}) {
+    EXPECT_EQ(Run("replicas", {n}), kExitError) << n;
+    EXPECT_NE(err_.str().find("Usage: dkv"), std::string::npos) << n << ": " << err_.str();
+  }
+  EXPECT_NE(err_.str().find("'99999999999'"), std::string::npos) << err_.str();
+  EXPECT_EQ(Run("replicas", {"0"}), kExitError);
+  EXPECT_NE(err_.str().find("replicas N '0' must be a positive"), std::string::npos) << err_.str();
+  EXPECT_EQ(Run("replicas", {"2", "3"}), kExitError);
+  EXPECT_NE(err_.str().find("extra argument"), std::string::npos) << err_.str();
+  EXPECT_EQ(connects_, 0);
+}
+
+TEST_F(CliTest, ReplicasRefusedByTheMasterExitsTwoWithItsError) {
+  EXPECT_EQ(Run("replicas", {"17"}), kExitError);
+  EXPECT_EQ(out_.str(), "");
+  EXPECT_NE(err_.str().find("dkv: INVALID_ARGUMENT: "), std::string::npos) << err_.str();
+}
+
 }  // namespace
 }  // namespace dkv::client

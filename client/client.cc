@@ -129,6 +129,16 @@ Result<int32_t> Client::Impl::Rebalance(std::chrono::milliseconds timeout) {
   return slots;
 }
 
+Result<ReplicationFactorChange> Client::Impl::SetReplicationFactor(
+    int32_t replication_factor, std::chrono::milliseconds timeout) {
+  ReplicationFactorChange change;
+  DKV_RETURN_NOT_OK(caller_.Run("replicas", Resolve(timeout),
+                                [&](MasterStub& m, std::chrono::milliseconds t, std::string* h) {
+                                  return m.SetReplicationFactor(replication_factor, &change, t, h);
+                                }));
+  return change;
+}
+
 // ---- Client ----
 
 Result<std::unique_ptr<Client>> Client::Connect(const ClientOptions& options) {
@@ -237,6 +247,11 @@ Result<int32_t> Client::DrainDataNode(std::string_view id, bool leave_when_done,
 
 Result<int32_t> Client::Rebalance(std::chrono::milliseconds timeout) {
   return impl_->Rebalance(timeout);
+}
+
+Result<ReplicationFactorChange> Client::SetReplicationFactor(int32_t replication_factor,
+                                                             std::chrono::milliseconds timeout) {
+  return impl_->SetReplicationFactor(replication_factor, timeout);
 }
 
 const ClientOptions& Client::options() const { return impl_->options(); }

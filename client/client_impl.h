@@ -57,6 +57,8 @@ class Client::Impl {
   Result<int32_t> DrainDataNode(std::string_view id, bool leave_when_done,
                                 std::chrono::milliseconds timeout);
   Result<int32_t> Rebalance(std::chrono::milliseconds timeout);
+  Result<ReplicationFactorChange> SetReplicationFactor(int32_t replication_factor,
+                                                       std::chrono::milliseconds timeout);
 
   // Keyspace operations (client_keyspace.cc), as Client's.
   Result<bool> Set(std::string_view key, std::string_view value, const SetOptions& options,

@@ -60,6 +60,11 @@ class CombiningMasterStub : public MasterStub {
                    std::string* master_hint) override {
     return inner_->Rebalance(slots_to_move, timeout, master_hint);
   }
+  Status SetReplicationFactor(int32_t replication_factor, ReplicationFactorChange* change,
+                              std::chrono::milliseconds timeout,
+                              std::string* master_hint) override {
+    return inner_->SetReplicationFactor(replication_factor, change, timeout, master_hint);
+  }
 
  private:
   struct Call : CallCombiner::Call {

@@ -57,6 +57,10 @@ class RecordingStub : public MasterStub {
     return Unexpected();
   }
   Status Rebalance(int32_t*, milliseconds, std::string*) override { return Unexpected(); }
+  Status SetReplicationFactor(int32_t, ReplicationFactorChange*, milliseconds,
+                              std::string*) override {
+    return Unexpected();
+  }
 
   test::Gate& gate() { return gate_; }
   void FailWith(Status s) {

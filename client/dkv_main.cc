@@ -22,7 +22,7 @@ namespace {
 // The commands' own options (CheckCommand says which command takes which), into *o.
 void AddCommandOptions(po::options_description* desc, dkv::client::CliOptions* o) {
   desc->add_options()("json", po::bool_switch(&o->json),
-                      "status, node drain, rebalance: print one JSON object")(
+                      "status, node drain, rebalance, replicas: print one JSON object")(
       "no-wait", po::bool_switch(&o->no_wait),
       "node drain: return once the drain is asked for, without waiting for it")(
       "ttl-ms", po::value<int64_t>()->notifier([o](int64_t v) { o->ttl_ms = v; }),

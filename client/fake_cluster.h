@@ -94,6 +94,7 @@ class FakeCluster : public std::enable_shared_from_this<FakeCluster> {
         status->master = ClusterStatus::Master{"srv-1", address_.ToString(), 1};
         status->data_nodes.push_back({"d1", "127.0.0.1:1", 16, static_cast<int64_t>(data.size())});
         status->slot_count = 16;
+        status->replication_factor = cluster_->replication_factor_;
       });
     }
     // Data node "d1" owns all 16 slots; any other id is unknown.
@@ -108,6 +109,19 @@ class FakeCluster : public std::enable_shared_from_this<FakeCluster> {
                      std::string* hint) override {
       return cluster_->Serve(address_, hint,
                              [&](std::map<std::string, std::string>&) { *slots_to_move = 0; });
+    }
+
+    // R within 1..16, as the master takes it; one data node ("d1") to make chains of.
+    Status SetReplicationFactor(int32_t replication_factor, ReplicationFactorChange* change,
+                                std::chrono::milliseconds, std::string* hint) override {
+      const bool in_range = replication_factor >= 1 && replication_factor <= 16;
+      Status s = cluster_->Serve(address_, hint, [&](std::map<std::string, std::string>&) {
+        if (!in_range) return;
+        cluster_->replication_factor_ = replication_factor;
+        *change = ReplicationFactorChange{replication_factor, 1};
+      });
+      if (s.ok() && !in_range) return Status::InvalidArgument("replication factor out of range");
+      return s;
     }
 
     Status Execute(const std::vector<Op>& ops, std::vector<Reply>* replies,
@@ -172,6 +186,7 @@ class FakeCluster : public std::enable_shared_from_this<FakeCluster> {
 
   std::atomic<int> calls_{0};
   std::atomic<int> unsafe_puts_{0};
+  std::atomic<int32_t> replication_factor_{1};
   test::Gate gate_;
   Mutex mu_;
   std::string master_ GUARDED_BY(mu_);

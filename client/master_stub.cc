@@ -38,7 +38,9 @@ ClusterStatus FromThrift(const rpc::ClusterStatus& in) {
     out.standbys.push_back({s.id, s.address, s.resp_address});
   }
   for (const rpc::DataNodeStatus& d : in.data_nodes) {
-    out.data_nodes.push_back({d.id, d.address, d.slots, d.keys});
+    // A server from before chains sends no heads: every slot of a node was its own.
+    out.data_nodes.push_back(
+        {d.id, d.address, d.slots, d.keys, d.__isset.head_slots ? d.head_slots : d.slots});
   }
   out.clients = in.clients;
   out.slot_count = in.slot_count;
@@ -48,10 +50,14 @@ ClusterStatus FromThrift(const rpc::ClusterStatus& in) {
   out.departed_data_nodes = in.departed_data_nodes;
   for (const rpc::SlotMoveStatus& m : in.moves) {
     out.moves.push_back({m.migration_id, m.from_node, m.to_node, m.slots, m.phase, m.keys_copied,
-                         m.keys_total, m.bytes_copied});
+                         m.keys_total, m.bytes_copied, m.kind, m.keys_per_second});
   }
   out.draining_data_nodes = in.draining_data_nodes;
   out.moved_slots = in.moved_slots;
+  out.replication_factor = in.replication_factor;
+  out.under_replicated_slots = in.under_replicated_slots;
+  out.under_replicated_slot_ids = in.under_replicated_slot_ids;
+  out.warnings = in.warnings;
   return out;
 }
 
@@ -111,6 +117,17 @@ class RpcMasterStub : public MasterStub {
     DKV_RETURN_NOT_OK(
         pool_.Call(WithHint(master_hint, [&](rpc::DkvClient& c) { c.rebalance(reply); }), timeout));
     *slots_to_move = reply.slots_to_move;
+    return Status::OK();
+  }
+
+  Status SetReplicationFactor(int32_t replication_factor, ReplicationFactorChange* change,
+                              std::chrono::milliseconds timeout,
+                              std::string* master_hint) override {
+    rpc::ReplicasReply reply;
+    DKV_RETURN_NOT_OK(pool_.Call(
+        WithHint(master_hint, [&](rpc::DkvClient& c) { c.replicas(reply, replication_factor); }),
+        timeout));
+    *change = ReplicationFactorChange{reply.replication_factor, reply.data_nodes};
     return Status::OK();
   }
 

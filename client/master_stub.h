@@ -40,6 +40,10 @@ class MasterStub {
                        std::chrono::milliseconds timeout, std::string* master_hint) = 0;
   virtual Status Rebalance(int32_t* slots_to_move, std::chrono::milliseconds timeout,
                            std::string* master_hint) = 0;
+  // Dkv.replicas; *change: what the master answered.
+  virtual Status SetReplicationFactor(int32_t replication_factor, ReplicationFactorChange* change,
+                                      std::chrono::milliseconds timeout,
+                                      std::string* master_hint) = 0;
 };
 
 // Makes the stub for a master address. Called with no lock held; may be called concurrently.

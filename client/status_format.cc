@@ -32,9 +32,9 @@ std::string FormatTable(const std::vector<std::vector<std::string>>& rows,
   return out;
 }
 
-std::string JsonStrings(const std::vector<std::string>& items) {
+std::string JsonInts(const std::vector<int32_t>& items) {
   std::string out = "[";
-  for (size_t i = 0; i < items.size(); ++i) out += (i ? "," : "") + JsonQuote(items[i]);
+  for (size_t i = 0; i < items.size(); ++i) out += (i ? "," : "") + std::to_string(items[i]);
   return out + "]";
 }
 
@@ -63,7 +63,7 @@ std::string FormatStatusJson(const ClusterStatus& status) {
     const auto& d = status.data_nodes[i];
     out << (i ? "," : "") << "{\"id\":" << JsonQuote(d.id)
         << ",\"address\":" << JsonQuote(d.address) << ",\"slots\":" << d.slots
-        << ",\"keys\":" << d.keys << "}";
+        << ",\"keys\":" << d.keys << ",\"head_slots\":" << d.head_slots << "}";
   }
   out << "],\"clients\":" << status.clients << ",\"slot_count\":" << status.slot_count
       << ",\"slot_map_version\":" << status.slot_map_version
@@ -72,17 +72,18 @@ std::string FormatStatusJson(const ClusterStatus& status) {
   for (size_t i = 0; i < status.moves.size(); ++i) {
     const auto& m = status.moves[i];
     out << (i ? "," : "") << "{\"id\":" << m.id << ",\"from\":" << JsonQuote(m.from)
-        << ",\"to\":" << JsonQuote(m.to) << ",\"slots\":[";
-    for (size_t j = 0; j < m.slots.size(); ++j) out << (j ? "," : "") << m.slots[j];
-    out << "],\"phase\":" << JsonQuote(m.phase) << ",\"keys_copied\":" << m.keys_copied
-        << ",\"keys_total\":" << m.keys_total << ",\"bytes_copied\":" << m.bytes_copied << "}";
+        << ",\"to\":" << JsonQuote(m.to) << ",\"slots\":" << JsonInts(m.slots)
+        << ",\"phase\":" << JsonQuote(m.phase) << ",\"keys_copied\":" << m.keys_copied
+        << ",\"keys_total\":" << m.keys_total << ",\"bytes_copied\":" << m.bytes_copied
+        << ",\"kind\":" << JsonQuote(m.kind) << ",\"keys_per_second\":" << m.keys_per_second << "}";
   }
   out << "],\"draining_data_nodes\":" << JsonStrings(status.draining_data_nodes)
-      << ",\"moved_slots\":" << status.moved_slots << ",\"lost_slot_ids\":[";
-  for (size_t i = 0; i < status.lost_slot_ids.size(); ++i) {
-    out << (i ? "," : "") << status.lost_slot_ids[i];
-  }
-  out << "]}";
+      << ",\"moved_slots\":" << status.moved_slots
+      << ",\"lost_slot_ids\":" << JsonInts(status.lost_slot_ids)
+      << ",\"replication_factor\":" << status.replication_factor
+      << ",\"under_replicated_slots\":" << status.under_replicated_slots
+      << ",\"under_replicated_slot_ids\":" << JsonInts(status.under_replicated_slot_ids)
+      << ",\"warnings\":" << JsonStrings(status.warnings) << "}";
   return out.str();
 }
 
@@ -104,6 +105,15 @@ std::string FormatStatusTable(const ClusterStatus& status) {
   head.push_back({"clients", std::to_string(status.clients)});
   head.push_back({"slots", std::to_string(status.slot_count) + " (slot map version " +
                                std::to_string(status.slot_map_version) + ")"});
+  std::string replication = "R = " + std::to_string(status.replication_factor);
+  if (status.under_replicated_slots > 0) {
+    replication += ", " + std::to_string(status.under_replicated_slots) +
+                   " slots under-replicated: " + SlotRanges(status.under_replicated_slot_ids);
+  }
+  head.push_back({"replicas", replication});
+  for (size_t i = 0; i < status.warnings.size(); ++i) {
+    head.push_back({i == 0 ? "warning" : "", status.warnings[i]});
+  }
   if (status.lost_slots > 0) {
     head.push_back({"lost", std::to_string(status.lost_slots) +
                                 " slots lost their keys (a data node died or restarted): " +
@@ -124,22 +134,25 @@ std::string FormatStatusTable(const ClusterStatus& status) {
 
   out += "\n";
   if (status.data_nodes.empty()) return out + "data nodes: none\n";
-  std::vector<std::vector<std::string>> nodes = {{"DATA NODE", "ADDRESS", "SLOTS", "KEYS"}};
+  // HEADS: chains it heads (their writes go to it first); SLOTS: chains it is a member of.
+  std::vector<std::vector<std::string>> nodes = {
+      {"DATA NODE", "ADDRESS", "HEADS", "SLOTS", "KEYS"}};
   for (const auto& d : status.data_nodes) {
-    nodes.push_back(
-        {d.id, d.address, std::to_string(d.slots), d.keys < 0 ? "?" : std::to_string(d.keys)});
+    nodes.push_back({d.id, d.address, std::to_string(d.head_slots), std::to_string(d.slots),
+                     d.keys < 0 ? "?" : std::to_string(d.keys)});
   }
-  out += FormatTable(nodes, {false, false, true, true});
+  out += FormatTable(nodes, {false, false, true, true, true});
   if (status.moves.empty()) return out;
 
   std::vector<std::vector<std::string>> moves = {
-      {"MOVE", "FROM", "TO", "SLOTS", "PHASE", "KEYS COPIED", "BYTES"}};
+      {"MOVE", "KIND", "FROM", "TO", "SLOTS", "PHASE", "KEYS COPIED", "KEYS/S", "BYTES"}};
   for (const auto& m : status.moves) {
-    moves.push_back({std::to_string(m.id), m.from, m.to, std::to_string(m.slots.size()), m.phase,
-                     std::to_string(m.keys_copied) + "/" + std::to_string(m.keys_total),
-                     std::to_string(m.bytes_copied)});
+    moves.push_back({std::to_string(m.id), m.kind, m.from, m.to, std::to_string(m.slots.size()),
+                     m.phase, std::to_string(m.keys_copied) + "/" + std::to_string(m.keys_total),
+                     std::to_string(m.keys_per_second), std::to_string(m.bytes_copied)});
   }
-  return out + "\n" + FormatTable(moves, {true, false, false, true, false, true, true});
+  return out + "\n" +
+         FormatTable(moves, {true, false, false, false, true, false, true, true, true});
 }
 
 }  // namespace dkv::client

@@ -37,4 +37,10 @@ std::string JsonQuote(std::string_view text) {
   return out;
 }
 
+std::string JsonStrings(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (size_t i = 0; i < items.size(); ++i) out += (i ? "," : "") + JsonQuote(items[i]);
+  return out + "]";
+}
+
 }  // namespace dkv

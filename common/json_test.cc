@@ -11,5 +11,10 @@ TEST(JsonTest, QuoteEscapesQuotesBackslashesAndControlCharacters) {
   EXPECT_EQ(JsonQuote("héllo"), "\"héllo\"");
 }
 
+TEST(JsonTest, StringsAreAnArrayOfQuotedStrings) {
+  EXPECT_EQ(JsonStrings({}), "[]");
+  EXPECT_EQ(JsonStrings({"a", "b\"c"}), R"(["a","b\"c"])");
+}
+
 }  // namespace
 }  // namespace dkv

@@ -1,6 +1,9 @@
 #include "server/cluster_status.h"
 
 #include <future>
+#include <map>
+#include <set>
+#include <string>
 
 #include "common/rpc/metadata_codec.h"
 
@@ -10,6 +13,30 @@ namespace {
 constexpr std::chrono::milliseconds kStatsTimeout{1000};
 
 }  // namespace
+
+void DescribeChains(const SlotMap& map, ClusterStatus* status) {
+  const std::map<std::string, int32_t> members = map.MemberCounts();
+  const std::map<std::string, int32_t> heads = map.Counts();
+  const std::set<std::string> draining(status->draining_data_nodes.begin(),
+                                       status->draining_data_nodes.end());
+  int32_t available = 0;  // data nodes that chains may grow onto
+  for (DataNodeStatus& node : status->data_nodes) {
+    auto m = members.find(node.id);
+    node.slots = m == members.end() ? 0 : m->second;
+    auto h = heads.find(node.id);
+    node.head_slots = h == heads.end() ? 0 : h->second;
+    if (!draining.count(node.id)) ++available;
+  }
+  status->replication_factor = map.replication_factor();
+  status->under_replicated = map.UnderReplicated();
+  if (map.replication_factor() > available) {
+    const std::string n = std::to_string(available);
+    status->warnings.push_back("replication factor " + std::to_string(map.replication_factor()) +
+                               " but only " + n +
+                               " live data nodes (not draining): chains will have only " + n +
+                               " members until more data nodes join");
+  }
+}
 
 Result<ClusterStatus> CollectClusterStatus(coord::Coordinator* coord, const std::string& cluster,
                                            Router* router, const Master& elected) {
@@ -49,11 +76,14 @@ Result<ClusterStatus> CollectClusterStatus(coord::Coordinator* coord, const std:
   }
   for (size_t i = 0; i < routing.data_nodes.size(); ++i) {
     const DataNodeRoute& route = routing.data_nodes[i];
-    DataNodeStatus node{route.id, route.address, route.slots, -1};
+    DataNodeStatus node;
+    node.id = route.id;
+    node.address = route.address;
     auto stats = answers[i].get();
     if (stats.ok()) node.keys = stats->keys;
     status.data_nodes.push_back(std::move(node));
   }
+  DescribeChains(elected.slot_map(), &status);
   return status;
 }
 

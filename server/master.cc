@@ -431,6 +431,11 @@ Result<int32_t> Master::SetReplicationFactor(int32_t replication_factor) {
   return static_cast<int32_t>(Members().live.size());
 }
 
+SlotMap Master::slot_map() const {
+  MutexLock l(&mu_);
+  return map_;
+}
+
 std::vector<MoveStatus> Master::moves() const { return driver_->InFlight(); }
 
 std::vector<std::string> Master::draining() const {

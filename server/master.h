@@ -113,6 +113,9 @@ class Master : public MigrationDriver::Host {
   Result<int32_t> SetReplicationFactor(int32_t replication_factor) EXCLUDES(mu_);
   static constexpr int32_t kMaxReplicationFactor = 16;
 
+  // The slot map as this master last read or wrote it (chains, R); empty before its first takeover.
+  SlotMap slot_map() const EXCLUDES(mu_);
+
   // Slot moves in progress.
   std::vector<MoveStatus> moves() const;
   // Live data nodes that are draining; sorted.

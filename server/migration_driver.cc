@@ -55,6 +55,13 @@ void MigrationDriver::Reset() {
 std::vector<MoveStatus> MigrationDriver::InFlight() const {
   MutexLock l(&mu_);
   std::vector<MoveStatus> moves = in_flight_;
+  const auto now = Clock::now();
+  for (MoveStatus& move : moves) {
+    // At least 1 ms: a move that has just started has copied nothing yet.
+    const int64_t ms = std::max<int64_t>(
+        1, std::chrono::duration_cast<std::chrono::milliseconds>(now - move.started).count());
+    move.keys_per_second = move.keys_copied * 1000 / ms;
+  }
   std::sort(moves.begin(), moves.end(), [](const MoveStatus& a, const MoveStatus& b) {
     return a.migration_id < b.migration_id;
   });
@@ -172,10 +179,18 @@ Status MigrationDriver::RunBatch(const MoveBatch& batch, uint64_t generation) {
   DKV_ASSIGN_OR_RETURN(Host::Node source, host_->DataNode(batch.from));
   DKV_ASSIGN_OR_RETURN(Host::Node target, host_->DataNode(batch.to));
   const int64_t id = host_->NewMigrationId();
-  const auto started = Clock::now();
+  MoveStatus move;
+  move.migration_id = id;
+  move.from = batch.from;
+  move.to = batch.to;
+  move.slots = batch.slots;
+  move.phase = "starting";
+  move.kind = batch.kind;
+  move.started = Clock::now();
+  const auto started = move.started;
   {
     MutexLock l(&mu_);
-    in_flight_.push_back(MoveStatus{id, batch.from, batch.to, batch.slots, "starting", 0, 0, 0});
+    in_flight_.push_back(std::move(move));
   }
   Fence fence;
   Status s = CopyAndFinish(batch, id, generation, source, target, &fence);

@@ -45,6 +45,9 @@ struct MoveStatus {
   int64_t keys_copied = 0;
   int64_t keys_total = 0;
   int64_t bytes_copied = 0;
+  SlotMove::Kind kind = SlotMove::Kind::kReplace;
+  std::chrono::steady_clock::time_point started;  // when the driver started the move
+  int64_t keys_per_second = 0;  // keys_copied over the time since `started`, as of InFlight()
 };
 
 struct MigrationDriverOptions {
@@ -102,7 +105,7 @@ class MigrationDriver {
   // call. Idle until the next Kick.
   void Reset() EXCLUDES(mu_);
 
-  // Moves in progress, by migration id.
+  // Moves in progress, by migration id, with their copy rates as of now.
   std::vector<MoveStatus> InFlight() const EXCLUDES(mu_);
 
  private:

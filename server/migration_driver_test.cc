@@ -179,7 +179,26 @@ TEST(MigrationDriverTest, InFlightReportsTheSourcesProgress) {
                   },
                   milliseconds(5000))
                   .ok());
-  EXPECT_EQ(driver.InFlight()[0].keys_total, 40);  // the fake's 10 keys per slot, 4 slots
+  const MoveStatus move = driver.InFlight()[0];
+  EXPECT_EQ(move.keys_total, 40);  // the fake's 10 keys per slot, 4 slots
+  EXPECT_EQ(move.kind, SlotMove::Kind::kReplace);
+  EXPECT_GT(move.keys_per_second, 0);
+  host.StepDown();
+  driver.Reset();
+}
+
+TEST(MigrationDriverTest, InFlightTellsACopyThatExtendsAChainFromOneThatReplacesAMember) {
+  SlotMap map = AllOn("d1", 8);
+  map.set_replication_factor(2);
+  FakeHost host(map, PlanMembers{{"d1", "d2"}, {}, {}});
+  host.channel("d1").SetCopyingPolls(1 << 30);
+  MigrationDriver driver(&host, FastOptions());
+  driver.Kick();
+  ASSERT_TRUE(WaitFor([&] { return !driver.InFlight().empty(); }, milliseconds(5000)).ok());
+  const MoveStatus move = driver.InFlight()[0];
+  EXPECT_EQ(move.kind, SlotMove::Kind::kAdd);
+  EXPECT_EQ(move.from, "d1");
+  EXPECT_EQ(move.to, "d2");
   host.StepDown();
   driver.Reset();
 }

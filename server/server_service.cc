@@ -72,6 +72,7 @@ void ServerService::status(rpc::ClusterStatus& out) {
     r.address = d.address;
     r.slots = d.slots;
     r.keys = d.keys;
+    r.__set_head_slots(d.head_slots);
     out.data_nodes.push_back(std::move(r));
   }
   out.clients = status->clients;
@@ -90,10 +91,17 @@ void ServerService::status(rpc::ClusterStatus& out) {
     r.keys_copied = m.keys_copied;
     r.keys_total = m.keys_total;
     r.bytes_copied = m.bytes_copied;
+    r.kind = m.kind == SlotMove::Kind::kAdd ? "add" : "replace";
+    r.keys_per_second = m.keys_per_second;
     out.moves.push_back(std::move(r));
   }
   out.draining_data_nodes = status->draining_data_nodes;
   out.moved_slots = status->moved_slots;
+  out.replication_factor = status->replication_factor;
+  out.under_replicated_slots = static_cast<int32_t>(status->under_replicated.size());
+  out.under_replicated_slot_ids.assign(status->under_replicated.begin(),
+                                       status->under_replicated.end());
+  out.warnings = status->warnings;
 }
 
 void ServerService::drain(rpc::DrainReply& reply, const std::string& data_node_id,
@@ -109,6 +117,14 @@ void ServerService::rebalance(rpc::RebalanceReply& reply) {
   auto slots = server_->master()->Rebalance();
   if (!slots.ok()) Throw(slots.status());
   reply.slots_to_move = *slots;
+}
+
+void ServerService::replicas(rpc::ReplicasReply& reply, int32_t replication_factor) {
+  CheckServing();
+  auto data_nodes = server_->master()->SetReplicationFactor(replication_factor);
+  if (!data_nodes.ok()) Throw(data_nodes.status());
+  reply.replication_factor = replication_factor;
+  reply.data_nodes = *data_nodes;
 }
 
 void ServerService::execute(std::vector<rpc::Reply>& replies, const std::vector<rpc::Op>& ops) {

@@ -22,6 +22,7 @@ class ServerService : public rpc::DkvIf {
   void drain(rpc::DrainReply& reply, const std::string& data_node_id,
              bool leave_when_done) override;
   void rebalance(rpc::RebalanceReply& reply) override;
+  void replicas(rpc::ReplicasReply& reply, int32_t replication_factor) override;
 
  private:
   // Throws NOT_MASTER / UNAVAILABLE unless this server serves.

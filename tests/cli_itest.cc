@@ -160,11 +160,15 @@ TEST_F(CliItest, StatusJsonHasEveryField) {
       << j;
   const std::string node =
       "\\{\"id\":\"d[12]\",\"address\":\"127\\.0\\.0\\.1:[0-9]+\",\"slots\":512,"
-      "\"keys\":[0-9]+\\}";
+      "\"keys\":[0-9]+,\"head_slots\":512\\}";
   EXPECT_TRUE(has("\"data_nodes\":\\[" + node + "," + node + "\\]")) << j;
   EXPECT_TRUE(has("\"clients\":[1-9][0-9]*")) << j;
   EXPECT_TRUE(has("\"slot_count\":1024")) << j;
   EXPECT_TRUE(has("\"slot_map_version\":[1-9][0-9]*")) << j;
+  EXPECT_TRUE(
+      has("\"replication_factor\":1,\"under_replicated_slots\":0,"
+          "\"under_replicated_slot_ids\":\\[\\],\"warnings\":\\[\\]\\}\n"))
+      << j;
 
   // The keys of both nodes add up to what was stored.
   int64_t keys = 0;
@@ -187,6 +191,75 @@ TEST_F(CliItest, StatusShowsMasterStandbyAndDataNodes) {
   EXPECT_NE(std::string::npos, r.out.find("d1")) << r.out;
   EXPECT_NE(std::string::npos, r.out.find("d2")) << r.out;
   EXPECT_NE(std::string::npos, r.out.find("512")) << r.out;
+}
+
+// The sum of every `"field":N` in `json`.
+int64_t SumOf(const std::string& json, const std::string& field) {
+  int64_t sum = 0;
+  const std::regex re("\"" + field + "\":([0-9]+)");
+  for (auto it = std::sregex_iterator(json.begin(), json.end(), re); it != std::sregex_iterator();
+       ++it) {
+    sum += std::stoll((*it)[1]);
+  }
+  return sum;
+}
+
+TEST_F(CliItest, ReplicasGrowsTheChainsAndWarnsWhenTheDataNodesAreTooFew) {
+  MiniCluster cluster(Options());
+  ASSERT_NO_FATAL_FAILURE(StartCluster(cluster, 1, 3));
+  for (const char* key : {"a", "b", "c", "d"})
+    ASSERT_EQ(0, Cli(cluster, {"set", key, key}).exit_code);
+
+  CommandResult r = Cli(cluster, {"replicas", "2"});
+  ASSERT_EQ(0, r.exit_code) << r.ToString();
+  EXPECT_EQ("replication factor 2 (3 live data nodes); chains change in the background\n", r.out);
+  EXPECT_EQ(std::string::npos, r.err.find("warning")) << r.err;
+  // Every chain gets its second member by a copy, in the background.
+  std::string json;
+  Status grown = WaitFor(
+      [&] {
+        r = Cli(cluster, {"status", "--json"});
+        json = r.out;
+        return r.exit_code == 0 && json.find("\"replication_factor\":2,") != std::string::npos &&
+               json.find("\"under_replicated_slots\":0,") != std::string::npos;
+      },
+      milliseconds(60000), milliseconds(200), "chains of 2");
+  ASSERT_TRUE(grown.ok()) << grown.ToString() << "\nlast status: " << r.ToString();
+  // Memberships ("slots", which no other field name ends in) and heads of the data nodes.
+  EXPECT_EQ(2 * 1024, SumOf(json, "slots")) << json;
+  EXPECT_EQ(1024, SumOf(json, "head_slots")) << json;
+  EXPECT_NE(std::string::npos, json.find("\"warnings\":[]")) << json;
+  r = Cli(cluster, {"replicas"});
+  EXPECT_EQ(0, r.exit_code) << r.ToString();
+  EXPECT_EQ("replication factor 2 (0 slots under-replicated)\n", r.out);
+  for (const char* key : {"a", "b", "c", "d"}) {
+    r = Cli(cluster, {"get", key});
+    EXPECT_EQ(0, r.exit_code) << r.ToString();
+    EXPECT_EQ(std::string(key) + "\n", r.out);
+  }
+
+  // Five members per chain asked for, three data nodes to make them of.
+  r = Cli(cluster, {"replicas", "5"});
+  EXPECT_EQ(0, r.exit_code) << r.ToString();
+  EXPECT_NE(std::string::npos,
+            r.err.find("warning: only 3 live data nodes (not draining): chains will have only 3 "
+                       "members until more data nodes join"))
+      << r.ToString();
+  r = Cli(cluster, {"status", "--json"});
+  ASSERT_EQ(0, r.exit_code) << r.ToString();
+  EXPECT_NE(std::string::npos,
+            r.out.find("\"replication_factor\":5,\"under_replicated_slots\":1024,"))
+      << r.out;
+  EXPECT_NE(std::string::npos,
+            r.out.find("\"warnings\":[\"replication factor 5 but only 3 live data nodes (not "
+                       "draining): chains will have only 3 members until more data nodes join\"]"))
+      << r.out;
+  r = Cli(cluster, {"status"});
+  ASSERT_EQ(0, r.exit_code) << r.ToString();
+  EXPECT_NE(std::string::npos, r.out.find("\nwarning   replication factor 5")) << r.out;
+
+  r = Cli(cluster, {"replicas", "0"});
+  EXPECT_TRUE(IsUsage(r)) << r.ToString();
 }
 
 TEST_F(CliItest, UnknownCommandPrintsUsageAndExits2) {

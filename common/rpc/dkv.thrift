@@ -191,13 +191,18 @@ struct SlotMoveStatus {
   6: i64 keys_copied,
   7: i64 keys_total,
   8: i64 bytes_copied,
+  // "replace": to_node takes from_node's place in the chains; "add": to_node is appended after
+  // from_node, the tail (re-replication). Servers from before chains send none: "replace".
+  9: string kind = "replace",
+  10: i64 keys_per_second,  // keys_copied over the time since the move started
 }
 
 struct DataNodeStatus {
   1: string id,
   2: string address,
-  3: i32 slots,         // slots assigned to it in the slot map
+  3: i32 slots,         // slots whose chain it is a member of (with R = 1, the slots it owns)
   4: i64 keys,          // keys it holds; -1 when it did not answer
+  5: optional i32 head_slots,  // slots whose chain it heads; unset by servers from before chains
 }
 
 struct ClusterStatus {
@@ -218,6 +223,12 @@ struct ClusterStatus {
   11: list<string> draining_data_nodes,
   12: i64 moved_slots,                      // slot moves completed since this master took over
   13: list<i32> lost_slot_ids,              // the lost slots, ascending
+  // Chains (docs/replication.md); servers from before chains send none of these.
+  14: i32 replication_factor = 1,           // R: the members each slot's chain should have
+  15: i32 under_replicated_slots,           // slots whose chain has fewer than R members
+  16: list<i32> under_replicated_slot_ids,  // those slots, ascending
+  // What an operator should know, one sentence each (e.g. R above the live data nodes).
+  17: list<string> warnings,
 }
 
 struct DrainReply {
@@ -226,6 +237,12 @@ struct DrainReply {
 
 struct RebalanceReply {
   1: i32 slots_to_move,
+}
+
+struct ReplicasReply {
+  1: i32 replication_factor,  // R now
+  // Live data nodes that are not draining: chains have min(R, data_nodes) members.
+  2: i32 data_nodes,
 }
 
 // Served by dkv-server. Only the master serves; a standby throws NOT_MASTER with the master's address.
@@ -246,6 +263,9 @@ service Dkv {
   DrainReply drain(1: string data_node_id, 2: bool leave_when_done) throws (1: DkvError error),
   // Recomputes the balanced slot map over the live data nodes and starts the moves it needs.
   RebalanceReply rebalance() throws (1: DkvError error),
+  // Sets the replication factor R: chains longer than R shrink at once, shorter ones grow by
+  // copies in the background. INVALID_ARGUMENT for R outside 1..16.
+  ReplicasReply replicas(1: i32 replication_factor) throws (1: DkvError error),
 }
 
 // What fences every master->data call: the caller's epoch and the slot map version it routed with.

@@ -112,8 +112,9 @@ struct ClusterStatus {
   struct DataNode {
     std::string id;       // the node's stable --id
     std::string address;  // its Thrift host:port
-    int32_t slots = 0;    // slots assigned to it in the slot map
+    int32_t slots = 0;    // slots whose chain it is a member of (with R = 1: the slots it owns)
     int64_t keys = -1;    // keys it holds; -1 when it did not answer the master
+    int32_t head_slots = 0;  // slots whose chain it heads (their writes go to it first)
   };
 
   std::string cluster;
@@ -142,10 +143,31 @@ struct ClusterStatus {
     int64_t keys_copied = 0;
     int64_t keys_total = 0;  // keys in the slots when the copy started
     int64_t bytes_copied = 0;
+    // "replace": `to` takes `from`'s place in the slots' chains; "add": `to` is appended after
+    // `from`, the tail (a chain shorter than R grows).
+    std::string kind = "replace";
+    int64_t keys_per_second = 0;  // keys_copied over the time since the move started
   };
   std::vector<Move> moves;                       // slot moves in progress
   std::vector<std::string> draining_data_nodes;  // giving their slots away (Client::DrainDataNode)
   int64_t moved_slots = 0;  // slots moved, with their keys, since the current master took over
+
+  // R: how many data nodes each slot's chain should have (docs/replication.md).
+  int32_t replication_factor = 1;
+  // Slots whose chain has fewer than R members: fewer copies of their keys than asked for, while
+  // chains grow after a failure or a raise of R, or for good while R exceeds the data nodes.
+  // under_replicated_slots counts them; under_replicated_slot_ids lists them, ascending.
+  int32_t under_replicated_slots = 0;
+  std::vector<int32_t> under_replicated_slot_ids;
+  // What the operator should know, one sentence each (e.g. R above the live data nodes).
+  std::vector<std::string> warnings;
+};
+
+// What Client::SetReplicationFactor answered.
+struct ReplicationFactorChange {
+  int32_t replication_factor = 0;  // R now
+  // Live data nodes that are not draining: chains have min(R, data_nodes) members.
+  int32_t data_nodes = 0;
 };
 
 class Client {
@@ -261,7 +283,7 @@ class Client {
   void MSetAsync(const std::vector<std::pair<std::string, std::string>>& pairs,
                  Callback<Status> done, std::chrono::milliseconds timeout = kDefaultTimeout);
 
-  // ---- Cluster administration (dkv node drain, dkv rebalance) ----
+  // ---- Cluster administration (dkv node drain, dkv rebalance, dkv replicas) ----
 
   // Starts draining data node `id`: the master moves its slots, with their keys, to the other
   // data nodes in the background, and then (if `leave_when_done`) tells it to exit. Returns the
@@ -274,6 +296,14 @@ class Client {
   // it needs (normally it does so by itself whenever data nodes come and go). Returns the number
   // of slots to move; 0 when the map is balanced.
   Result<int32_t> Rebalance(std::chrono::milliseconds timeout = kDefaultTimeout);
+
+  // Sets the cluster's replication factor R, how many data nodes hold each slot: chains longer
+  // than R shrink at once; shorter ones grow in the background, by copies of their slots (watch
+  // GetStatus: under_replicated_slots falls to 0). When R exceeds the live data nodes that are not
+  // draining (the answer's data_nodes), chains are as long as they allow and grow as nodes join.
+  // INVALID_ARGUMENT for R outside 1..16. Repeating it is harmless.
+  Result<ReplicationFactorChange> SetReplicationFactor(
+      int32_t replication_factor, std::chrono::milliseconds timeout = kDefaultTimeout);
 
   // The options this client was connected with.
   const ClientOptions& options() const;
