@@ -15,10 +15,11 @@ ChainReplicator::ChainReplicator(std::function<ChainView()> view, EffectChannelF
 ChainReplicator::~ChainReplicator() { Stop(); }
 
 void ChainReplicator::Start() {
-  sender_ = std::thread([this] { SenderLoop(); });
+  dispatcher_ = std::thread([this] { DispatchLoop(); });
 }
 
 void ChainReplicator::Stop() {
+  std::map<std::string, std::thread> links;
   {
     MutexLock l(&mu_);
     if (stopping_) return;
@@ -26,20 +27,28 @@ void ChainReplicator::Stop() {
     work_cv_.SignalAll();
     acked_cv_.SignalAll();
   }
-  if (sender_.joinable()) sender_.join();
+  if (dispatcher_.joinable()) dispatcher_.join();
+  {
+    // The dispatcher starts links; once it is gone the set is final.
+    MutexLock l(&mu_);
+    links.swap(links_);
+  }
+  for (auto& [successor, thread] : links) thread.join();
 }
 
 void ChainReplicator::Append(std::vector<Effect> effects) {
   if (effects.empty()) return;
   MutexLock l(&mu_);
   for (Effect& effect : effects) queue_.push_back(Entry{next_id_++, std::move(effect)});
-  work_cv_.Signal();
+  ++work_epoch_;
+  work_cv_.SignalAll();
 }
 
 void ChainReplicator::Kick() {
   MutexLock l(&mu_);
-  kicked_ = true;
-  work_cv_.Signal();
+  ++work_epoch_;
+  ++map_epoch_;
+  work_cv_.SignalAll();
 }
 
 void ChainReplicator::Restart(Slot slot, uint64_t acked) {
@@ -91,127 +100,15 @@ size_t ChainReplicator::QueuedForTests() const {
   return queue_.size();
 }
 
-void ChainReplicator::LogFailure(const std::string& successor, const std::string& what,
-                                 const Status& status) {
-  // Retried every few milliseconds: logged once a second per successor.
-  const auto now = std::chrono::steady_clock::now();
-  auto& logged = last_failure_log_[successor];
-  if (now - logged < std::chrono::seconds(1)) return;
-  logged = now;
-  DKV_LOG(WARNING) << "replicating " << what << " to " << successor << ": " << status.ToString();
-}
-
-void ChainReplicator::SenderLoop() {
-  for (;;) {
-    {
-      MutexLock l(&mu_);
-      while (!stopping_ && queue_.empty()) work_cv_.Wait();
-      if (stopping_) return;
-      kicked_ = false;
-    }
-    if (Round()) continue;
-    // A send failed (or nothing could be sent yet): pause, unless the map changes meanwhile.
-    MutexLock l(&mu_);
-    const auto until = std::chrono::steady_clock::now() + options_.retry_pause;
-    while (!stopping_ && !kicked_ && work_cv_.WaitUntil(until)) {
-    }
+void ChainReplicator::WaitForChange(const uint64_t* epoch, uint64_t seen,
+                                    std::chrono::steady_clock::time_point until) {
+  while (!stopping_ && *epoch == seen && work_cv_.WaitUntil(until)) {
   }
 }
 
-bool ChainReplicator::Round() {
-  const ChainView view = view_();
-  if (!view.map) return false;  // no slot map read yet: nothing can be routed
-  // What to send, per successor: a copy of the queue's first effects (they stay queued until
-  // acknowledged, so an effect is never lost between rounds).
-  struct Batch {
-    std::vector<Effect> effects;
-    std::vector<uint64_t> ids;
-    size_t bytes = 0;
-    std::unique_ptr<PendingReplicate> pending;
-  };
-  std::map<std::string, Batch> batches;
-  std::unordered_set<uint64_t> done;           // acknowledged or dropped this round
-  std::unordered_map<Slot, uint64_t> tails;    // slots whose chain ends here: acked through
-  std::unordered_map<Slot, uint64_t> dropped;  // slots this node left: failed through
-  std::unordered_set<Slot> held;  // slots with an effect left for the next round: none may pass it
-  {
-    MutexLock l(&mu_);
-    for (const Entry& entry : queue_) {
-      const Effect& e = entry.effect;
-      if (held.count(e.slot)) continue;
-      if (e.slot >= view.map->slot_count() || !view.map->IsMember(e.slot, view.self)) {
-        dropped[e.slot] = std::max(dropped[e.slot], e.seq);
-        done.insert(entry.id);
-        continue;
-      }
-      const std::string successor = view.map->Successor(e.slot, view.self);
-      if (successor.empty()) {
-        tails[e.slot] = std::max(tails[e.slot], e.seq);
-        done.insert(entry.id);
-        continue;
-      }
-      Batch& batch = batches[successor];
-      if (batch.effects.size() >= options_.max_round_effects ||
-          batch.bytes >= options_.max_round_bytes) {
-        held.insert(e.slot);
-        continue;
-      }
-      batch.effects.push_back(e);
-      batch.ids.push_back(entry.id);
-      batch.bytes += e.bytes();
-    }
-  }
-  for (const auto& [slot, seq] : dropped) {
-    DKV_LOG(WARNING) << "slot " << slot << ": this node left its chain; effects up to " << seq
-                     << " not known to be replicated are given up";
-  }
-
-  // Every request goes out before any reply is awaited: the successors work in parallel.
-  const Fence fence{view.epoch, view.map->version()};
-  bool all_sent = true;
-  for (auto& [successor, batch] : batches) {
-    auto channel = channels_.find(successor);
-    if (channel == channels_.end()) {
-      Result<std::unique_ptr<EffectChannel>> opened = channel_factory_(successor);
-      if (!opened.ok()) {
-        LogFailure(successor, "effects", opened.status());
-        all_sent = false;
-        continue;
-      }
-      channel = channels_.emplace(successor, std::move(*opened)).first;
-    }
-    batch.pending = channel->second->Start(fence, view.self, batch.effects);
-  }
-  std::unordered_map<Slot, uint64_t> acked = tails;
-  for (auto& [successor, batch] : batches) {
-    if (!batch.pending) continue;
-    Result<std::vector<SlotSeq>> reply = batch.pending->Wait();
-    if (!reply.ok()) {
-      // Reopened next round: the node may have restarted elsewhere, or the map moved on.
-      LogFailure(successor, std::to_string(batch.effects.size()) + " effects (map version " +
-                                std::to_string(fence.map_version) + ")",
-                 reply.status());
-      channels_.erase(successor);
-      all_sent = false;
-      continue;
-    }
-    std::unordered_map<Slot, uint64_t> through;
-    for (const SlotSeq& s : *reply) through[s.slot] = std::max(through[s.slot], s.seq);
-    bool complete = true;
-    for (size_t i = 0; i < batch.effects.size(); ++i) {
-      const Effect& e = batch.effects[i];
-      auto it = through.find(e.slot);
-      if (it != through.end() && e.seq <= it->second) {
-        done.insert(batch.ids[i]);
-        acked[e.slot] = std::max(acked[e.slot], e.seq);
-      } else {
-        complete = false;
-      }
-    }
-    if (!complete) all_sent = false;
-  }
-
-  MutexLock l(&mu_);
+void ChainReplicator::Settle(const std::unordered_set<uint64_t>& done,
+                             const std::unordered_map<Slot, uint64_t>& acked,
+                             const std::unordered_map<Slot, uint64_t>& failed) {
   if (!done.empty()) {
     queue_.erase(std::remove_if(queue_.begin(), queue_.end(),
                                 [&](const Entry& e) { return done.count(e.id) != 0; }),
@@ -221,13 +118,140 @@ bool ChainReplicator::Round() {
     SlotState& state = slots_[slot];
     state.acked = std::max(state.acked, seq);
   }
-  for (const auto& [slot, seq] : dropped) {
+  for (const auto& [slot, seq] : failed) {
     SlotState& state = slots_[slot];
     state.failed = std::max(state.failed, seq);
   }
-  if (!acked.empty() || !dropped.empty()) acked_cv_.SignalAll();
-  // Slots held back by a full batch go in the next round at once.
-  return all_sent;
+  if (!acked.empty() || !failed.empty()) acked_cv_.SignalAll();
+}
+
+void ChainReplicator::DispatchLoop() {
+  // Effects that need no sending, and new successors, come from map changes (Kick); the sweep
+  // also catches an effect appended while a map was being applied.
+  constexpr auto kSweep = std::chrono::milliseconds(100);
+  for (;;) {
+    const ChainView view = view_();
+    std::unordered_set<uint64_t> done;
+    std::unordered_map<Slot, uint64_t> tails;    // chains ending here: acknowledged through
+    std::unordered_map<Slot, uint64_t> dropped;  // slots this node left: failed through
+    MutexLock l(&mu_);
+    if (stopping_) return;
+    if (view.map) {
+      for (const Entry& entry : queue_) {
+        const Effect& e = entry.effect;
+        if (e.slot >= view.map->slot_count() || !view.map->IsMember(e.slot, view.self)) {
+          dropped[e.slot] = std::max(dropped[e.slot], e.seq);
+          done.insert(entry.id);
+          continue;
+        }
+        const std::string successor = view.map->Successor(e.slot, view.self);
+        if (successor.empty()) {
+          tails[e.slot] = std::max(tails[e.slot], e.seq);
+          done.insert(entry.id);
+        } else if (links_.count(successor) == 0) {
+          links_.emplace(successor, std::thread([this, successor] { LinkLoop(successor); }));
+        }
+      }
+    }
+    for (const auto& [slot, seq] : dropped) {
+      DKV_LOG(WARNING) << "slot " << slot << ": this node left its chain; effects up to " << seq
+                       << " not known to be replicated are given up";
+    }
+    Settle(done, tails, dropped);
+    WaitForChange(&map_epoch_, map_epoch_, std::chrono::steady_clock::now() + kSweep);
+  }
+}
+
+void ChainReplicator::TakeRound(const ChainView& view, const std::string& successor,
+                                std::vector<Effect>* effects, std::vector<uint64_t>* ids) {
+  size_t bytes = 0;
+  std::unordered_set<Slot> held;  // slots with an effect left for the next round: none may pass it
+  for (const Entry& entry : queue_) {
+    const Effect& e = entry.effect;
+    if (held.count(e.slot) || e.slot >= view.map->slot_count() ||
+        view.map->Successor(e.slot, view.self) != successor) {
+      continue;
+    }
+    if (effects->size() >= options_.max_round_effects || bytes >= options_.max_round_bytes) {
+      held.insert(e.slot);
+      continue;
+    }
+    effects->push_back(e);
+    ids->push_back(entry.id);
+    bytes += e.bytes();
+  }
+}
+
+void ChainReplicator::LinkLoop(const std::string& successor) {
+  // Used by this thread only.
+  std::unique_ptr<EffectChannel> channel;
+  std::chrono::steady_clock::time_point last_logged;
+  auto log_failure = [&](const std::string& what, const Status& status) {
+    // Retried every few milliseconds: logged once a second.
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_logged < std::chrono::seconds(1)) return;
+    last_logged = now;
+    DKV_LOG(WARNING) << "replicating " << what << " to " << successor << ": " << status.ToString();
+  };
+  constexpr auto kForever = std::chrono::hours(24);
+  for (;;) {
+    const ChainView view = view_();
+    std::vector<Effect> effects;
+    std::vector<uint64_t> ids;
+    uint64_t map_seen = 0;
+    {
+      MutexLock l(&mu_);
+      if (stopping_) return;
+      map_seen = map_epoch_;
+      if (view.map) TakeRound(view, successor, &effects, &ids);
+      if (effects.empty()) {
+        WaitForChange(&work_epoch_, work_epoch_, std::chrono::steady_clock::now() + kForever);
+        continue;
+      }
+    }
+    bool complete = false;
+    if (!channel) {
+      Result<std::unique_ptr<EffectChannel>> opened = channel_factory_(successor);
+      if (opened.ok()) {
+        channel = std::move(*opened);
+      } else {
+        log_failure("effects", opened.status());
+      }
+    }
+    if (channel) {
+      const Fence fence{view.epoch, view.map->version()};
+      Result<std::vector<SlotSeq>> reply = channel->Start(fence, view.self, effects)->Wait();
+      if (reply.ok()) {
+        std::unordered_map<Slot, uint64_t> through;
+        for (const SlotSeq& s : *reply) through[s.slot] = std::max(through[s.slot], s.seq);
+        std::unordered_set<uint64_t> done;
+        std::unordered_map<Slot, uint64_t> acked;
+        complete = true;
+        for (size_t i = 0; i < effects.size(); ++i) {
+          const Effect& e = effects[i];
+          auto it = through.find(e.slot);
+          if (it != through.end() && e.seq <= it->second) {
+            done.insert(ids[i]);
+            acked[e.slot] = std::max(acked[e.slot], e.seq);
+          } else {
+            complete = false;
+          }
+        }
+        MutexLock l(&mu_);
+        Settle(done, acked, {});
+      } else {
+        // Reopened next round: the node may have restarted elsewhere, or the map moved on.
+        log_failure(std::to_string(effects.size()) + " effects (map version " +
+                        std::to_string(fence.map_version) + ")",
+                    reply.status());
+        channel.reset();
+      }
+    }
+    if (complete) continue;
+    // A failed or partly refused round: again after a pause, or as soon as the map changes.
+    MutexLock l(&mu_);
+    WaitForChange(&map_epoch_, map_seen, std::chrono::steady_clock::now() + options_.retry_pause);
+  }
 }
 
 }  // namespace dkv::data

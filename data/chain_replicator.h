@@ -1,21 +1,25 @@
 // ChainReplicator: a data node's outgoing effect stream (docs/replication.md). Every slot this node
 // heads or relays (a chain member with a successor) hands its effects here, in sequence order,
-// under the slot's lock (Store's EffectSink); one sender thread sends them down the chains and
-// learns from each successor up to which seq it, and everything after it, applied them. Replies
-// wait for that (Wait): a write is acknowledged only once the tail applied it.
+// under the slot's lock (Store's EffectSink); they are sent down the chains, and each successor
+// says up to which seq it, and everything after it, applied them. Replies wait for that (Wait): a
+// write is acknowledged only once the tail applied it.
 //
-// The sender decides each effect's successor anew at every round from the node's current slot map
+// Each effect's successor is decided anew at every send from the node's current slot map
 // (ChainView), so a chain change needs nothing special: after a member is spliced out, the effects
-// it may lack are simply sent to the new successor (which skips what it has, by seq), an effect
-// of a slot whose chain now ends at this node is acknowledged, and one of a slot this node left is
+// it may lack are simply sent to the new successor (which skips what it has, by seq), an effect of
+// a slot whose chain now ends at this node is acknowledged, and one of a slot this node left is
 // dropped (its waiters fail: the write may or may not survive, which the client learns as
-// UNAVAILABLE). A failed send is retried after a short pause or as soon as the map changes
-// (Kick). Effects of a slot are sent to one successor in order, one round at a time, so a
-// successor sees each slot's effects in order.
+// UNAVAILABLE). Every successor has a link of its own, a thread that sends it one round at a time
+// (the effects queued for it, in order) and retries after a short pause or as soon as the map
+// changes (Kick): a successor that hangs (a partition: no answer, no reset) holds up its own round
+// only, never the other successors' nor the effects the new map routes elsewhere. Effects stay
+// queued until acknowledged, so none is lost between rounds, and a slot's effects go to one
+// successor in order.
 //
 // Thread-safety: every method is thread-safe. Append is called with a stripe lock of the Store
-// held and only takes mu_; the sender thread never holds mu_ while it calls anything else. Lock
-// order: Store stripe, then mu_.
+// held and only takes mu_; no thread holds mu_ while it calls anything else. Lock order: Store
+// stripe, then mu_. Threads: the dispatcher (settles what needs no sending, starts the links) and
+// one link per successor seen, all started by Start and joined by Stop.
 #pragma once
 
 #include <chrono>
@@ -27,6 +31,7 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "common/fence.h"
@@ -100,11 +105,21 @@ class ChainReplicator : public EffectSink {
     uint64_t generation = 0;  // raised by Restart: earlier waiters fail
   };
 
-  void SenderLoop() EXCLUDES(mu_);
-  // One round: sends what is queued, applies the answers. False when nothing was sent or a send
-  // failed (the loop then pauses).
-  bool Round() EXCLUDES(mu_);
-  void LogFailure(const std::string& successor, const std::string& what, const Status& status);
+  // Settles what needs no sending (slots whose chain ends here, or that this node left) and starts
+  // a link for every successor the queue needs.
+  void DispatchLoop() EXCLUDES(mu_);
+  // Sends `successor` its effects, one round at a time, until Stop.
+  void LinkLoop(const std::string& successor) EXCLUDES(mu_);
+  // The first effects queued for `successor` under `view`, in order, within the round limits.
+  void TakeRound(const ChainView& view, const std::string& successor, std::vector<Effect>* effects,
+                 std::vector<uint64_t>* ids) REQUIRES(mu_);
+  // Removes the `done` entries and raises the slots' acknowledged (and failed) seqs.
+  void Settle(const std::unordered_set<uint64_t>& done,
+              const std::unordered_map<Slot, uint64_t>& acked,
+              const std::unordered_map<Slot, uint64_t>& failed) REQUIRES(mu_);
+  // Waits until `*epoch` moves past `seen`, Stop, or `until`.
+  void WaitForChange(const uint64_t* epoch, uint64_t seen,
+                     std::chrono::steady_clock::time_point until) REQUIRES(mu_);
   // Whether a wait for `wait` that started in `generation` is over; *acked: acknowledged.
   bool Settled(const SlotSeq& wait, uint64_t generation, bool* acked) REQUIRES(mu_);
 
@@ -112,19 +127,17 @@ class ChainReplicator : public EffectSink {
   const EffectChannelFactory channel_factory_;
   const ChainReplicatorOptions options_;
 
-  // Only the sender thread uses these.
-  std::map<std::string, std::unique_ptr<EffectChannel>> channels_;
-  std::map<std::string, std::chrono::steady_clock::time_point> last_failure_log_;
-
   mutable Mutex mu_;
-  CondVar work_cv_{&mu_};   // the sender waits for work
+  CondVar work_cv_{&mu_};   // the dispatcher and idle links wait for work
   CondVar acked_cv_{&mu_};  // waiters wait for acknowledgements
   std::deque<Entry> queue_ GUARDED_BY(mu_);
   uint64_t next_id_ GUARDED_BY(mu_) = 1;
+  uint64_t work_epoch_ GUARDED_BY(mu_) = 0;  // raised by Append and Kick: new effects to send
+  uint64_t map_epoch_ GUARDED_BY(mu_) = 0;   // raised by Kick: routes may have changed
   std::unordered_map<Slot, SlotState> slots_ GUARDED_BY(mu_);
-  bool kicked_ GUARDED_BY(mu_) = false;
   bool stopping_ GUARDED_BY(mu_) = false;
-  std::thread sender_;  // started by Start, joined by Stop
+  std::map<std::string, std::thread> links_ GUARDED_BY(mu_);  // by successor; joined by Stop
+  std::thread dispatcher_;  // started by Start, joined by Stop
 };
 
 }  // namespace dkv::data

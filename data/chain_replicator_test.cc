@@ -20,6 +20,7 @@ class FakeSuccessors {
  public:
   struct Node {
     bool down = false;
+    bool hung = false;
     uint64_t apply_limit = UINT64_MAX;   // effects above it are refused (e.g. paused)
     std::map<Slot, uint64_t> seq;        // applied through
     std::vector<Effect> received;        // in arrival order
@@ -39,6 +40,16 @@ class FakeSuccessors {
   void SetDown(const std::string& id, bool down) {
     MutexLock l(&mu_);
     nodes_[id].down = down;
+  }
+  // A hung node (a partition: no answer, no reset) answers nothing until released.
+  void SetHung(const std::string& id, bool hung) {
+    MutexLock l(&mu_);
+    nodes_[id].hung = hung;
+    released_.SignalAll();
+  }
+  void WaitWhileHung(const std::string& id) {
+    MutexLock l(&mu_);
+    while (nodes_[id].hung) released_.Wait();
   }
   void SetApplyLimit(const std::string& id, uint64_t limit) {
     MutexLock l(&mu_);
@@ -65,6 +76,7 @@ class FakeSuccessors {
 
  private:
   Mutex mu_;
+  CondVar released_{&mu_};
   std::map<std::string, Node> nodes_ GUARDED_BY(mu_);
 };
 
@@ -74,16 +86,23 @@ class FakeChannel : public EffectChannel {
 
   class Pending : public PendingReplicate {
    public:
-    explicit Pending(Result<std::vector<SlotSeq>> reply) : reply_(std::move(reply)) {}
-    Result<std::vector<SlotSeq>> Wait() override { return std::move(reply_); }
+    Pending(FakeSuccessors* nodes, std::string id, Fence fence, std::vector<Effect> effects)
+        : nodes_(nodes), id_(std::move(id)), fence_(fence), effects_(std::move(effects)) {}
+    Result<std::vector<SlotSeq>> Wait() override {
+      nodes_->WaitWhileHung(id_);
+      return nodes_->Apply(id_, fence_, effects_);
+    }
 
    private:
-    Result<std::vector<SlotSeq>> reply_;
+    FakeSuccessors* const nodes_;
+    const std::string id_;
+    const Fence fence_;
+    const std::vector<Effect> effects_;
   };
 
   std::unique_ptr<PendingReplicate> Start(const Fence& fence, const std::string&,
                                           const std::vector<Effect>& effects) override {
-    return std::make_unique<Pending>(nodes_->Apply(id_, fence, effects));
+    return std::make_unique<Pending>(nodes_, id_, fence, effects);
   }
 
  private:
@@ -208,6 +227,21 @@ TEST_F(ChainReplicatorTest, RestartFailsOldWaitersAndStartsFromTheGivenSeq) {
   EXPECT_EQ(replicator_.QueuedForTests(), 0u);
   EXPECT_TRUE(WaitAll({{0, 10}}, std::chrono::milliseconds(10)));  // acknowledged by the copy
   EXPECT_FALSE(WaitAll({{0, 11}}, std::chrono::milliseconds(20)));
+}
+
+TEST_F(ChainReplicatorTest, AHungSuccessorHoldsUpOnlyItsOwnRound) {
+  SetChain(1, {"self", "c"});
+  nodes_.SetHung("b", true);
+  replicator_.Append({Put(0, 1)});
+  replicator_.Append({Put(1, 1)});
+  // c's slot is acknowledged while b's round hangs.
+  EXPECT_TRUE(WaitAll({{1, 1}}, std::chrono::seconds(2)));
+  EXPECT_FALSE(WaitAll({{0, 1}}, std::chrono::milliseconds(20)));
+  // The master splices b out: slot 0's effect goes to c at once, b still hanging.
+  SetChain(0, {"self", "c"});
+  replicator_.Kick();
+  EXPECT_TRUE(WaitAll({{0, 1}}, std::chrono::seconds(2)));
+  nodes_.SetHung("b", false);  // b's late answer changes nothing
 }
 
 TEST_F(ChainReplicatorTest, EffectsCarryTheMapVersionTheyAreRoutedWith) {
