@@ -206,8 +206,16 @@ int32_t SlotMap::Rebalance(const std::vector<std::string>& live_nodes,
       for (auto it = slots.rbegin(); it != slots.rend(); ++it) {
         if (!heads_only || target[*it][0] == node) order.push_back(*it);
       }
+      // Whether a node with room that is not in the chain could take the place: leaving a chain
+      // whose other members are the only nodes with room would just move the surplus to a node
+      // at its share (with R = 1 every chain has such a node).
+      auto fillable = [&, n = node](Slot s) {
+        return std::any_of(live.begin(), live.end(), [&](const std::string& u) {
+          return u != n && held[u].size() < share[u] && !Contains(target[s], u);
+        });
+      };
       auto rank = [&, n = node](Slot s) {
-        return std::make_tuple(!shares_host(target[s], n), Contains(target[s], ""),
+        return std::make_tuple(!shares_host(target[s], n), !fillable(s), Contains(target[s], ""),
                                target[s][0] == n);
       };
       std::stable_sort(order.begin(), order.end(),

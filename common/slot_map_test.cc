@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <string>
@@ -255,6 +256,17 @@ TEST(SlotMapTest, RebalanceWithFewerNodesThanRMakesShorterChains) {
   ExpectChainsBalanced(map, {"a", "b"}, 2, 0);
   map.Rebalance({"a", "b", "c"});  // the chains grow to R; c joins each at the tail
   ExpectChainsBalanced(map, {"a", "b", "c"}, 3, 4);
+}
+
+TEST(SlotMapTest, OverFullNodeLeavesChainsThatANodeWithRoomCanJoin) {
+  SlotMap map(6);
+  map.set_replication_factor(2);
+  // c holds 6 memberships of 12, b its share of 4, a 2. c's highest slots are the ones a is in
+  // already: leaving those would hand them to b (the only other node), over its share.
+  for (Slot s = 0; s < 4; ++s) map.SetChain(s, {"b", "c"});
+  for (Slot s = 4; s < 6; ++s) map.SetChain(s, {"a", "c"});
+  EXPECT_EQ(map.Rebalance({"a", "b", "c"}), 2);  // the fewest: a joins two of b's chains
+  ExpectChainsBalanced(map, {"a", "b", "c"}, 2, map.slot_count());
 }
 
 }  // namespace
