@@ -206,8 +206,16 @@ int32_t SlotMap::Rebalance(const std::vector<std::string>& live_nodes,
       for (auto it = slots.rbegin(); it != slots.rend(); ++it) {
         if (!heads_only || target[*it][0] == node) order.push_back(*it);
       }
+      // Whether a node with room that is not in the chain could take the place: leaving a chain
+      // whose other members are the only nodes with room would just move the surplus to a node
+      // at its share (with R = 1 every chain has such a node).
+      auto fillable = [&, n = node](Slot s) {
+        return std::any_of(live.begin(), live.end(), [&](const std::string& u) {
+          return u != n && held[u].size() < share[u] && !Contains(target[s], u);
+        });
+      };
       auto rank = [&, n = node](Slot s) {
-        return std::make_tuple(!shares_host(target[s], n), Contains(target[s], ""),
+        return std::make_tuple(!shares_host(target[s], n), !fillable(s), Contains(target[s], ""),
                                target[s][0] == n);
       };
       std::stable_sort(order.begin(), order.end(),
@@ -247,7 +255,6 @@ int32_t SlotMap::Rebalance(const std::vector<std::string>& live_nodes,
       placed.push_back(m);
     }
   }
-  int32_t changed = 0;
   for (Slot s = 0; s < slot_count(); ++s) {
     if (fixed[s]) continue;
     auto& chain = target[s];
@@ -278,10 +285,85 @@ int32_t SlotMap::Rebalance(const std::vector<std::string>& live_nodes,
       held[*best].insert(s);
       if (i == 0) ++heads[*best];
     }
-    if (chain != chains_[s]) {
-      ++changed;
-      SetChain(s, std::move(chain));
+  }
+
+  // The fill is greedy, slot by slot: it can leave a node over its share while another is under
+  // it, when every chain the under node is missing from was filled already (or has no place
+  // left). Memberships then move along the shortest series of exchanges from an over-full node
+  // to one under its share (b takes a's place in a chain that lacks b, c takes b's in another
+  // one...): each series takes one membership off the first and gives one to the last, and those
+  // in between keep their counts. Without this the plan stops unbalanced: the driver re-plans
+  // from a map whose target is itself. Exchanges that put two members on one host are used only
+  // when no other series exists. With R = 1 the fill never needs it (any node can take a place).
+  using Exchange = std::tuple<bool, bool, Slot>;  // (a stays in `chains_`, a heads, -slot)
+  for (;;) {
+    // exchange[{a, b}]: the chain where b would take a's place, the cheapest first: a place the
+    // fill gave a (no further change), not a head (the heads stay as balanced), the highest slot.
+    std::map<std::pair<std::string, std::string>, Exchange> exchange, spread;
+    for (Slot s = 0; s < slot_count(); ++s) {
+      if (fixed[s]) continue;
+      const auto& chain = target[s];
+      for (size_t i = 0; i < chain.size(); ++i) {
+        const std::string& a = chain[i];
+        const Exchange cost{Contains(chains_[s], a), i == 0, -s};
+        for (const auto& b : live) {
+          if (Contains(chain, b)) continue;
+          const bool together_on_host = std::any_of(chain.begin(), chain.end(), [&](auto& m) {
+            return m != a && host_of(m) == host_of(b);
+          });
+          for (auto* edges : {&exchange, &spread}) {
+            if (edges == &spread && together_on_host) continue;
+            auto [it, added] = edges->emplace(std::make_pair(a, b), cost);
+            if (!added && cost < it->second) it->second = cost;
+          }
+        }
+      }
     }
+    // Breadth first from every over-full node, over the exchanges that keep hosts apart first.
+    std::vector<std::pair<std::string, std::string>> path;  // (a, b) per exchange, in order
+    const std::map<std::pair<std::string, std::string>, Exchange>* used = nullptr;
+    for (auto* edges : {&spread, &exchange}) {
+      used = edges;
+      std::map<std::string, std::string> came_from;  // reached node -> the node before it
+      std::vector<std::string> frontier;
+      for (const auto& node : live) {
+        if (held[node].size() > share[node]) {
+          came_from[node] = "";
+          frontier.push_back(node);
+        }
+      }
+      std::string reached;
+      for (size_t k = 0; k < frontier.size() && reached.empty(); ++k) {
+        for (const auto& edge : *edges) {
+          const auto& [a, b] = edge.first;
+          if (a != frontier[k] || came_from.count(b)) continue;
+          came_from[b] = a;
+          if (held[b].size() < share[b]) {
+            reached = b;
+            break;
+          }
+          frontier.push_back(b);
+        }
+      }
+      for (std::string b = reached; !b.empty() && !came_from[b].empty(); b = came_from[b]) {
+        path.insert(path.begin(), {came_from[b], b});
+      }
+      if (!path.empty()) break;
+    }
+    if (path.empty()) break;
+    for (const auto& [a, b] : path) {
+      const Slot s = -std::get<2>(used->at({a, b}));
+      *std::find(target[s].begin(), target[s].end(), a) = b;
+      held[a].erase(s);
+      held[b].insert(s);
+    }
+  }
+
+  int32_t changed = 0;
+  for (Slot s = 0; s < slot_count(); ++s) {
+    if (fixed[s] || target[s] == chains_[s]) continue;
+    ++changed;
+    SetChain(s, std::move(target[s]));
   }
   return changed;
 }

@@ -82,7 +82,10 @@ class SlotMap {
   // `live_nodes`, memberships per live node differ by at most one, and as few memberships as
   // possible change: members that are live stay in their chains (at their positions) unless their
   // node holds more than its share or the chain is longer than that. A node over its share leaves
-  // the chains it heads beyond its share of heads first, so the heads stay balanced too. New
+  // the chains it heads beyond its share of heads first, so the heads stay balanced too, and
+  // chains that a node below its share can join before the others; where the members still cannot
+  // be balanced so, memberships are exchanged along a series of chains (a leaves a chain that b
+  // joins, b leaves one that c joins...) from nodes over their share to nodes under it. New
   // members take the places of those that left (a head that left is replaced by a new head) or are
   // appended, preferring nodes below their share, then nodes whose `hosts` entry (node id -> host;
   // a node without one is a host of its own) differs from the other members', then (for a head)

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
+#include <random>
 #include <set>
 #include <string>
 #include <vector>
@@ -255,6 +257,49 @@ TEST(SlotMapTest, RebalanceWithFewerNodesThanRMakesShorterChains) {
   ExpectChainsBalanced(map, {"a", "b"}, 2, 0);
   map.Rebalance({"a", "b", "c"});  // the chains grow to R; c joins each at the tail
   ExpectChainsBalanced(map, {"a", "b", "c"}, 3, 4);
+}
+
+TEST(SlotMapTest, OverFullNodeLeavesChainsThatANodeWithRoomCanJoin) {
+  SlotMap map(6);
+  map.set_replication_factor(2);
+  // c holds 6 memberships of 12, b its share of 4, a 2. c's highest slots are the ones a is in
+  // already: leaving those would hand them to b (the only other node), over its share.
+  for (Slot s = 0; s < 4; ++s) map.SetChain(s, {"b", "c"});
+  for (Slot s = 4; s < 6; ++s) map.SetChain(s, {"a", "c"});
+  EXPECT_EQ(map.Rebalance({"a", "b", "c"}), 2);  // the fewest: a joins two of b's chains
+  ExpectChainsBalanced(map, {"a", "b", "c"}, 2, map.slot_count());
+}
+
+TEST(SlotMapTest, RebalanceBalancesMembershipsFromAnyChains) {
+  // Random, lopsided and short chains (as after nodes died and came back): the greedy fill alone
+  // can run out of chains that a node under its share is missing from.
+  std::mt19937 random(7);
+  for (int round = 0; round < 100; ++round) {
+    const int32_t nodes = 3 + static_cast<int32_t>(random() % 4);
+    const int32_t r = 2 + static_cast<int32_t>(random() % 2);
+    SlotMap map(64 + static_cast<int32_t>(random() % 64));
+    map.set_replication_factor(r);
+    std::vector<std::string> ids;
+    for (int32_t i = 0; i < nodes; ++i) ids.push_back("n" + std::to_string(i));
+    for (Slot s = 0; s < map.slot_count(); ++s) {
+      // Low ids are picked far more often than high ones.
+      std::vector<std::string> chain;
+      const size_t length = 1 + random() % static_cast<size_t>(r);
+      while (chain.size() < length) {
+        const std::string& id = ids[random() % (1 + random() % ids.size())];
+        if (std::find(chain.begin(), chain.end(), id) == chain.end()) chain.push_back(id);
+      }
+      map.SetChain(s, chain);
+    }
+    std::map<std::string, std::string> hosts;
+    if (round % 2 == 1) {
+      for (int32_t i = 0; i < nodes; ++i) hosts[ids[i]] = "h" + std::to_string(i % 2);
+    }
+    map.Rebalance(ids, {}, hosts);
+    SCOPED_TRACE("round " + std::to_string(round));
+    ExpectChainsBalanced(map, ids, static_cast<size_t>(r), map.slot_count());
+    if (HasFailure()) return;
+  }
 }
 
 }  // namespace
