@@ -8,6 +8,13 @@
 
 namespace dkv::data {
 
+namespace {
+
+// How soon a link's thread sends the effects nobody waits for (unsafe_put, expiry).
+constexpr std::chrono::milliseconds kIdlePoll{2};
+
+}  // namespace
+
 ChainReplicator::ChainReplicator(std::function<ChainView()> view, EffectChannelFactory channels,
                                  ChainReplicatorOptions options)
     : view_(std::move(view)), channel_factory_(std::move(channels)), options_(options) {}
@@ -19,7 +26,7 @@ void ChainReplicator::Start() {
 }
 
 void ChainReplicator::Stop() {
-  std::map<std::string, std::thread> links;
+  std::vector<Link*> links;
   {
     MutexLock l(&mu_);
     if (stopping_) return;
@@ -31,22 +38,22 @@ void ChainReplicator::Stop() {
   {
     // The dispatcher starts links; once it is gone the set is final.
     MutexLock l(&mu_);
-    links.swap(links_);
+    for (auto& [successor, link] : links_) links.push_back(link.get());
   }
-  for (auto& [successor, thread] : links) thread.join();
+  for (Link* link : links) link->thread.join();
 }
 
 void ChainReplicator::Append(std::vector<Effect> effects) {
   if (effects.empty()) return;
   MutexLock l(&mu_);
+  // Nobody is woken: the thread that waits for these effects sends them (Wait), and the link's
+  // thread picks up the ones nobody waits for within kIdlePoll. Waking a thread for every
+  // effect would send rounds of one effect each, at the cost of two thread switches apiece.
   for (Effect& effect : effects) queue_.push_back(Entry{next_id_++, std::move(effect)});
-  ++work_epoch_;
-  work_cv_.SignalAll();
 }
 
 void ChainReplicator::Kick() {
   MutexLock l(&mu_);
-  ++work_epoch_;
   ++map_epoch_;
   work_cv_.SignalAll();
 }
@@ -82,9 +89,21 @@ std::vector<bool> ChainReplicator::Wait(const std::vector<SlotSeq>& waits,
   for (const SlotSeq& wait : waits) generations.push_back(slots_[wait.slot].generation);
   for (size_t i = 0; i < waits.size(); ++i) {
     bool a = false;
-    while (!Settled(waits[i], generations[i], &a) && !stopping_ && acked_cv_.WaitUntil(deadline)) {
+    while (!Settled(waits[i], generations[i], &a) && !stopping_) {
+      // Run the round that carries this effect if its link is idle; else wait for whoever runs it.
+      const ChainView view = view_();
+      Link* link = nullptr;
+      if (view.map && waits[i].slot < view.map->slot_count()) {
+        auto it = links_.find(view.map->Successor(waits[i].slot, view.self));
+        if (it != links_.end()) link = it->second.get();
+      }
+      if (link != nullptr && !link->sending.count(waits[i].slot) && CanRun(*link) &&
+          RunRound(link)) {
+        continue;
+      }
+      if (!acked_cv_.WaitUntil(deadline)) break;
     }
-    acked[i] = a;
+    acked[i] = Settled(waits[i], generations[i], &a) && a;
   }
   return acked;
 }
@@ -149,7 +168,8 @@ void ChainReplicator::DispatchLoop() {
           tails[e.slot] = std::max(tails[e.slot], e.seq);
           done.insert(entry.id);
         } else if (links_.count(successor) == 0) {
-          links_.emplace(successor, std::thread([this, successor] { LinkLoop(successor); }));
+          Link* link = links_.emplace(successor, std::make_unique<Link>(successor)).first->second.get();
+          link->thread = std::thread([this, link] { LinkLoop(link); });
         }
       }
     }
@@ -163,12 +183,13 @@ void ChainReplicator::DispatchLoop() {
 }
 
 void ChainReplicator::TakeRound(const ChainView& view, const std::string& successor,
+                                const std::unordered_set<Slot>& skip,
                                 std::vector<Effect>* effects, std::vector<uint64_t>* ids) {
   size_t bytes = 0;
   std::unordered_set<Slot> held;  // slots with an effect left for the next round: none may pass it
   for (const Entry& entry : queue_) {
     const Effect& e = entry.effect;
-    if (held.count(e.slot) || e.slot >= view.map->slot_count() ||
+    if (held.count(e.slot) || skip.count(e.slot) || e.slot >= view.map->slot_count() ||
         view.map->Successor(e.slot, view.self) != successor) {
       continue;
     }
@@ -182,76 +203,93 @@ void ChainReplicator::TakeRound(const ChainView& view, const std::string& succes
   }
 }
 
-void ChainReplicator::LinkLoop(const std::string& successor) {
-  // Used by this thread only.
-  std::unique_ptr<EffectChannel> channel;
-  std::chrono::steady_clock::time_point last_logged;
-  auto log_failure = [&](const std::string& what, const Status& status) {
-    // Retried every few milliseconds: logged once a second.
+bool ChainReplicator::CanRun(const Link& link) const {
+  return link.in_flight < options_.max_rounds_in_flight &&
+         (map_epoch_ != link.retry_map_epoch || std::chrono::steady_clock::now() >= link.retry_at);
+}
+
+void ChainReplicator::LinkLoop(Link* link) {
+  MutexLock l(&mu_);
+  while (!stopping_) {
+    const uint64_t seen = map_epoch_;
+    if (CanRun(*link) && RunRound(link)) continue;
+    // Nothing to send, or others send, or a retry pause: look again after a short while, at the
+    // end of the pause, or at once when the map changes.
     const auto now = std::chrono::steady_clock::now();
-    if (now - last_logged < std::chrono::seconds(1)) return;
-    last_logged = now;
-    DKV_LOG(WARNING) << "replicating " << what << " to " << successor << ": " << status.ToString();
-  };
-  constexpr auto kForever = std::chrono::hours(24);
-  for (;;) {
-    const ChainView view = view_();
-    std::vector<Effect> effects;
-    std::vector<uint64_t> ids;
-    uint64_t map_seen = 0;
-    {
-      MutexLock l(&mu_);
-      if (stopping_) return;
-      map_seen = map_epoch_;
-      if (view.map) TakeRound(view, successor, &effects, &ids);
-      if (effects.empty()) {
-        WaitForChange(&work_epoch_, work_epoch_, std::chrono::steady_clock::now() + kForever);
-        continue;
-      }
-    }
-    bool complete = false;
-    if (!channel) {
-      Result<std::unique_ptr<EffectChannel>> opened = channel_factory_(successor);
-      if (opened.ok()) {
-        channel = std::move(*opened);
-      } else {
-        log_failure("effects", opened.status());
-      }
-    }
-    if (channel) {
-      const Fence fence{view.epoch, view.map->version()};
-      Result<std::vector<SlotSeq>> reply = channel->Start(fence, view.self, effects)->Wait();
-      if (reply.ok()) {
-        std::unordered_map<Slot, uint64_t> through;
-        for (const SlotSeq& s : *reply) through[s.slot] = std::max(through[s.slot], s.seq);
-        std::unordered_set<uint64_t> done;
-        std::unordered_map<Slot, uint64_t> acked;
-        complete = true;
-        for (size_t i = 0; i < effects.size(); ++i) {
-          const Effect& e = effects[i];
-          auto it = through.find(e.slot);
-          if (it != through.end() && e.seq <= it->second) {
-            done.insert(ids[i]);
-            acked[e.slot] = std::max(acked[e.slot], e.seq);
-          } else {
-            complete = false;
-          }
-        }
-        MutexLock l(&mu_);
-        Settle(done, acked, {});
-      } else {
-        // Reopened next round: the node may have restarted elsewhere, or the map moved on.
-        log_failure(std::to_string(effects.size()) + " effects (map version " +
-                        std::to_string(fence.map_version) + ")",
-                    reply.status());
-        channel.reset();
-      }
-    }
-    if (complete) continue;
-    // A failed or partly refused round: again after a pause, or as soon as the map changes.
-    MutexLock l(&mu_);
-    WaitForChange(&map_epoch_, map_seen, std::chrono::steady_clock::now() + options_.retry_pause);
+    WaitForChange(&map_epoch_, seen, std::max(link->retry_at, now + kIdlePoll));
   }
+}
+
+bool ChainReplicator::RunRound(Link* link) {
+  const ChainView view = view_();
+  std::vector<Effect> effects;
+  std::vector<uint64_t> ids;
+  if (view.map) TakeRound(view, link->successor, link->sending, &effects, &ids);
+  if (effects.empty()) return false;
+  ++link->in_flight;
+  for (const Effect& e : effects) link->sending.insert(e.slot);
+  std::unique_ptr<EffectChannel> channel;
+  if (!link->idle_channels.empty()) {
+    channel = std::move(link->idle_channels.back());
+    link->idle_channels.pop_back();
+  }
+  const uint64_t map_seen = map_epoch_;
+  bool complete = false;
+  std::unordered_set<uint64_t> done;
+  std::unordered_map<Slot, uint64_t> acked;
+  mu_.Unlock();
+  Status failure;  // of the round, logged below
+  if (!channel) {
+    Result<std::unique_ptr<EffectChannel>> opened = channel_factory_(link->successor);
+    if (opened.ok()) {
+      channel = std::move(*opened);
+    } else {
+      failure = opened.status();
+    }
+  }
+  const Fence fence{view.epoch, view.map->version()};
+  if (channel) {
+    Result<std::vector<SlotSeq>> reply = channel->Start(fence, view.self, effects)->Wait();
+    if (reply.ok()) {
+      std::unordered_map<Slot, uint64_t> through;
+      for (const SlotSeq& s : *reply) through[s.slot] = std::max(through[s.slot], s.seq);
+      complete = true;
+      for (size_t i = 0; i < effects.size(); ++i) {
+        const Effect& e = effects[i];
+        auto it = through.find(e.slot);
+        if (it != through.end() && e.seq <= it->second) {
+          done.insert(ids[i]);
+          acked[e.slot] = std::max(acked[e.slot], e.seq);
+        } else {
+          complete = false;
+        }
+      }
+    } else {
+      // Reopened next round: the node may have restarted elsewhere, or the map moved on.
+      failure = reply.status();
+      channel.reset();
+    }
+  }
+  mu_.Lock();
+  Settle(done, acked, {});
+  --link->in_flight;
+  for (const Effect& e : effects) link->sending.erase(e.slot);
+  if (channel) link->idle_channels.push_back(std::move(channel));
+  const auto now = std::chrono::steady_clock::now();
+  if (!failure.ok() && now - link->last_logged >= std::chrono::seconds(1)) {
+    // Retried every few milliseconds: logged once a second.
+    link->last_logged = now;
+    DKV_LOG(WARNING) << "replicating " << effects.size() << " effects to " << link->successor
+                     << " (map version " << fence.map_version << "): " << failure.ToString();
+  }
+  if (!complete) {
+    // A failed or partly refused round: again after a pause, or as soon as the map changes.
+    link->retry_at = now + options_.retry_pause;
+    link->retry_map_epoch = map_seen;
+  }
+  // Waiters may run the next round now.
+  acked_cv_.SignalAll();
+  return true;
 }
 
 }  // namespace dkv::data

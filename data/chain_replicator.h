@@ -9,17 +9,23 @@
 // it may lack are simply sent to the new successor (which skips what it has, by seq), an effect of
 // a slot whose chain now ends at this node is acknowledged, and one of a slot this node left is
 // dropped (its waiters fail: the write may or may not survive, which the client learns as
-// UNAVAILABLE). Every successor has a link of its own, a thread that sends it one round at a time
-// (the effects queued for it, in order) and retries after a short pause or as soon as the map
-// changes (Kick): a successor that hangs (a partition: no answer, no reset) holds up its own round
-// only, never the other successors' nor the effects the new map routes elsewhere. Effects stay
-// queued until acknowledged, so none is lost between rounds, and a slot's effects go to one
-// successor in order.
+// UNAVAILABLE). Every successor has a link of its own, which sends it rounds (the effects queued
+// for it, in order), up to max_rounds_in_flight at once on connections of their own but never two
+// with effects of the same slot, so a successor sees each slot's effects in order; it retries after
+// a short pause or as soon as the map changes (Kick). A successor that hangs (a partition: no
+// answer, no reset) holds up its own rounds only, never the other successors' nor the effects the
+// new map routes elsewhere. Effects stay queued until acknowledged, so none is lost between rounds.
+//
+// A round is run by whoever finds the link free: a thread waiting for its effects (Wait) runs it
+// itself rather than waking the link's thread and being woken again (two thread switches fewer
+// on every write's path, and a round carries every effect queued by then), and the link's thread
+// runs, within a few milliseconds, the rounds nobody waits for (unsafe_put, expiry, retries).
 //
 // Thread-safety: every method is thread-safe. Append is called with a stripe lock of the Store
-// held and only takes mu_; no thread holds mu_ while it calls anything else. Lock order: Store
-// stripe, then mu_. Threads: the dispatcher (settles what needs no sending, starts the links) and
-// one link per successor seen, all started by Start and joined by Stop.
+// held and only takes mu_. `view` is called with mu_ held and must not call the replicator; the
+// channels are called with no lock held. Lock order: Store stripe, then mu_, then what `view`
+// locks. Threads: the dispatcher (settles what needs no sending, starts the links) and a thread
+// per link, all started by Start and joined by Stop.
 #pragma once
 
 #include <chrono>
@@ -58,6 +64,7 @@ using EffectChannelFactory =
 struct ChainReplicatorOptions {
   size_t max_round_effects = 4096;         // per successor and round
   size_t max_round_bytes = size_t{8} << 20;
+  int max_rounds_in_flight = 4;            // per successor, each of other slots
   std::chrono::milliseconds retry_pause{20};  // after a failed send, unless the map changes
 };
 
@@ -105,13 +112,37 @@ class ChainReplicator : public EffectSink {
     uint64_t generation = 0;  // raised by Restart: earlier waiters fail
   };
 
+  // One successor's sending state.
+  struct Link {
+    explicit Link(std::string id) : successor(std::move(id)) {}
+    const std::string successor;
+    int in_flight = 0;                 // rounds under way (run by the link's thread or by waiters)
+    std::unordered_set<Slot> sending;  // the slots of those rounds: no other round may carry them
+    // After a failed or partly refused round: no round before retry_at unless the map changed
+    // since retry_map_epoch.
+    std::chrono::steady_clock::time_point retry_at;
+    uint64_t retry_map_epoch = 0;
+    // Connections not in use by a round (a round takes one, or opens one).
+    std::vector<std::unique_ptr<EffectChannel>> idle_channels;
+    std::chrono::steady_clock::time_point last_logged;
+    std::thread thread;
+  };
+
   // Settles what needs no sending (slots whose chain ends here, or that this node left) and starts
   // a link for every successor the queue needs.
   void DispatchLoop() EXCLUDES(mu_);
-  // Sends `successor` its effects, one round at a time, until Stop.
-  void LinkLoop(const std::string& successor) EXCLUDES(mu_);
-  // The first effects queued for `successor` under `view`, in order, within the round limits.
-  void TakeRound(const ChainView& view, const std::string& successor, std::vector<Effect>* effects,
+  // Runs the link's rounds nobody else runs, until Stop.
+  void LinkLoop(Link* link) EXCLUDES(mu_);
+  // Whether a round may start on `link` now (below its rounds in flight, not in its retry pause).
+  bool CanRun(const Link& link) const REQUIRES(mu_);
+  // Runs one round on `link`: sends the effects queued for its successor (of slots no other round
+  // carries) and settles the answer, with mu_ released meanwhile. False when there was nothing to
+  // send.
+  bool RunRound(Link* link) REQUIRES(mu_);
+  // The first effects queued for `successor` under `view`, in order, within the round limits,
+  // leaving out the slots in `skip`.
+  void TakeRound(const ChainView& view, const std::string& successor,
+                 const std::unordered_set<Slot>& skip, std::vector<Effect>* effects,
                  std::vector<uint64_t>* ids) REQUIRES(mu_);
   // Removes the `done` entries and raises the slots' acknowledged (and failed) seqs.
   void Settle(const std::unordered_set<uint64_t>& done,
@@ -132,11 +163,11 @@ class ChainReplicator : public EffectSink {
   CondVar acked_cv_{&mu_};  // waiters wait for acknowledgements
   std::deque<Entry> queue_ GUARDED_BY(mu_);
   uint64_t next_id_ GUARDED_BY(mu_) = 1;
-  uint64_t work_epoch_ GUARDED_BY(mu_) = 0;  // raised by Append and Kick: new effects to send
-  uint64_t map_epoch_ GUARDED_BY(mu_) = 0;   // raised by Kick: routes may have changed
+  uint64_t map_epoch_ GUARDED_BY(mu_) = 0;  // raised by Kick: routes may have changed
   std::unordered_map<Slot, SlotState> slots_ GUARDED_BY(mu_);
   bool stopping_ GUARDED_BY(mu_) = false;
-  std::map<std::string, std::thread> links_ GUARDED_BY(mu_);  // by successor; joined by Stop
+  // By successor; never removed before Stop, so a Link* stays valid.
+  std::map<std::string, std::unique_ptr<Link>> links_ GUARDED_BY(mu_);
   std::thread dispatcher_;  // started by Start, joined by Stop
 };
 

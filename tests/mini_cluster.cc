@@ -481,11 +481,8 @@ Result<SlotMap> MiniCluster::WaitForChains(int n, bool balanced, milliseconds ti
           hi = std::max(hi, count);
         }
         const size_t chain = std::min<size_t>(map.replication_factor(), children->size());
-        // With chains the planner may leave a node one membership over its share (a node below
-        // it may already be in every chain that needs one): move_planner.h.
-        const int32_t spread = chain > 1 ? 2 : 1;
         if (owners != members || assigned != map.slot_count() * static_cast<int32_t>(chain) ||
-            (balanced && hi - lo > spread)) {
+            (balanced && hi - lo > 1)) {
           last = "slot map version " + std::to_string(map.version()) + " gives " +
                  std::to_string(assigned) + " memberships of " + std::to_string(map.slot_count()) +
                  " slots to " + std::to_string(owners.size()) + " nodes, " + std::to_string(lo) +
