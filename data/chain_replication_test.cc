@@ -27,21 +27,8 @@ using namespace std::chrono_literals;
 constexpr int32_t kSlots = 4;
 constexpr Slot kSlot = 1;
 
-bool WaitFor(const std::function<bool()>& done, std::chrono::milliseconds limit = 10s) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(2ms);
-  }
-  return true;
-}
 
-std::string KeyOf(Slot slot, int n) {
-  for (int i = 0, found = 0;; ++i) {
-    std::string key = "k" + std::to_string(i);
-    if (SlotOf(key, kSlots) == slot && found++ == n) return key;
-  }
-}
+std::string KeyOf(Slot slot, int n) { return data::KeyOf(slot, n, kSlots); }
 
 class ChainReplicationTest : public ::testing::Test {
  protected:

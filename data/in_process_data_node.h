@@ -1,7 +1,8 @@
 // InProcessDataNode: the objects DataNode wires together (Store, SlotMoves, SlotOwnership,
 // DataService on a loopback Thrift server), without ZooKeeper registration, over a coordinator
 // that the caller's in-memory tree shares with a test playing the master. Test and benchmark
-// support for slot moves (slot_moves_test.cc, slot_move_bench.cc); not part of dkv-data.
+// support for slot moves and chains (slot_moves_test.cc, chain_replication_test.cc,
+// slot_move_bench.cc); not part of dkv-data.
 //
 // Lifecycle: construct, Start() once; the destructor stops the server before anything it uses.
 // The members are public for the test to reach into.
@@ -9,22 +10,44 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 #include <utility>
 
 #include "common/coord/memory_coordinator.h"
 #include "common/rpc/rpc_server.h"
-#include "data/data_service.h"
-#include "data/import_channel.h"
+#include "common/slot.h"
 #include "data/chain_replicator.h"
+#include "data/data_service.h"
 #include "data/effect_channel.h"
+#include "data/import_channel.h"
 #include "data/slot_moves.h"
 #include "data/slot_ownership.h"
 #include "data/store.h"
 #include "gen-cpp/DataNode.h"
 
 namespace dkv::data {
+
+// Polls `done` every 2 ms until it is true (true) or `limit` passed (false).
+inline bool WaitFor(const std::function<bool()>& done,
+                    std::chrono::milliseconds limit = std::chrono::seconds(10)) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return true;
+}
+
+// The `n`-th key ("k0", "k1", ...) of `slot` in a map of `slot_count` slots.
+inline std::string KeyOf(Slot slot, int n, int32_t slot_count) {
+  for (int i = 0, found = 0;; ++i) {
+    std::string key = "k" + std::to_string(i);
+    if (SlotOf(key, slot_count) == slot && found++ == n) return key;
+  }
+}
 
 struct InProcessDataNode {
   InProcessDataNode(std::shared_ptr<coord::MemoryTree> tree, const coord::ClusterPaths& paths,

@@ -27,14 +27,6 @@ using namespace std::chrono_literals;
 constexpr int32_t kSlots = 8;
 constexpr Slot kMoved = 3;
 
-bool WaitFor(const std::function<bool()>& done, std::chrono::milliseconds limit = 10s) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(2ms);
-  }
-  return true;
-}
 
 rpc::Fence MakeFence(int64_t epoch, int64_t version) {
   rpc::Fence fence;
@@ -54,12 +46,7 @@ rpc::ErrorCode::type ErrorOf(const std::function<void()>& call) {
 }
 
 // The `n`-th key of slot `slot`.
-std::string KeyOf(Slot slot, int n) {
-  for (int i = 0, found = 0;; ++i) {
-    std::string key = "k" + std::to_string(i);
-    if (SlotOf(key, kSlots) == slot && found++ == n) return key;
-  }
-}
+std::string KeyOf(Slot slot, int n) { return data::KeyOf(slot, n, kSlots); }
 
 std::string Read(InProcessDataNode& node, int32_t db, const std::string& key) {
   return node.Read(SlotOf(key, kSlots), db, key);

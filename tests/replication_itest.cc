@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -24,6 +25,21 @@ class ReplicationItest : public MiniClusterTest {
     options.server_flags = {"--replication-factor", std::to_string(replication_factor)};
     return options;
   }
+
+  // A cluster of 1 server and 3 data nodes with R = `replication_factor`, a client, and 300 keys
+  // written through it (written_).
+  void StartWithKeys(int replication_factor) {
+    cluster_ = std::make_unique<MiniCluster>(ReplicatedOptions(replication_factor));
+    ASSERT_NO_FATAL_FAILURE(StartCluster(*cluster_, 1, 3));
+    auto client = cluster_->Connect();
+    DKV_ASSERT_OK(client.status());
+    client_ = std::move(client).value();
+    written_ = WriteKeys(*client_, 300, "v");
+  }
+
+  std::unique_ptr<MiniCluster> cluster_;
+  std::unique_ptr<client::Client> client_;  // destroyed before the cluster (declared after it)
+  std::map<std::string, std::string> written_;
 
   // Writes `n` keys with values naming them; returns them.
   static std::map<std::string, std::string> WriteKeys(client::Client& client, int n,
@@ -70,54 +86,42 @@ TEST_F(ReplicationItest, EverySlotHasAChainOfTwoOnDistinctNodes) {
 }
 
 TEST_F(ReplicationItest, NoAcknowledgedWriteIsLostWhenADataNodeIsKilled) {
-  MiniCluster cluster(ReplicatedOptions(2));
-  StartCluster(cluster, 1, 3);
-  auto client = cluster.Connect();
-  DKV_ASSERT_OK(client.status());
-  const auto written = WriteKeys(**client, 300, "before");
-  DKV_ASSERT_OK(cluster.KillDataNode("d2"));
+  ASSERT_NO_FATAL_FAILURE(StartWithKeys(2));
+  DKV_ASSERT_OK(cluster_->KillDataNode("d2"));
   // Reads and writes go on at once over the survivors, before d2's session expires.
-  ExpectAll(**client, written);
-  const auto after = WriteKeys(**client, 100, "after");
+  ExpectAll(*client_, written_);
+  const auto after = WriteKeys(*client_, 100, "after");
   // The chains grow back to two members over d1 and d3, by copies; nothing is lost on the way.
-  DKV_ASSERT_OK(cluster.WaitForDataNodes(2));
-  std::map<std::string, std::string> all = written;
+  DKV_ASSERT_OK(cluster_->WaitForDataNodes(2));
+  std::map<std::string, std::string> all = written_;
   for (const auto& [key, value] : after) all[key] = value;
-  ExpectAll(**client, all);
+  ExpectAll(*client_, all);
 }
 
 TEST_F(ReplicationItest, ARestartedDataNodeRejoinsByCopyAndServesNothingItLost) {
-  MiniCluster cluster(ReplicatedOptions(2));
-  StartCluster(cluster, 1, 3);
-  auto client = cluster.Connect();
-  DKV_ASSERT_OK(client.status());
-  const auto written = WriteKeys(**client, 300, "v");
-  DKV_ASSERT_OK(cluster.KillDataNode("d1"));
-  DKV_ASSERT_OK(cluster.StartDataNode("d1"));  // the supervisor's restart, same id
+  ASSERT_NO_FATAL_FAILURE(StartWithKeys(2));
+  DKV_ASSERT_OK(cluster_->KillDataNode("d1"));
+  DKV_ASSERT_OK(cluster_->StartDataNode("d1"));  // the supervisor's restart, same id
   // Until the master replaces it, the new d1 process holds no table of its old slots: every read
   // (spread over chain members) still sees every acknowledged write.
-  ExpectAll(**client, written);
-  DKV_ASSERT_OK(cluster.WaitForDataNodes(3));
-  ExpectAll(**client, written);
+  ExpectAll(*client_, written_);
+  DKV_ASSERT_OK(cluster_->WaitForDataNodes(3));
+  ExpectAll(*client_, written_);
   // And d1 is a full member again: with d3 gone, d1 and d2 must hold everything.
-  DKV_ASSERT_OK(cluster.KillDataNode("d3"));
-  ExpectAll(**client, written);
+  DKV_ASSERT_OK(cluster_->KillDataNode("d3"));
+  ExpectAll(*client_, written_);
 }
 
 TEST_F(ReplicationItest, RaisingTheReplicationFactorExtendsEveryChainByCopies) {
-  MiniCluster cluster(ReplicatedOptions(1));
-  StartCluster(cluster, 1, 3);
-  auto client = cluster.Connect();
-  DKV_ASSERT_OK(client.status());
-  const auto written = WriteKeys(**client, 300, "v");
-  auto replicas = cluster.RunCli({"replicas", "3"});
+  ASSERT_NO_FATAL_FAILURE(StartWithKeys(1));
+  auto replicas = cluster_->RunCli({"replicas", "3"});
   DKV_ASSERT_OK(replicas.status());
   ASSERT_EQ(replicas->exit_code, 0) << replicas->ToString();
-  DKV_ASSERT_OK(cluster.WaitForDataNodes(3));
+  DKV_ASSERT_OK(cluster_->WaitForDataNodes(3));
   // Any two nodes may go: the third has every key.
-  DKV_ASSERT_OK(cluster.KillDataNode("d1"));
-  DKV_ASSERT_OK(cluster.KillDataNode("d2"));
-  ExpectAll(**client, written);
+  DKV_ASSERT_OK(cluster_->KillDataNode("d1"));
+  DKV_ASSERT_OK(cluster_->KillDataNode("d2"));
+  ExpectAll(*client_, written_);
 }
 
 }  // namespace
