@@ -14,8 +14,8 @@
 #include <thread>
 #include <vector>
 
-#include "common/rpc/metadata_codec.h"
 #include "common/rpc/effect_codec.h"
+#include "common/rpc/metadata_codec.h"
 #include "common/rpc/op_codec.h"
 #include "data/in_process_data_node.h"
 
@@ -26,7 +26,6 @@ using namespace std::chrono_literals;
 
 constexpr int32_t kSlots = 4;
 constexpr Slot kSlot = 1;
-
 
 std::string KeyOf(Slot slot, int n) { return data::KeyOf(slot, n, kSlots); }
 
@@ -62,9 +61,8 @@ class ChainReplicationTest : public ::testing::Test {
     map.StampChanges(previous_);
     previous_ = map;
     const std::string data = rpc::EncodeSlotMap(map);
-    Status s = version_ == 1
-                   ? master_.Create(paths_.slotmap(), data, coord::NodeMode::kPersistent)
-                   : master_.Set(paths_.slotmap(), data).status();
+    Status s = version_ == 1 ? master_.Create(paths_.slotmap(), data, coord::NodeMode::kPersistent)
+                             : master_.Set(paths_.slotmap(), data).status();
     ASSERT_TRUE(s.ok()) << s.ToString();
     // Every node (a killed one's SlotOwnership still runs) applied it, as the master would wait
     // for before routing with it.

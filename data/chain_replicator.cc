@@ -168,7 +168,8 @@ void ChainReplicator::DispatchLoop() {
           tails[e.slot] = std::max(tails[e.slot], e.seq);
           done.insert(entry.id);
         } else if (links_.count(successor) == 0) {
-          Link* link = links_.emplace(successor, std::make_unique<Link>(successor)).first->second.get();
+          Link* link =
+              links_.emplace(successor, std::make_unique<Link>(successor)).first->second.get();
           link->thread = std::thread([this, link] { LinkLoop(link); });
         }
       }
@@ -183,8 +184,8 @@ void ChainReplicator::DispatchLoop() {
 }
 
 void ChainReplicator::TakeRound(const ChainView& view, const std::string& successor,
-                                const std::unordered_set<Slot>& skip,
-                                std::vector<Effect>* effects, std::vector<uint64_t>* ids) {
+                                const std::unordered_set<Slot>& skip, std::vector<Effect>* effects,
+                                std::vector<uint64_t>* ids) {
   size_t bytes = 0;
   std::unordered_set<Slot> held;  // slots with an effect left for the next round: none may pass it
   for (const Entry& entry : queue_) {

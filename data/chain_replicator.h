@@ -40,10 +40,10 @@
 #include <unordered_set>
 #include <vector>
 
+#include "common/effect.h"
 #include "common/fence.h"
 #include "common/mutex.h"
 #include "common/slot_map.h"
-#include "common/effect.h"
 #include "data/effect_channel.h"
 #include "data/store.h"
 #include "dkv/result.h"
@@ -62,9 +62,9 @@ using EffectChannelFactory =
     std::function<Result<std::unique_ptr<EffectChannel>>(const std::string& node_id)>;
 
 struct ChainReplicatorOptions {
-  size_t max_round_effects = 4096;         // per successor and round
+  size_t max_round_effects = 4096;  // per successor and round
   size_t max_round_bytes = size_t{8} << 20;
-  int max_rounds_in_flight = 4;            // per successor, each of other slots
+  int max_rounds_in_flight = 4;               // per successor, each of other slots
   std::chrono::milliseconds retry_pause{20};  // after a failed send, unless the map changes
 };
 

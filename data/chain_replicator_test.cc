@@ -21,9 +21,9 @@ class FakeSuccessors {
   struct Node {
     bool down = false;
     bool hung = false;
-    uint64_t apply_limit = UINT64_MAX;   // effects above it are refused (e.g. paused)
-    std::map<Slot, uint64_t> seq;        // applied through
-    std::vector<Effect> received;        // in arrival order
+    uint64_t apply_limit = UINT64_MAX;  // effects above it are refused (e.g. paused)
+    std::map<Slot, uint64_t> seq;       // applied through
+    std::vector<Effect> received;       // in arrival order
     int64_t last_map_version = 0;
   };
 
@@ -130,8 +130,7 @@ class ChainReplicatorTest : public ::testing::Test {
  protected:
   ChainReplicatorTest()
       : replicator_([this] { return View(); },
-                    [this](const std::string& id) { return nodes_.Open(id); },
-                    Options()) {
+                    [this](const std::string& id) { return nodes_.Open(id); }, Options()) {
     SetChain(0, {"self", "b"});
     replicator_.Start();
   }

@@ -12,8 +12,8 @@
 #include "common/rpc/rpc_server.h"
 #include "data/active_expiry.h"
 #include "data/chain_replicator.h"
-#include "data/effect_channel.h"
 #include "data/data_service.h"
+#include "data/effect_channel.h"
 #include "data/import_channel.h"
 #include "data/slot_moves.h"
 #include "data/slot_ownership.h"
@@ -102,9 +102,9 @@ Status DataNode::StartImpl() {
   ownership_ = std::make_unique<SlotOwnership>(coordinator_.get(), paths_, store_.get());
   ownership_->SetListener(moves_.get());
   ownership_->SetReplicator(replicator_.get());
-  service_ = std::make_shared<DataService>(ownership_.get(), store_.get(), moves_.get(),
-                                           replicator_.get(), options_.limits,
-                                           [this] { OnLeave(); });
+  service_ =
+      std::make_shared<DataService>(ownership_.get(), store_.get(), moves_.get(), replicator_.get(),
+                                    options_.limits, [this] { OnLeave(); });
   // Until SlotOwnership::Start below, every call is refused with WRONG_NODE (no slot map yet).
   DKV_ASSIGN_OR_RETURN(
       rpc_server_,

@@ -12,10 +12,11 @@
 //
 // Lifecycle: construct, Start() once, Shutdown() once (or let the destructor do it).
 // Threads: RpcServer's connection threads run the handler; ActiveExpiry's thread reclaims expired
-// keys; the ChainReplicator's sender thread sends the slots' effects down their chains; the coordinator's event thread runs the
-// slot map and epoch watches and the session listener, which hands session events to this object's
-// own session thread (re-registering after an expiry may have to wait out a lingering znode, which
-// must not block the event thread). Start and Shutdown are called from one thread.
+// keys; the ChainReplicator's sender thread sends the slots' effects down their chains; the
+// coordinator's event thread runs the slot map and epoch watches and the session listener, which
+// hands session events to this object's own session thread (re-registering after an expiry may have
+// to wait out a lingering znode, which must not block the event thread). Start and Shutdown are
+// called from one thread.
 #pragma once
 
 #include <chrono>

@@ -8,8 +8,8 @@
 #include <unordered_set>
 
 #include "common/logging.h"
-#include "common/rpc/error_mapping.h"
 #include "common/rpc/effect_codec.h"
+#include "common/rpc/error_mapping.h"
 #include "common/rpc/fence_codec.h"
 #include "common/rpc/op_codec.h"
 

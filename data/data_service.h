@@ -30,8 +30,8 @@ class DataService : public rpc::DataNodeIf {
   // RpcServer using it). Keys and values above `limits` are refused (the master checks first; this
   // is a backstop). `on_leave` runs when leave() is accepted (the node owns no slot); it must
   // return at once (the reply is sent after it).
-  DataService(SlotOwnership* ownership, Store* store, SlotMoves* moves,
-              ChainReplicator* replicator, Limits limits, std::function<void()> on_leave)
+  DataService(SlotOwnership* ownership, Store* store, SlotMoves* moves, ChainReplicator* replicator,
+              Limits limits, std::function<void()> on_leave)
       : ownership_(ownership),
         store_(store),
         moves_(moves),
@@ -77,8 +77,8 @@ class DataService : public rpc::DataNodeIf {
   // node's; each slot's effects are applied (Store::ApplyEffects) if `from` is this node's
   // predecessor in the slot's chain, and, where this node has a successor, acknowledged only as
   // far as the chain after it acknowledged them (waiting up to kRelayWait).
-  void replicate(std::vector<rpc::SlotSeq>& reply, const rpc::Fence& fence,
-                 const std::string& from, const std::vector<rpc::Effect>& effects) override;
+  void replicate(std::vector<rpc::SlotSeq>& reply, const rpc::Fence& fence, const std::string& from,
+                 const std::vector<rpc::Effect>& effects) override;
 
  private:
   // The slots `op` touches (see OpExecutor::Execute), each checked against the batch's fence.

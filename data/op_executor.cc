@@ -34,7 +34,7 @@ uint64_t RandomNumber() {
 }  // namespace
 
 Reply OpExecutor::Execute(const Op& op, const std::vector<Slot>& slots,
-                         std::vector<SlotSeq>* waits) {
+                          std::vector<SlotSeq>* waits) {
   if (Status s = ValidateOp(op, limits_); !s.ok()) return Reply::Failed(s);
   if (std::optional<std::string> error = RedisOptionError(op)) return Reply::Error(*error);
   switch (op.code) {
@@ -239,41 +239,47 @@ Reply OpExecutor::Expire(const Op& op, LockedSlot& table, size_t pos) const {
 Reply OpExecutor::MSetNx(const Op& op, const std::vector<Slot>& slots,
                          std::vector<SlotSeq>* waits) {
   Reply reply;
-  Status s = store_->AccessSlots(slots, /*write=*/true, [&](const std::vector<LockedSlot*>& t) {
-    for (size_t i = 0; i < slots.size(); ++i) {
-      if (t[i]->Find(op.db, op.args[2 * i]) != Table::kNone) {
-        reply = Reply::Integer(0);
-        return;
-      }
-    }
-    for (size_t i = 0; i < slots.size(); ++i)
-      t[i]->Put(op.db, op.args[2 * i], op.args[2 * i + 1], 0);
-    reply = Reply::Integer(1);
-  }, waits);
+  Status s = store_->AccessSlots(
+      slots, /*write=*/true,
+      [&](const std::vector<LockedSlot*>& t) {
+        for (size_t i = 0; i < slots.size(); ++i) {
+          if (t[i]->Find(op.db, op.args[2 * i]) != Table::kNone) {
+            reply = Reply::Integer(0);
+            return;
+          }
+        }
+        for (size_t i = 0; i < slots.size(); ++i)
+          t[i]->Put(op.db, op.args[2 * i], op.args[2 * i + 1], 0);
+        reply = Reply::Integer(1);
+      },
+      waits);
   return s.ok() ? reply : Reply::Failed(s);
 }
 
 Reply OpExecutor::Scan(const Op& op, Slot slot, std::vector<SlotSeq>* waits) {
   std::vector<std::string> keys;
-  Status s = store_->Access(slot, /*write=*/false, [&](LockedSlot& table) {
-    // As Redis's SCAN, "*" means every key without matching (which "" would fail).
-    const bool all = op.value.empty() || op.value == "*";
-    keys = table.Keys(op.db,
-                      [&op, all](std::string_view key) { return all || GlobMatch(op.value, key); });
-  }, waits);
+  Status s = store_->Access(
+      slot, /*write=*/false,
+      [&](LockedSlot& table) {
+        // As Redis's SCAN, "*" means every key without matching (which "" would fail).
+        const bool all = op.value.empty() || op.value == "*";
+        keys = table.Keys(
+            op.db, [&op, all](std::string_view key) { return all || GlobMatch(op.value, key); });
+      },
+      waits);
   return s.ok() ? Reply::Array(std::move(keys)) : Reply::Failed(s);
 }
 
 Reply OpExecutor::DbSize(const Op& op, std::vector<SlotSeq>* waits) {
   int64_t count = 0;
-  Status s = store_->ForEachSlot(/*write=*/false,
-                                 [&](Slot, LockedSlot& table) { count += table.CountInDb(op.db); }, waits);
+  Status s = store_->ForEachSlot(
+      /*write=*/false, [&](Slot, LockedSlot& table) { count += table.CountInDb(op.db); }, waits);
   return s.ok() ? Reply::Integer(count) : Reply::Failed(s);
 }
 
 Reply OpExecutor::Flush(int32_t db, std::vector<SlotSeq>* waits) {
-  Status s =
-      store_->ForEachSlot(/*write=*/true, [db](Slot, LockedSlot& table) { table.EraseAll(db); }, waits);
+  Status s = store_->ForEachSlot(/*write=*/true,
+                                 [db](Slot, LockedSlot& table) { table.EraseAll(db); }, waits);
   return s.ok() ? Reply::Ok() : Reply::Failed(s);
 }
 
@@ -282,12 +288,14 @@ Reply OpExecutor::RandomKey(const Op& op, std::vector<SlotSeq>* waits) {
   // another one drawn, a bounded number of times (Redis's RANDOMKEY also gives up after 100).
   std::vector<std::pair<Slot, int64_t>> counts;
   int64_t total = 0;
-  Status s = store_->ForEachSlot(/*write=*/false, [&](Slot slot, LockedSlot& table) {
-    const int64_t n = table.CountInDb(op.db);
-    if (n == 0) return;
-    counts.emplace_back(slot, n);
-    total += n;
-  }, waits);
+  Status s = store_->ForEachSlot(/*write=*/false,
+                                 [&](Slot slot, LockedSlot& table) {
+                                   const int64_t n = table.CountInDb(op.db);
+                                   if (n == 0) return;
+                                   counts.emplace_back(slot, n);
+                                   total += n;
+                                 },
+                                 waits);
   if (!s.ok()) return Reply::Failed(s);
   for (int attempt = 0; attempt < 100 && total > 0; ++attempt) {
     int64_t n = static_cast<int64_t>(RandomNumber() % static_cast<uint64_t>(total));

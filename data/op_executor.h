@@ -32,7 +32,8 @@ class OpExecutor {
   // the slot of op.key for a single-key op, the slot of each key (args[0], args[2], ...) for
   // MSETNX, arg1 for SCAN, and nothing for the ops every node runs. The (slot, seq) pairs the
   // reply must wait for before it is given (Store::Access) are appended to `waits`.
-  Reply Execute(const Op& op, const std::vector<Slot>& slots, std::vector<SlotSeq>* waits = nullptr);
+  Reply Execute(const Op& op, const std::vector<Slot>& slots,
+                std::vector<SlotSeq>* waits = nullptr);
 
  private:
   Reply ExecuteOnKey(const Op& op, LockedSlot& table) const;

@@ -27,7 +27,6 @@ using namespace std::chrono_literals;
 constexpr int32_t kSlots = 8;
 constexpr Slot kMoved = 3;
 
-
 rpc::Fence MakeFence(int64_t epoch, int64_t version) {
   rpc::Fence fence;
   fence.epoch = epoch;

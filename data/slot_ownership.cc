@@ -225,8 +225,8 @@ void SlotOwnership::ApplyMapLocked(SlotMap map) {
   for (Slot s = 0; s < slot_count; ++s) {
     if (!owned_in(*next, s)) continue;
     const bool has_successor = !map.Successor(s, self).empty();
-    const bool had_successor = owned_in(*old, s) && !renewed[s] &&
-                               !old->map.Successor(s, self).empty();
+    const bool had_successor =
+        owned_in(*old, s) && !renewed[s] && !old->map.Successor(s, self).empty();
     if (replicator_ != nullptr && (renewed[s] || (has_successor && !had_successor))) {
       replicator_->Restart(s, store_->Seq(s));
     }
@@ -253,8 +253,8 @@ void SlotOwnership::ApplyMapLocked(SlotMap map) {
   RaiseEpoch(map_epoch);
   if (listener_ != nullptr) listener_->MapApplied(published->map, lost);
   if (replicator_ != nullptr) replicator_->Kick();
-  DKV_LOG(INFO) << "slot map version " << version << " (epoch " << map_epoch
-                << "): " << self << " is in the chains of " << owned_count << " of " << slot_count
+  DKV_LOG(INFO) << "slot map version " << version << " (epoch " << map_epoch << "): " << self
+                << " is in the chains of " << owned_count << " of " << slot_count
                 << " slots (head of " << head_count << "); gained " << gained << " (" << adopted
                 << " with their moved keys), lost " << lost.size() << " ("
                 << dropped_keys + stale_keys << " keys dropped)"
@@ -376,11 +376,10 @@ Status SlotOwnership::Batch::CheckPredecessor(Slot slot, const std::string& from
   DKV_RETURN_NOT_OK(CheckSlot(slot, /*write=*/false));
   const std::string predecessor = state_->map.Predecessor(slot, state_->node_id);
   if (predecessor != from) {
-    return Status::WrongNode("slot " + std::to_string(slot) + ": " + from +
-                             " is not the predecessor of " + state_->node_id +
-                             " under slot map version " + std::to_string(state_->map.version()) +
-                             " (" + (predecessor.empty() ? "it heads the chain" : predecessor) +
-                             " is)");
+    return Status::WrongNode(
+        "slot " + std::to_string(slot) + ": " + from + " is not the predecessor of " +
+        state_->node_id + " under slot map version " + std::to_string(state_->map.version()) +
+        " (" + (predecessor.empty() ? "it heads the chain" : predecessor) + " is)");
   }
   return Status::OK();
 }

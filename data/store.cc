@@ -264,8 +264,9 @@ Result<uint64_t> Store::ApplyEffects(Slot slot, const std::vector<Effect>& effec
   State* state = FindState(stripe, slot);
   DKV_RETURN_NOT_OK(CheckAccess(slot, state, /*write=*/true));
   for (const Effect& effect : effects) {
-    const bool db_ok = effect.kind == Effect::Kind::kFlush ? effect.db >= -1 && effect.db < kDatabases
-                                                           : CheckDb(effect.db).ok();
+    const bool db_ok = effect.kind == Effect::Kind::kFlush
+                           ? effect.db >= -1 && effect.db < kDatabases
+                           : CheckDb(effect.db).ok();
     if (!db_ok || effect.slot != slot) {
       return Status::InvalidArgument("effect " + std::to_string(effect.seq) + " of slot " +
                                      std::to_string(effect.slot) + " names db " +

@@ -40,9 +40,9 @@
 #include <unordered_set>
 #include <vector>
 
+#include "common/effect.h"
 #include "common/mutex.h"
 #include "common/slot.h"
-#include "common/effect.h"
 #include "data/table.h"
 #include "dkv/result.h"
 #include "dkv/status.h"
@@ -327,9 +327,9 @@ struct LockedSlot::State {
   bool tracking = false;
   std::unordered_set<DbKey, DbKeyHash> dirty;  // while tracking
   size_t expire_cursor = 0;                    // where ExpireSome goes on
-  bool head = true;             // this node heads the slot's chain (or is its sole member)
-  bool has_successor = false;   // the chain goes on after this node
-  uint64_t seq = 0;             // the last effect the table reflects
+  bool head = true;            // this node heads the slot's chain (or is its sole member)
+  bool has_successor = false;  // the chain goes on after this node
+  uint64_t seq = 0;            // the last effect the table reflects
 };
 
 }  // namespace dkv::data

@@ -81,7 +81,10 @@ TEST_F(StoreEffectsTest, HeadWithSuccessorEmitsNumberedFinalStates) {
 
 TEST_F(StoreEffectsTest, SoleMemberEmitsNothingAndWaitsForNothing) {
   std::vector<SlotSeq> waits;
-  ASSERT_TRUE(store_.Access(7, true, [](LockedSlot& t) { t.Put(0, "a", "1", 0); }, &waits).ok());
+  ASSERT_TRUE(store_
+                  .Access(
+                      7, true, [](LockedSlot& t) { t.Put(0, "a", "1", 0); }, &waits)
+                  .ok());
   EXPECT_TRUE(sink_.effects_.empty());
   EXPECT_TRUE(waits.empty());
 }
@@ -90,19 +93,24 @@ TEST_F(StoreEffectsTest, ReadAtMemberWithSuccessorWaitsForWhatItSaw) {
   store_.SetChainRole(7, true, true);
   ASSERT_TRUE(store_.Access(7, true, [](LockedSlot& t) { t.Put(0, "a", "1", 0); }).ok());
   std::vector<SlotSeq> waits;
-  ASSERT_TRUE(store_.Access(7, false, [](LockedSlot& t) { t.Find(0, "a"); }, &waits).ok());
+  ASSERT_TRUE(store_
+                  .Access(
+                      7, false, [](LockedSlot& t) { t.Find(0, "a"); }, &waits)
+                  .ok());
   ASSERT_EQ(waits.size(), 1u);
   EXPECT_EQ(waits[0].seq, 1u);
 }
 
 TEST_F(StoreEffectsTest, EraseAllIsOneFlushEffectInItsPlace) {
   store_.SetChainRole(7, true, true);
-  ASSERT_TRUE(store_.Access(7, true, [](LockedSlot& t) {
-                      t.Put(0, "a", "1", 0);
-                      t.Put(0, "b", "1", 0);
-                      t.EraseAll(0);
-                      t.Put(0, "c", "1", 0);
-                    })
+  ASSERT_TRUE(store_
+                  .Access(7, true,
+                          [](LockedSlot& t) {
+                            t.Put(0, "a", "1", 0);
+                            t.Put(0, "b", "1", 0);
+                            t.EraseAll(0);
+                            t.Put(0, "c", "1", 0);
+                          })
                   .ok());
   ASSERT_EQ(sink_.effects_.size(), 4u);
   EXPECT_EQ(sink_.effects_[0].kind, Effect::Kind::kDel);  // a, gone by the flush
@@ -129,7 +137,8 @@ TEST_F(StoreEffectsTest, MemberAppliesInOrderSkipsReflectedAndRefusesGaps) {
 
   // A gap is refused after what came before it; nothing past it is applied.
   applied = store_.ApplyEffects(7, {Put(7, 4, "a", "4"), Put(7, 6, "a", "6")}, &waits);
-  EXPECT_TRUE(applied.status().code() == Status::Code::kInvalidArgument) << applied.status().ToString();
+  EXPECT_TRUE(applied.status().code() == Status::Code::kInvalidArgument)
+      << applied.status().ToString();
   EXPECT_EQ(Value(store_, 7, "a"), "4");
   EXPECT_EQ(store_.Seq(7), 4u);
   EXPECT_TRUE(waits.empty());  // a tail waits for nobody
@@ -160,9 +169,10 @@ TEST_F(StoreEffectsTest, EffectOfAnotherSlotOrBadDbIsRefusedWhole) {
   std::vector<SlotSeq> waits;
   Effect bad = Put(7, 2, "b", "2");
   bad.db = 99;
-  EXPECT_TRUE(
-      store_.ApplyEffects(7, {Put(7, 1, "a", "1"), bad}, &waits).status().code() == Status::Code::kInvalidArgument);
-  EXPECT_TRUE(store_.ApplyEffects(7, {Put(8, 1, "a", "1")}, &waits).status().code() == Status::Code::kInvalidArgument);
+  EXPECT_TRUE(store_.ApplyEffects(7, {Put(7, 1, "a", "1"), bad}, &waits).status().code() ==
+              Status::Code::kInvalidArgument);
+  EXPECT_TRUE(store_.ApplyEffects(7, {Put(8, 1, "a", "1")}, &waits).status().code() ==
+              Status::Code::kInvalidArgument);
   EXPECT_EQ(store_.Seq(7), 0u);
 }
 

@@ -45,9 +45,8 @@ class ThriftImportChannel : public ImportChannel {
   Status Commit(const Fence& fence, int64_t migration_id,
                 const std::vector<SlotSeq>& seqs) override {
     const std::vector<rpc::SlotSeq> wire = rpc::ToThrift(seqs);
-    return connection_.Call([&](rpc::DataNodeClient& c) {
-      c.import_commit(rpc::ToThrift(fence), migration_id, wire);
-    });
+    return connection_.Call(
+        [&](rpc::DataNodeClient& c) { c.import_commit(rpc::ToThrift(fence), migration_id, wire); });
   }
 
   Status Abort(const Fence& fence, int64_t migration_id) override {
