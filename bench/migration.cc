@@ -9,11 +9,15 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <random>
 #include <thread>
 #include <vector>
 
+#include "bench/latency_histogram.h"
+#include "common/slot.h"
 #include "dkv/client.h"
 
 extern char** environ;
@@ -150,23 +154,163 @@ Result<client::ClusterStatus> WaitForStatus(client::Client& client, Clock::time_
   return Status::TimedOut("waiting for " + what);
 }
 
-}  // namespace
-
-Result<MigrationBenchResult> RunMigrationBench(const MigrationBenchOptions& o) {
+Status CheckLoadOptions(const MigrationBenchOptions& o) {
   if (o.keys <= 0 || o.threads <= 0 || o.value_bytes < 0 || o.key_bytes < 10 ||
       o.key_bytes - 2 < static_cast<int32_t>(std::to_string(o.keys).size())) {
     return Status::InvalidArgument(
         "--keys and --threads must be positive, --key-bytes must hold 'mb' and the key count");
   }
-  if (access(o.data_binary.c_str(), X_OK) != 0) {
-    return Status::InvalidArgument("no dkv-data executable at '" + o.data_binary + "'");
-  }
+  return Status::OK();
+}
+
+Result<std::unique_ptr<client::Client>> Connect(const MigrationBenchOptions& o) {
   client::ClientOptions co;
   co.zookeeper = o.zookeeper;
   co.cluster = o.cluster;
   co.session_timeout = o.session_timeout;
   co.timeout = std::chrono::milliseconds(10000);
-  DKV_ASSIGN_OR_RETURN(std::unique_ptr<client::Client> client, client::Client::Connect(co));
+  return client::Client::Connect(co);
+}
+
+// Keys held over all data nodes (a node that did not answer counts none).
+int64_t KeysHeld(const client::ClusterStatus& s) {
+  int64_t held = 0;
+  for (const auto& d : s.data_nodes) held += std::max<int64_t>(d.keys, 0);
+  return held;
+}
+
+// Loads the keys and checks that the data nodes hold at least as many.
+Status LoadAndCount(client::Client& client, const MigrationBenchOptions& o, double* seconds) {
+  const auto start = Clock::now();
+  DKV_RETURN_NOT_OK(Load(client, o));
+  *seconds = Seconds(Clock::now() - start);
+  DKV_ASSIGN_OR_RETURN(client::ClusterStatus loaded, client.GetStatus());
+  const int64_t held = KeysHeld(loaded);
+  if (held < o.keys) {
+    return Status::Internal("the data nodes hold " + std::to_string(held) + " keys after " +
+                            std::to_string(o.keys) + " acknowledged writes");
+  }
+  return Status::OK();
+}
+
+// GETs of random loaded keys from `reader_threads` threads sharing one Client, from Start until
+// Stop. Each GET is counted in the phase current when it started (none while kWarmup); during
+// kCopying, a GET whose slot was in no move at its start (as last told by SetMoving) is also
+// counted in kCopyingOther. Start, SetPhase, SetMoving and Stop are called from one thread, the
+// runner's; the counts are read (Summary) only after Stop, when the threads have joined.
+class Reader {
+ public:
+  enum Phase { kWarmup = -1, kQuiet = 0, kCopying = 1, kCopyingOther = 2, kPhases = 3 };
+
+  Reader(client::Client& client, const MigrationBenchOptions& o, int32_t slot_count)
+      : client_(client),
+        o_(o),
+        slot_count_(slot_count),
+        moving_(new std::atomic<bool>[static_cast<size_t>(slot_count)]),
+        workers_(static_cast<size_t>(o.reader_threads)) {
+    for (int32_t s = 0; s < slot_count; ++s) moving_[s] = false;
+  }
+  ~Reader() { Stop(); }
+  Reader(const Reader&) = delete;
+  Reader& operator=(const Reader&) = delete;
+
+  void Start() {
+    for (size_t t = 0; t < workers_.size(); ++t) {
+      threads_.emplace_back([this, t] { Run(&workers_[t], t); });
+    }
+  }
+
+  void SetPhase(Phase phase) {
+    const auto now = Clock::now();
+    const int old = phase_.exchange(phase);
+    if (old >= 0) seconds_[old] += Seconds(now - phase_start_);
+    if (old == kCopying) seconds_[kCopyingOther] = seconds_[kCopying];
+    phase_start_ = now;
+  }
+
+  // The slots of `moves` are being copied; no other slot is.
+  void SetMoving(const std::vector<client::ClusterStatus::Move>& moves) {
+    std::vector<bool> moving(static_cast<size_t>(slot_count_));
+    for (const auto& m : moves) {
+      for (int32_t s : m.slots) {
+        if (s >= 0 && s < slot_count_) moving[static_cast<size_t>(s)] = true;
+      }
+    }
+    for (int32_t s = 0; s < slot_count_; ++s) moving_[s] = moving[static_cast<size_t>(s)];
+  }
+
+  void Stop() {
+    if (threads_.empty()) return;
+    SetPhase(kWarmup);
+    stop_ = true;
+    for (std::thread& t : threads_) t.join();
+    threads_.clear();
+  }
+
+  ReadPhase Summary(Phase phase) const {
+    LatencyHistogram merged;
+    ReadPhase r;
+    for (const Worker& w : workers_) {
+      merged.Merge(w.latency[phase]);
+      r.errors += w.errors[phase];
+    }
+    r.gets = static_cast<int64_t>(merged.count());
+    r.seconds = seconds_[phase];
+    r.p50_us = merged.Percentile(50) / 1e3;
+    r.p99_us = merged.Percentile(99) / 1e3;
+    r.max_us = merged.max() / 1e3;
+    return r;
+  }
+
+ private:
+  struct Worker {
+    LatencyHistogram latency[kPhases];
+    int64_t errors[kPhases] = {};
+  };
+
+  void Run(Worker* w, size_t index) {
+    std::mt19937_64 random(index + 1);
+    std::uniform_int_distribution<int64_t> pick(0, o_.keys - 1);
+    while (!stop_) {
+      const std::string key = Key(pick(random), o_.key_bytes);
+      const int phase = phase_;
+      const bool other = phase == kCopying && !moving_[SlotOf(key, slot_count_)];
+      const auto start = Clock::now();
+      const bool ok = client_.Get(key).ok();
+      const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start);
+      if (phase < 0) continue;
+      for (int p : {phase, other ? int{kCopyingOther} : -1}) {
+        if (p < 0) continue;
+        if (ok) {
+          w->latency[p].Record(static_cast<uint64_t>(ns.count()));
+        } else {
+          ++w->errors[p];
+        }
+      }
+    }
+  }
+
+  client::Client& client_;
+  const MigrationBenchOptions& o_;
+  const int32_t slot_count_;
+  const std::unique_ptr<std::atomic<bool>[]> moving_;  // per slot
+  std::vector<Worker> workers_;  // one per thread, touched only by it until Stop
+  std::vector<std::thread> threads_;
+  std::atomic<int> phase_{kWarmup};
+  std::atomic<bool> stop_{false};
+  // The runner's own.
+  Clock::time_point phase_start_ = Clock::now();
+  double seconds_[kPhases] = {};
+};
+
+}  // namespace
+
+Result<MigrationBenchResult> RunMigrationBench(const MigrationBenchOptions& o) {
+  DKV_RETURN_NOT_OK(CheckLoadOptions(o));
+  if (access(o.data_binary.c_str(), X_OK) != 0) {
+    return Status::InvalidArgument("no dkv-data executable at '" + o.data_binary + "'");
+  }
+  DKV_ASSIGN_OR_RETURN(std::unique_ptr<client::Client> client, Connect(o));
   DKV_ASSIGN_OR_RETURN(client::ClusterStatus before, client->GetStatus());
   if (before.data_nodes.empty()) return Status::Unavailable("the cluster has no data node");
   if (FindNode(before, o.node_id)) {
@@ -174,16 +318,7 @@ Result<MigrationBenchResult> RunMigrationBench(const MigrationBenchOptions& o) {
   }
 
   MigrationBenchResult result;
-  const auto load_start = Clock::now();
-  DKV_RETURN_NOT_OK(Load(*client, o));
-  result.load_seconds = Seconds(Clock::now() - load_start);
-  DKV_ASSIGN_OR_RETURN(client::ClusterStatus loaded, client->GetStatus());
-  int64_t held = 0;
-  for (const auto& d : loaded.data_nodes) held += std::max<int64_t>(d.keys, 0);
-  if (held < o.keys) {
-    return Status::Internal("the data nodes hold " + std::to_string(held) + " keys after " +
-                            std::to_string(o.keys) + " acknowledged writes");
-  }
+  DKV_RETURN_NOT_OK(LoadAndCount(*client, o, &result.load_seconds));
   result.keys_loaded = o.keys;
 
   NodeProcess node;
@@ -216,6 +351,73 @@ Result<MigrationBenchResult> RunMigrationBench(const MigrationBenchOptions& o) {
   result.drain.keys = result.join.keys;
   result.drain.slots = result.join.slots;
   DKV_RETURN_NOT_OK(node.WaitForExit(Clock::now() + o.timeout));
+  return result;
+}
+
+Result<ReplicationBenchResult> RunReplicationBench(const MigrationBenchOptions& o) {
+  DKV_RETURN_NOT_OK(CheckLoadOptions(o));
+  if (o.reader_threads <= 0 || o.quiet.count() <= 0 || o.replication_factor < 2) {
+    return Status::InvalidArgument(
+        "--reader-threads and --quiet-ms must be positive, --replication-factor at least 2");
+  }
+  DKV_ASSIGN_OR_RETURN(std::unique_ptr<client::Client> client, Connect(o));
+  DKV_ASSIGN_OR_RETURN(client::ClusterStatus before, client->GetStatus());
+  if (static_cast<int32_t>(before.data_nodes.size()) < o.replication_factor) {
+    return Status::Unavailable("the cluster has fewer than " +
+                               std::to_string(o.replication_factor) + " data nodes");
+  }
+  if (before.replication_factor >= o.replication_factor) {
+    return Status::InvalidArgument("the cluster's R is " +
+                                   std::to_string(before.replication_factor) + " already");
+  }
+
+  ReplicationBenchResult result;
+  result.replication_factor_before = before.replication_factor;
+  result.replication_factor = o.replication_factor;
+  DKV_RETURN_NOT_OK(LoadAndCount(*client, o, &result.load_seconds));
+  result.keys_loaded = o.keys;
+
+  Reader reader(*client, o, before.slot_count);
+  reader.Start();
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  reader.SetPhase(Reader::kQuiet);
+  std::this_thread::sleep_for(o.quiet);
+  DKV_ASSIGN_OR_RETURN(client::ClusterStatus quiet, client->GetStatus());
+  const int64_t held_before = KeysHeld(quiet);
+
+  reader.SetPhase(Reader::kCopying);
+  const auto copy_start = Clock::now();
+  DKV_RETURN_NOT_OK(client->SetReplicationFactor(o.replication_factor).status());
+  std::map<int64_t, int64_t> move_rates;  // id -> the last keys_per_second seen
+  auto copied = WaitForStatus(
+      *client, copy_start + o.timeout, "the copies to R = " + std::to_string(o.replication_factor),
+      [&](const client::ClusterStatus& s) {
+        result.copy.slots = std::max(result.copy.slots, s.under_replicated_slots);
+        for (const auto& m : s.moves) move_rates[m.id] = m.keys_per_second;
+        reader.SetMoving(s.moves);
+        return s.replication_factor == o.replication_factor && s.under_replicated_slots == 0 &&
+               s.moves.empty();
+      });
+  result.copy.seconds = Seconds(Clock::now() - copy_start);
+  reader.Stop();
+  const Status restored = client->SetReplicationFactor(result.replication_factor_before).status();
+  DKV_RETURN_NOT_OK(copied.status().CloneAndPrepend(
+      (restored.ok() ? "R set back to " + std::to_string(result.replication_factor_before)
+                     : "R left at " + std::to_string(o.replication_factor)) +
+      " after"));
+  DKV_RETURN_NOT_OK(restored.CloneAndPrepend("setting R back"));
+
+  result.copy.keys = KeysHeld(*copied) - held_before;
+  result.moves = static_cast<int32_t>(move_rates.size());
+  std::vector<int64_t> rates;
+  for (const auto& [id, rate] : move_rates) rates.push_back(rate);
+  if (!rates.empty()) {
+    std::nth_element(rates.begin(), rates.begin() + rates.size() / 2, rates.end());
+    result.median_move_keys_per_second = rates[rates.size() / 2];
+  }
+  result.quiet = reader.Summary(Reader::kQuiet);
+  result.copying = reader.Summary(Reader::kCopying);
+  result.copying_other = reader.Summary(Reader::kCopyingOther);
   return result;
 }
 
