@@ -228,7 +228,13 @@ bool ChainReplicator::RunRound(Link* link) {
   if (view.map) TakeRound(view, link->successor, link->sending, &effects, &ids);
   if (effects.empty()) return false;
   ++link->in_flight;
-  for (const Effect& e : effects) link->sending.insert(e.slot);
+  // The streams the round belongs to: an answer for a slot restarted meanwhile (its table dropped
+  // or re-created) acknowledges nothing of the new stream.
+  std::unordered_map<Slot, uint64_t> generations;
+  for (const Effect& e : effects) {
+    link->sending.insert(e.slot);
+    generations.emplace(e.slot, slots_[e.slot].generation);
+  }
   std::unique_ptr<EffectChannel> channel;
   if (!link->idle_channels.empty()) {
     channel = std::move(link->idle_channels.back());
@@ -272,6 +278,9 @@ bool ChainReplicator::RunRound(Link* link) {
     }
   }
   mu_.Lock();
+  for (auto it = acked.begin(); it != acked.end();) {
+    it = slots_[it->first].generation == generations[it->first] ? std::next(it) : acked.erase(it);
+  }
   Settle(done, acked, {});
   --link->in_flight;
   for (const Effect& e : effects) link->sending.erase(e.slot);

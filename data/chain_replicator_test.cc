@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/mutex.h"
+#include "data/in_process_data_node.h"
 
 namespace dkv::data {
 namespace {
@@ -21,6 +22,7 @@ class FakeSuccessors {
   struct Node {
     bool down = false;
     bool hung = false;
+    int answering = 0;  // calls inside Wait, not yet answered
     uint64_t apply_limit = UINT64_MAX;  // effects above it are refused (e.g. paused)
     std::map<Slot, uint64_t> seq;       // applied through
     std::vector<Effect> received;       // in arrival order
@@ -51,8 +53,14 @@ class FakeSuccessors {
   void WaitWhileHung(const std::string& id) {
     MutexLock l(&mu_);
     const auto timeout = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    ++nodes_[id].answering;
     while (nodes_[id].hung && released_.WaitUntil(timeout)) {
     }
+  }
+  // Calls to `id` under way (inside Wait, before their answer).
+  int Answering(const std::string& id) {
+    MutexLock l(&mu_);
+    return nodes_[id].answering;
   }
   void SetApplyLimit(const std::string& id, uint64_t limit) {
     MutexLock l(&mu_);
@@ -63,6 +71,7 @@ class FakeSuccessors {
                                      const std::vector<Effect>& effects) {
     MutexLock l(&mu_);
     Node& n = nodes_[id];
+    if (n.answering > 0) --n.answering;
     if (n.down) return Status::Unavailable(id + " is down");
     n.last_map_version = fence.map_version;
     std::map<Slot, uint64_t> through;
@@ -249,6 +258,18 @@ TEST_F(ChainReplicatorTest, AHungSuccessorHoldsUpOnlyItsOwnRound) {
   replicator_.Kick();
   EXPECT_TRUE(WaitAll({{0, 1}}, std::chrono::seconds(2)));
   nodes_.SetHung("b", false);  // b's late answer changes nothing
+}
+
+TEST_F(ChainReplicatorTest, AnAnswerForARestartedStreamAcknowledgesNothingOfTheNewOne) {
+  nodes_.SetHung("b", true);
+  replicator_.Append({Put(0, 1), Put(0, 2), Put(0, 3)});
+  ASSERT_TRUE(WaitFor([&] { return nodes_.Answering("b") > 0; }));
+  // The slot's table is dropped and adopted again from a copy at seq 1 while the old round to b
+  // (seqs 1-3 of the old table) is still out.
+  replicator_.Restart(0, 1);
+  nodes_.SetHung("b", false);  // b answers "through 3" for the old stream
+  ASSERT_TRUE(WaitFor([&] { return nodes_.Received("b").size() == 3; }));
+  EXPECT_FALSE(WaitFor([&] { return replicator_.AckedSeq(0) > 1; }, std::chrono::milliseconds(200)));
 }
 
 TEST_F(ChainReplicatorTest, EffectsCarryTheMapVersionTheyAreRoutedWith) {
