@@ -206,7 +206,7 @@ TEST_F(ChainReplicationTest, AStaleMemberNeverAppliesOrServes) {
   EXPECT_EQ(*read.error, Status::Code::kWrongNode);
 }
 
-TEST_F(ChainReplicationTest, EffectsOutOfSequenceAreRefusedNotApplied) {
+TEST_F(ChainReplicationTest, AMemberThatMissedEffectsDropsTheSlotInsteadOfServingIt) {
   const std::string key = KeyOf(kSlot, 0);
   ASSERT_FALSE(Set("a", key, "v1").error);
   std::vector<rpc::SlotSeq> reply;
@@ -220,8 +220,15 @@ TEST_F(ChainReplicationTest, EffectsOutOfSequenceAreRefusedNotApplied) {
   e.value = "gap";
   nodes_["b"]->service->replicate(reply, fence, "a", rpc::ToThrift(std::vector<Effect>{e}));
   ASSERT_EQ(reply.size(), 1u);
-  EXPECT_EQ(reply[0].seq, 1);
-  EXPECT_EQ(Read("b", key), "v1");
+  EXPECT_EQ(reply[0].seq, 0);  // nothing acknowledged
+  // b missed effects 2-4: it must not serve the slot any more, and says so to the master.
+  EXPECT_FALSE(nodes_["b"]->store.HasSlot(kSlot));
+  rpc::DataNodeStats stats;
+  nodes_["b"]->service->stats(stats);
+  EXPECT_EQ(stats.stale_slots, std::vector<int32_t>{kSlot});
+  const Reply read = Execute("b", {KeyOp(OpCode::kGet, key, "")})[0];
+  ASSERT_TRUE(read.error);
+  EXPECT_EQ(*read.error, Status::Code::kWrongNode);
 }
 
 }  // namespace

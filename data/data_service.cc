@@ -40,6 +40,8 @@ void DataService::stats(rpc::DataNodeStats& stats) {
   stats.map_version = summary.map_version;
   stats.epoch = summary.highest_epoch;
   stats.pid = static_cast<int32_t>(getpid());
+  const std::vector<Slot> stale = ownership_->StaleSlots();
+  stats.stale_slots.assign(stale.begin(), stale.end());
 }
 
 void DataService::execute(std::vector<rpc::Reply>& replies, const rpc::Fence& fence,
@@ -248,12 +250,21 @@ void DataService::replicate(std::vector<rpc::SlotSeq>& reply, const rpc::Fence& 
       applied.push_back(SlotSeq{slot, 0});
       continue;
     }
-    Result<uint64_t> seq = store_->ApplyEffects(slot, slot_effects, &waits);
+    bool missed = false;
+    Result<uint64_t> seq = store_->ApplyEffects(slot, slot_effects, &waits, &missed);
+    if (missed) {
+      // This member's copy of the slot lacks effects its chain has: it must never serve it. The
+      // table goes; stats() reports the slot stale and the master replaces this member by copy.
+      DKV_LOG(ERROR) << "replicate from " << from << ": " << seq.status().ToString()
+                     << "; dropping slot " << slot << "'s table until the master replaces it";
+      store_->DropSlot(slot);
+      replicator_->Restart(slot, 0);
+    }
     if (!seq.ok()) {
-      if (!seq.status().IsMoving()) {
+      if (!seq.status().IsMoving() && !missed) {
         DKV_LOG(WARNING) << "replicate from " << from << ": " << seq.status().ToString();
       }
-      applied.push_back(SlotSeq{slot, store_->Seq(slot)});
+      applied.push_back(SlotSeq{slot, missed ? 0 : store_->Seq(slot)});
       continue;
     }
     applied.push_back(SlotSeq{slot, *seq});

@@ -398,6 +398,15 @@ SlotOwnership::Summary SlotOwnership::GetSummary() const {
 
 int64_t SlotOwnership::map_version() const { return Snapshot()->map.version(); }
 
+std::vector<Slot> SlotOwnership::StaleSlots() const {
+  std::shared_ptr<const State> state = Snapshot();
+  std::vector<Slot> stale;
+  for (Slot s = 0; s < static_cast<Slot>(state->owned.size()); ++s) {
+    if (state->owned[s] != 0 && !store_->HasSlot(s)) stale.push_back(s);
+  }
+  return stale;
+}
+
 bool SlotOwnership::Owns(Slot slot) const {
   std::shared_ptr<const State> state = Snapshot();
   return slot >= 0 && slot < static_cast<Slot>(state->owned.size()) && state->owned[slot] != 0;

@@ -139,6 +139,10 @@ class SlotOwnership {
   // Whether this node owns `slot` under its current map. Thread-safe.
   bool Owns(Slot slot) const;
 
+  // The slots whose chain lists this node under its current map but whose table the Store does
+  // not hold (see DataNodeStats.stale_slots), ascending. Thread-safe.
+  std::vector<Slot> StaleSlots() const;
+
   // A consistent view for stats(). Thread-safe.
   struct Summary {
     std::string node_id;

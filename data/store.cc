@@ -258,7 +258,8 @@ void Store::AddChainWait(Slot slot, std::vector<SlotSeq>* waits) const {
 }
 
 Result<uint64_t> Store::ApplyEffects(Slot slot, const std::vector<Effect>& effects,
-                                     std::vector<SlotSeq>* waits) {
+                                     std::vector<SlotSeq>* waits, bool* missed) {
+  *missed = false;
   Stripe& stripe = StripeOf(slot);
   MutexLock l(&stripe.mu);
   State* state = FindState(stripe, slot);
@@ -279,6 +280,7 @@ Result<uint64_t> Store::ApplyEffects(Slot slot, const std::vector<Effect>& effec
   size_t accepted = 0;
   for (const Effect& effect : effects) {
     if (effect.seq > state->seq + 1) {
+      *missed = true;
       status = Status::InvalidArgument("out of sequence: slot " + std::to_string(slot) +
                                        " reflects effects up to " + std::to_string(state->seq) +
                                        ", got " + std::to_string(effect.seq));

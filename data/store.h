@@ -210,10 +210,11 @@ class Store {
   // applied; a gap stops the batch. When the slot has a successor, every effect up to the last
   // one accepted is handed to the sink too (the skipped ones as well: the successor may lack
   // them) and (slot, seq) appended to `waits`. Returns the slot's seq afterwards; WRONG_NODE
-  // without a table, MOVING while paused, OUT_OF_SEQUENCE (INVALID_ARGUMENT) at a gap, after
-  // applying what came before it.
+  // without a table, MOVING while paused, INVALID_ARGUMENT for a malformed effect, and
+  // INVALID_ARGUMENT with *missed set at a gap ("out of sequence"), after applying what came
+  // before it.
   Result<uint64_t> ApplyEffects(Slot slot, const std::vector<Effect>& effects,
-                                std::vector<SlotSeq>* waits);
+                                std::vector<SlotSeq>* waits, bool* missed);
 
   // ---- Counts ----
 

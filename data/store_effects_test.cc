@@ -48,6 +48,7 @@ class StoreEffectsTest : public ::testing::Test {
   }
   RecordingSink sink_;
   Store store_{[] { return int64_t{1000}; }};
+  bool missed_ = false;  // ApplyEffects' gap flag
 };
 
 TEST_F(StoreEffectsTest, HeadWithSuccessorEmitsNumberedFinalStates) {
@@ -124,21 +125,22 @@ TEST_F(StoreEffectsTest, EraseAllIsOneFlushEffectInItsPlace) {
 TEST_F(StoreEffectsTest, MemberAppliesInOrderSkipsReflectedAndRefusesGaps) {
   store_.SetChainRole(7, /*head=*/false, /*has_successor=*/false);
   std::vector<SlotSeq> waits;
-  auto applied = store_.ApplyEffects(7, {Put(7, 1, "a", "1"), Put(7, 2, "a", "2")}, &waits);
+  auto applied = store_.ApplyEffects(7, {Put(7, 1, "a", "1"), Put(7, 2, "a", "2")}, &waits, &missed_);
   ASSERT_TRUE(applied.ok());
   EXPECT_EQ(*applied, 2u);
   EXPECT_EQ(Value(store_, 7, "a"), "2");
 
   // A predecessor re-sending 2 after a splice: skipped, not applied twice.
-  applied = store_.ApplyEffects(7, {Put(7, 2, "a", "stale"), Put(7, 3, "a", "3")}, &waits);
+  applied = store_.ApplyEffects(7, {Put(7, 2, "a", "stale"), Put(7, 3, "a", "3")}, &waits, &missed_);
   ASSERT_TRUE(applied.ok());
   EXPECT_EQ(*applied, 3u);
   EXPECT_EQ(Value(store_, 7, "a"), "3");
 
   // A gap is refused after what came before it; nothing past it is applied.
-  applied = store_.ApplyEffects(7, {Put(7, 4, "a", "4"), Put(7, 6, "a", "6")}, &waits);
+  applied = store_.ApplyEffects(7, {Put(7, 4, "a", "4"), Put(7, 6, "a", "6")}, &waits, &missed_);
   EXPECT_TRUE(applied.status().code() == Status::Code::kInvalidArgument)
       << applied.status().ToString();
+  EXPECT_TRUE(missed_);
   EXPECT_EQ(Value(store_, 7, "a"), "4");
   EXPECT_EQ(store_.Seq(7), 4u);
   EXPECT_TRUE(waits.empty());  // a tail waits for nobody
@@ -148,8 +150,8 @@ TEST_F(StoreEffectsTest, MemberAppliesInOrderSkipsReflectedAndRefusesGaps) {
 TEST_F(StoreEffectsTest, MiddleForwardsEverythingItAcceptedSkippedOnesToo) {
   store_.SetChainRole(7, false, true);
   std::vector<SlotSeq> waits;
-  ASSERT_TRUE(store_.ApplyEffects(7, {Put(7, 1, "a", "1")}, &waits).ok());
-  ASSERT_TRUE(store_.ApplyEffects(7, {Put(7, 1, "a", "1"), Put(7, 2, "b", "2")}, &waits).ok());
+  ASSERT_TRUE(store_.ApplyEffects(7, {Put(7, 1, "a", "1")}, &waits, &missed_).ok());
+  ASSERT_TRUE(store_.ApplyEffects(7, {Put(7, 1, "a", "1"), Put(7, 2, "b", "2")}, &waits, &missed_).ok());
   ASSERT_EQ(sink_.effects_.size(), 3u);  // its successor may lack what it skips
   EXPECT_EQ(sink_.effects_[2].seq, 2u);
   ASSERT_EQ(waits.size(), 2u);
@@ -160,7 +162,7 @@ TEST_F(StoreEffectsTest, PausedSlotRefusesEffectsWithMoving) {
   store_.SetChainRole(7, false, false);
   store_.PauseWrites(7);
   std::vector<SlotSeq> waits;
-  EXPECT_TRUE(store_.ApplyEffects(7, {Put(7, 1, "a", "1")}, &waits).status().IsMoving());
+  EXPECT_TRUE(store_.ApplyEffects(7, {Put(7, 1, "a", "1")}, &waits, &missed_).status().IsMoving());
   EXPECT_EQ(store_.Seq(7), 0u);
 }
 
@@ -169,10 +171,11 @@ TEST_F(StoreEffectsTest, EffectOfAnotherSlotOrBadDbIsRefusedWhole) {
   std::vector<SlotSeq> waits;
   Effect bad = Put(7, 2, "b", "2");
   bad.db = 99;
-  EXPECT_TRUE(store_.ApplyEffects(7, {Put(7, 1, "a", "1"), bad}, &waits).status().code() ==
+  EXPECT_TRUE(store_.ApplyEffects(7, {Put(7, 1, "a", "1"), bad}, &waits, &missed_).status().code() ==
               Status::Code::kInvalidArgument);
-  EXPECT_TRUE(store_.ApplyEffects(7, {Put(8, 1, "a", "1")}, &waits).status().code() ==
+  EXPECT_TRUE(store_.ApplyEffects(7, {Put(8, 1, "a", "1")}, &waits, &missed_).status().code() ==
               Status::Code::kInvalidArgument);
+  EXPECT_FALSE(missed_);  // malformed, not missed
   EXPECT_EQ(store_.Seq(7), 0u);
 }
 
@@ -181,7 +184,7 @@ TEST_F(StoreEffectsTest, AdoptedImportContinuesTheSourceSeq) {
   ASSERT_TRUE(store_.AdoptImport(9, 41));
   store_.SetChainRole(9, false, false);
   std::vector<SlotSeq> waits;
-  auto applied = store_.ApplyEffects(9, {Put(9, 42, "k", "v")}, &waits);
+  auto applied = store_.ApplyEffects(9, {Put(9, 42, "k", "v")}, &waits, &missed_);
   ASSERT_TRUE(applied.ok());
   EXPECT_EQ(*applied, 42u);
 }

@@ -23,6 +23,8 @@ struct DataNodeStats {
   int32_t slots = 0;
   int64_t keys = 0;
   int32_t pid = 0;  // of the answering process
+  // Slots whose chain lists the node but whose table it lacks (DataNodeStats in dkv.thrift).
+  std::vector<Slot> stale_slots = {};
 };
 
 // A DataNode.execute call sent and not yet answered; several may be in flight at once (one per

@@ -32,6 +32,11 @@ std::set<std::string> DataNodeProber::Restarted() const {
   return restarted_;
 }
 
+std::map<std::string, std::vector<Slot>> DataNodeProber::Stale() const {
+  MutexLock l(&mu_);
+  return stale_;
+}
+
 void DataNodeProber::ClearRestarted(const std::set<std::string>& ids) {
   MutexLock l(&mu_);
   for (const std::string& id : ids) restarted_.erase(id);
@@ -59,8 +64,10 @@ void DataNodeProber::Loop() {
       MutexLock l(&mu_);
       std::map<std::string, int> failed;
       std::set<std::string> unreachable;
+      std::map<std::string, std::vector<Slot>> stale;
       for (const auto& [id, result] : results) {
         const Status& status = result.status();
+        if (status.ok() && !result->stale_slots.empty()) stale[id] = result->stale_slots;
         if (status.ok()) {
           // pid 0: not known (a test fake, or a member record without one).
           if (result->pid != 0 && pids[id] != 0 && result->pid != pids[id] &&
@@ -81,9 +88,10 @@ void DataNodeProber::Loop() {
           DKV_LOG(INFO) << "data node " << id << " answers again";
         }
       }
-      changed = changed || unreachable != unreachable_;
+      changed = changed || unreachable != unreachable_ || stale != stale_;
       failed_ = std::move(failed);
       unreachable_ = std::move(unreachable);
+      stale_ = std::move(stale);
     }
     if (changed) on_change_();
   }

@@ -50,6 +50,10 @@ class DataNodeProber {
   // The master spliced these restarted nodes out (or they left): forget that they restarted.
   void ClearRestarted(const std::set<std::string>& ids) EXCLUDES(mu_);
 
+  // By data node, the slots whose chain lists it but whose table it lacks, as its last answer
+  // said (DataNodeStats.stale_slots): it must be replaced in those chains. Only nodes with some.
+  std::map<std::string, std::vector<Slot>> Stale() const EXCLUDES(mu_);
+
  private:
   void Loop() EXCLUDES(mu_);
 
@@ -63,6 +67,7 @@ class DataNodeProber {
   std::map<std::string, int> failed_ GUARDED_BY(mu_);  // consecutive failed probes, by node id
   std::set<std::string> unreachable_ GUARDED_BY(mu_);
   std::set<std::string> restarted_ GUARDED_BY(mu_);
+  std::map<std::string, std::vector<Slot>> stale_ GUARDED_BY(mu_);
   std::thread thread_;  // started by the constructor, joined by the destructor
 };
 

@@ -266,6 +266,10 @@ Status Master::ReconcileLocked() {
   for (const std::string& id : restarted_) {
     if (live.count(id)) unreachable_.insert(id);
   }
+  stale_.clear();
+  for (auto& [id, slots] : prober_->Stale()) {
+    if (live.count(id)) stale_[id] = std::move(slots);
+  }
 
   // Members that left data/ keep the chains that have no other live member until their grace
   // period ends (the planner splices them out of the others at once); members that came back in
@@ -381,6 +385,7 @@ PlanMembers Master::Members() const {
   }
   members.waiting = waiting_;
   members.unreachable.assign(unreachable_.begin(), unreachable_.end());
+  members.stale = stale_;
   return members;
 }
 

@@ -175,6 +175,8 @@ class Master : public MigrationDriver::Host {
   // chains that have other members; and those that are to be treated as unreachable in plans.
   std::set<std::string> restarted_ GUARDED_BY(mu_);
   std::set<std::string> unreachable_ GUARDED_BY(mu_);
+  // Live data nodes' chain memberships whose table they lack (the prober's Stale()).
+  std::map<std::string, std::vector<Slot>> stale_ GUARDED_BY(mu_);
   std::vector<MemberInfo> live_ GUARDED_BY(mu_);               // data/ at the last Reconcile
   std::map<std::string, DrainInfo> draining_ GUARDED_BY(mu_);  // live nodes in draining/
   std::vector<std::string> waiting_ GUARDED_BY(mu_);           // departed within their grace

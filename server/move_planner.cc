@@ -29,16 +29,21 @@ SlotPlan PlanSlots(const SlotMap& current, const PlanMembers& members) {
   frozen.insert(frozen.end(), unreachable.begin(), unreachable.end());
   const std::set<std::string> kept_frozen(frozen.begin(), frozen.end());
 
+  // A member without the slot's table holds nothing there.
+  std::set<std::pair<std::string, Slot>> stale;
+  for (const auto& [node, slots] : members.stale) {
+    for (Slot s : slots) stale.emplace(node, s);
+  }
+
   // 1. Splice out.
   SlotPlan plan{current, 0, {}, {}};
   for (Slot s = 0; s < current.slot_count(); ++s) {
     const std::vector<std::string>& chain = current.Chain(s);
-    const bool has_reachable = std::any_of(
-        chain.begin(), chain.end(), [&](const std::string& m) { return reachable.count(m) > 0; });
-    const std::set<std::string>& stays = has_reachable ? reachable : kept_frozen;
+    auto holds = [&](const std::string& m) { return reachable.count(m) > 0 && !stale.count({m, s}); };
+    const bool has_reachable = std::any_of(chain.begin(), chain.end(), holds);
     std::vector<std::string> kept;
     for (const std::string& m : chain) {
-      if (stays.count(m)) {
+      if (has_reachable ? holds(m) : kept_frozen.count(m) > 0) {
         kept.push_back(m);
       } else if (has_reachable) {
         plan.spliced[m].push_back(s);

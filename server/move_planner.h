@@ -47,6 +47,10 @@ struct PlanMembers {
   // In data/, but the master could not reach them: spliced out of chains that have a reachable
   // member, kept (frozen) in the others, given no memberships.
   std::vector<std::string> unreachable = {};
+  // Node -> slots whose chain lists it but whose table it lacks (it restarted, or missed
+  // effects): it is spliced out of those chains where another member is reachable, as an
+  // unreachable member is, and may join them again by copy.
+  std::map<std::string, std::vector<Slot>> stale = {};
 };
 
 struct SlotMove {

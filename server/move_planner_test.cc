@@ -217,6 +217,27 @@ TEST(MovePlannerTest, UnreachableMemberIsSplicedOutOnlyWhereAnotherMemberIsReach
   EXPECT_EQ(plan.moves, (std::vector<SlotMove>{{0, "b", "c", SlotMove::Kind::kAdd}}));
 }
 
+TEST(MovePlannerTest, StaleMemberIsSplicedOutOfThoseChainsOnlyAndMayJoinAgainByCopy) {
+  SlotMap map(3);
+  map.set_replication_factor(2);
+  map.SetChain(0, {"a", "b"});
+  map.SetChain(1, {"b", "a"});
+  map.SetChain(2, {"a", "c"});
+  PlanMembers members{{"a", "b", "c"}, {}, {}};
+  members.stale = {{"a", {0, 1}}};  // a lacks the tables of slots 0 and 1, not of slot 2
+  SlotPlan plan = PlanSlots(map, members);
+  EXPECT_EQ(plan.map.Chain(0), (std::vector<std::string>{"b"}));
+  EXPECT_EQ(plan.map.Chain(1), (std::vector<std::string>{"b"}));
+  EXPECT_EQ(plan.map.Chain(2), (std::vector<std::string>{"a", "c"}));
+  EXPECT_EQ(plan.spliced, (std::map<std::string, std::vector<Slot>>{{"a", {0, 1}}}));
+  // The short chains grow again by copies from their tail, to any live node (a included).
+  ASSERT_EQ(plan.moves.size(), 2u);
+  for (const SlotMove& m : plan.moves) {
+    EXPECT_EQ(m.kind, SlotMove::Kind::kAdd);
+    EXPECT_EQ(m.from, "b");
+  }
+}
+
 TEST(MovePlannerTest, ChainsLongerThanRShrinkAtOnce) {
   SlotMap map = Replicated(3, 64, {"d1", "d2", "d3", "d4"});
   map.set_replication_factor(2);

@@ -69,7 +69,8 @@ class ThriftDataChannel : public DataChannel {
   Result<DataNodeStats> Stats(std::chrono::milliseconds timeout) override {
     rpc::DataNodeStats stats;
     DKV_RETURN_NOT_OK(pool_.Call([&](rpc::DataNodeClient& c) { c.stats(stats); }, timeout));
-    return DataNodeStats{stats.slots, stats.keys, stats.pid};
+    return DataNodeStats{stats.slots, stats.keys, stats.pid,
+                         std::vector<Slot>(stats.stale_slots.begin(), stats.stale_slots.end())};
   }
 
   Status MigrateSlots(const Fence& fence, int64_t migration_id, const std::vector<Slot>& slots,

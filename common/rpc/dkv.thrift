@@ -283,6 +283,10 @@ struct DataNodeStats {
   // The answering process: when it is not the pid data/<id> names, the node restarted (and lost
   // what it held in memory) at the same address, whatever ZooKeeper still shows.
   6: i32 pid,
+  // Slots whose chain lists this node but whose table it does not hold (an earlier process's
+  // membership, or a stream it missed effects of): the master splices it out of those chains and
+  // gives them a member by copy.
+  7: list<i32> stale_slots,
 }
 
 // ---- chain replication (docs/replication.md) ----
