@@ -22,7 +22,7 @@ class FakeSuccessors {
   struct Node {
     bool down = false;
     bool hung = false;
-    int answering = 0;  // calls inside Wait, not yet answered
+    int answering = 0;                  // calls inside Wait, not yet answered
     uint64_t apply_limit = UINT64_MAX;  // effects above it are refused (e.g. paused)
     std::map<Slot, uint64_t> seq;       // applied through
     std::vector<Effect> received;       // in arrival order
@@ -269,7 +269,8 @@ TEST_F(ChainReplicatorTest, AnAnswerForARestartedStreamAcknowledgesNothingOfTheN
   replicator_.Restart(0, 1);
   nodes_.SetHung("b", false);  // b answers "through 3" for the old stream
   ASSERT_TRUE(WaitFor([&] { return nodes_.Received("b").size() == 3; }));
-  EXPECT_FALSE(WaitFor([&] { return replicator_.AckedSeq(0) > 1; }, std::chrono::milliseconds(200)));
+  EXPECT_FALSE(
+      WaitFor([&] { return replicator_.AckedSeq(0) > 1; }, std::chrono::milliseconds(200)));
 }
 
 TEST_F(ChainReplicatorTest, EffectsCarryTheMapVersionTheyAreRoutedWith) {

@@ -202,7 +202,7 @@ class SlotOwnership {
   const coord::ClusterPaths paths_;
   Store* const store_;
   const std::shared_ptr<CallbackGate> gate_;
-  Listener* listener_ = nullptr;  // set before Start, then constant
+  Listener* listener_ = nullptr;           // set before Start, then constant
   ChainReplicator* replicator_ = nullptr;  // set before Start, then constant
 
   // Internally synchronized.

@@ -125,13 +125,15 @@ TEST_F(StoreEffectsTest, EraseAllIsOneFlushEffectInItsPlace) {
 TEST_F(StoreEffectsTest, MemberAppliesInOrderSkipsReflectedAndRefusesGaps) {
   store_.SetChainRole(7, /*head=*/false, /*has_successor=*/false);
   std::vector<SlotSeq> waits;
-  auto applied = store_.ApplyEffects(7, {Put(7, 1, "a", "1"), Put(7, 2, "a", "2")}, &waits, &missed_);
+  auto applied =
+      store_.ApplyEffects(7, {Put(7, 1, "a", "1"), Put(7, 2, "a", "2")}, &waits, &missed_);
   ASSERT_TRUE(applied.ok());
   EXPECT_EQ(*applied, 2u);
   EXPECT_EQ(Value(store_, 7, "a"), "2");
 
   // A predecessor re-sending 2 after a splice: skipped, not applied twice.
-  applied = store_.ApplyEffects(7, {Put(7, 2, "a", "stale"), Put(7, 3, "a", "3")}, &waits, &missed_);
+  applied =
+      store_.ApplyEffects(7, {Put(7, 2, "a", "stale"), Put(7, 3, "a", "3")}, &waits, &missed_);
   ASSERT_TRUE(applied.ok());
   EXPECT_EQ(*applied, 3u);
   EXPECT_EQ(Value(store_, 7, "a"), "3");
@@ -151,7 +153,8 @@ TEST_F(StoreEffectsTest, MiddleForwardsEverythingItAcceptedSkippedOnesToo) {
   store_.SetChainRole(7, false, true);
   std::vector<SlotSeq> waits;
   ASSERT_TRUE(store_.ApplyEffects(7, {Put(7, 1, "a", "1")}, &waits, &missed_).ok());
-  ASSERT_TRUE(store_.ApplyEffects(7, {Put(7, 1, "a", "1"), Put(7, 2, "b", "2")}, &waits, &missed_).ok());
+  ASSERT_TRUE(
+      store_.ApplyEffects(7, {Put(7, 1, "a", "1"), Put(7, 2, "b", "2")}, &waits, &missed_).ok());
   ASSERT_EQ(sink_.effects_.size(), 3u);  // its successor may lack what it skips
   EXPECT_EQ(sink_.effects_[2].seq, 2u);
   ASSERT_EQ(waits.size(), 2u);
@@ -171,8 +174,9 @@ TEST_F(StoreEffectsTest, EffectOfAnotherSlotOrBadDbIsRefusedWhole) {
   std::vector<SlotSeq> waits;
   Effect bad = Put(7, 2, "b", "2");
   bad.db = 99;
-  EXPECT_TRUE(store_.ApplyEffects(7, {Put(7, 1, "a", "1"), bad}, &waits, &missed_).status().code() ==
-              Status::Code::kInvalidArgument);
+  EXPECT_TRUE(
+      store_.ApplyEffects(7, {Put(7, 1, "a", "1"), bad}, &waits, &missed_).status().code() ==
+      Status::Code::kInvalidArgument);
   EXPECT_TRUE(store_.ApplyEffects(7, {Put(8, 1, "a", "1")}, &waits, &missed_).status().code() ==
               Status::Code::kInvalidArgument);
   EXPECT_FALSE(missed_);  // malformed, not missed

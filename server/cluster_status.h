@@ -18,8 +18,8 @@ namespace dkv::server {
 struct DataNodeStatus {
   std::string id;
   std::string address;
-  int32_t slots = 0;  // slots whose chain it is a member of
-  int64_t keys = -1;  // -1 when the node did not answer
+  int32_t slots = 0;       // slots whose chain it is a member of
+  int64_t keys = -1;       // -1 when the node did not answer
   int32_t head_slots = 0;  // slots whose chain it heads
 };
 

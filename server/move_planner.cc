@@ -39,7 +39,9 @@ SlotPlan PlanSlots(const SlotMap& current, const PlanMembers& members) {
   SlotPlan plan{current, 0, {}, {}};
   for (Slot s = 0; s < current.slot_count(); ++s) {
     const std::vector<std::string>& chain = current.Chain(s);
-    auto holds = [&](const std::string& m) { return reachable.count(m) > 0 && !stale.count({m, s}); };
+    auto holds = [&](const std::string& m) {
+      return reachable.count(m) > 0 && !stale.count({m, s});
+    };
     const bool has_reachable = std::any_of(chain.begin(), chain.end(), holds);
     std::vector<std::string> kept;
     for (const std::string& m : chain) {

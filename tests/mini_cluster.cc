@@ -338,8 +338,8 @@ Status MiniCluster::StopDataNode(const std::string& id) {
   auto it = data_nodes_.find(id);
   if (it == data_nodes_.end()) return Status::NotFound("no data node " + id);
   it->second.expect_running = false;
-  DKV_ASSIGN_OR_RETURN(ExitStatus status, it->second.process->Stop(
-                                               options_.data_drain_timeout + std::chrono::seconds(5)));
+  DKV_ASSIGN_OR_RETURN(ExitStatus status, it->second.process->Stop(options_.data_drain_timeout +
+                                                                   std::chrono::seconds(5)));
   if (!status.success()) {
     return Status::Internal("dkv-data " + id +
                             " did not exit cleanly on SIGTERM: " + status.ToString());

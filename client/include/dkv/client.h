@@ -110,10 +110,10 @@ struct ClusterStatus {
     std::string resp_address = {};
   };
   struct DataNode {
-    std::string id;       // the node's stable --id
-    std::string address;  // its Thrift host:port
-    int32_t slots = 0;    // slots whose chain it is a member of (with R = 1: the slots it owns)
-    int64_t keys = -1;    // keys it holds; -1 when it did not answer the master
+    std::string id;          // the node's stable --id
+    std::string address;     // its Thrift host:port
+    int32_t slots = 0;       // slots whose chain it is a member of (with R = 1: the slots it owns)
+    int64_t keys = -1;       // keys it holds; -1 when it did not answer the master
     int32_t head_slots = 0;  // slots whose chain it heads (their writes go to it first)
   };
 
