@@ -64,7 +64,7 @@ using EffectChannelFactory =
 struct ChainReplicatorOptions {
   size_t max_round_effects = 4096;  // per successor and round
   size_t max_round_bytes = size_t{8} << 20;
-  int max_rounds_in_flight = 4;               // per successor, each of other slots
+  int max_rounds_in_flight = 4;               // per successor, no two carrying the same slot
   std::chrono::milliseconds retry_pause{20};  // after a failed send, unless the map changes
 };
 

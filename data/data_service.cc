@@ -272,10 +272,10 @@ void DataService::replicate(std::vector<rpc::SlotSeq>& reply, const rpc::Fence& 
   // A member with a successor acknowledges only what the chain after it applied.
   if (!waits.empty()) {
     replicator_->Wait(waits, std::chrono::steady_clock::now() + kRelayWait);
-    for (const SlotSeq& wait : waits) {
-      for (SlotSeq& a : applied) {
-        if (a.slot == wait.slot) a.seq = std::min(a.seq, replicator_->AckedSeq(wait.slot));
-      }
+    std::unordered_set<Slot> relayed;
+    for (const SlotSeq& wait : waits) relayed.insert(wait.slot);
+    for (SlotSeq& a : applied) {
+      if (relayed.count(a.slot)) a.seq = std::min(a.seq, replicator_->AckedSeq(a.slot));
     }
   }
   reply = rpc::ToThrift(applied);

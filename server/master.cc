@@ -234,7 +234,7 @@ Status Master::ReconcileLocked() {
   DKV_ASSIGN_OR_RETURN(std::vector<MemberInfo> members, LiveDataNodes());
   const auto counts = map_.MemberCounts();
   std::set<std::string> live;
-  // Restarted processes (a new pid in data/, or a new incarnation answering the prober) lost what
+  // Restarted processes (a new pid in data/, or another pid answering the prober) lost what
   // they held: spliced out of the chains that have another member, as if unreachable, for this
   // plan; the slots they were the only member of keep them, empty.
   for (const std::string& id : prober_->Restarted()) restarted_.insert(id);
